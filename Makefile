@@ -1,0 +1,38 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+export DAGSTER_HOME ?= $(CURDIR)/.junheng/dagster
+export GX_ANALYTICS_ENABLED := false
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DAGSTER_DISABLE_TELEMETRY := true
+
+.PHONY: setup run test dev dbt-parse benchmark clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+# dagster-dbt reads dbt's manifest when the definitions import, so it must exist first.
+dbt-parse: setup
+	$(BIN)/junheng dbt-parse
+
+run: dbt-parse
+	$(BIN)/junheng run
+
+test: dbt-parse
+	$(BIN)/python -m pytest -n 2 -q
+
+dev: dbt-parse
+	$(BIN)/dagster dev -m orchestration.definitions --host 127.0.0.1
+
+benchmark: setup
+	$(BIN)/python scripts/benchmark_ingest.py
+
+clean:
+	rm -rf .junheng warehouse dbt_project/target dbt_project/logs

@@ -1,0 +1,1 @@
+"""Junheng's Dagster code location and the framework-free ingest logic beneath it."""

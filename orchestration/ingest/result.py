@@ -1,0 +1,46 @@
+"""The result of ingesting one survey year: staged rows and the receipt of every row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+
+from contracts.staging_schema import INGEST_FILES, QUARANTINE, SCHOOL_SURVEY
+
+
+def empty_frame(schema: pa.Schema) -> pd.DataFrame:
+    return schema.empty_table().to_pandas()
+
+
+def conform(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """The frame as an Arrow table of exactly `schema` (missing columns become null)."""
+    for field in schema:
+        if field.name not in frame.columns:
+            frame = frame.assign(**{field.name: None})
+    return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
+
+
+@dataclass
+class IngestResult:
+    """Three frames whose columns are those of contracts/staging_schema.py.
+
+    For every sheet with status 'loaded' in `ingest_files`:
+    rows_read = rows_staged + rows_quarantined + rows_not_data.
+    """
+
+    school_rows: pd.DataFrame
+    quarantine: pd.DataFrame
+    ingest_files: pd.DataFrame
+
+    @classmethod
+    def empty(cls) -> IngestResult:
+        return cls(empty_frame(SCHOOL_SURVEY), empty_frame(QUARANTINE), empty_frame(INGEST_FILES))
+
+    def tables(self) -> dict[str, pa.Table]:
+        return {
+            "school_survey": conform(self.school_rows, SCHOOL_SURVEY),
+            "quarantine": conform(self.quarantine, QUARANTINE),
+            "ingest_files": conform(self.ingest_files, INGEST_FILES),
+        }

@@ -1,0 +1,49 @@
+"""Where Junheng reads and writes, from the environment.
+
+Nothing is written outside the warehouse folder and the project's state folder
+(see ../shared/spec/warehouse-contract.md).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CONTRACTS_DIR = PROJECT_ROOT / "contracts"
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The three folders of a deployment."""
+
+    raw_dir: Path
+    warehouse_dir: Path
+    state_dir: Path
+
+    @classmethod
+    def from_env(cls) -> Paths:
+        def folder(variable: str, default: Path) -> Path:
+            return Path(os.environ.get(variable) or default).expanduser().resolve()
+
+        return cls(
+            raw_dir=folder("JUNHENG_RAW_DIR", PROJECT_ROOT / "raw"),
+            warehouse_dir=folder("JUNHENG_WAREHOUSE_DIR", PROJECT_ROOT / "warehouse"),
+            state_dir=folder("JUNHENG_STATE_DIR", PROJECT_ROOT / ".junheng"),
+        )
+
+    @property
+    def staging_dir(self) -> Path:
+        """Per-year Parquet written by the Python steps; dbt reads it as sources."""
+        return self.state_dir / "staging"
+
+    @property
+    def dbt_dir(self) -> Path:
+        """dbt's build database and the mart Parquet it writes before export."""
+        return self.state_dir / "dbt"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.warehouse_dir / "reports"
