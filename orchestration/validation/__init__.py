@@ -1,0 +1,4 @@
+"""Validation of an ingested year: pandera row checks and great-expectations data-set suites.
+
+Framework-free: each check returns a `CheckOutcome` that the Dagster asset checks wrap.
+"""

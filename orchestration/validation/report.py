@@ -1,0 +1,105 @@
+"""The validation report of one survey year: a static HTML page beside the warehouse.
+
+School names, sheet names and raw cell values come from county spreadsheets, so every
+value on the page goes through `html.escape`; nothing is trusted as markup.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from orchestration.ingest.result import IngestResult
+from orchestration.validation.outcome import CheckOutcome
+
+STYLE = """
+body { font-family: sans-serif; margin: 2em; }
+table { border-collapse: collapse; margin-bottom: 2em; }
+td, th { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
+.passed { color: #1a7f37; } .WARN { color: #9a6700; } .ERROR { color: #cf222e; }
+code { white-space: pre-wrap; word-break: break-all; }
+"""
+
+
+def _cell(value: Any) -> str:
+    if value is None or (not isinstance(value, (dict, list)) and pd.isna(value)):
+        return ""
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value, ensure_ascii=False)
+    return escape(str(value))
+
+
+def _table(frame: pd.DataFrame, code_columns: tuple[str, ...] = ()) -> str:
+    if frame.empty:
+        return "<p>None.</p>"
+    head = "".join(f"<th>{escape(str(column))}</th>" for column in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(
+            f"<td><code>{_cell(value)}</code></td>" if column in code_columns else f"<td>{_cell(value)}</td>"
+            for column, value in zip(frame.columns, row)
+        ) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _outcomes_table(outcomes: list[CheckOutcome]) -> str:
+    rows = "".join(
+        f'<tr><td>{escape(outcome.name)}</td>'
+        f'<td class="{"passed" if outcome.passed else escape(outcome.severity)}">'
+        f'{"passed" if outcome.passed else "failed"}</td>'
+        f"<td>{escape(outcome.severity)}</td><td>{escape(outcome.description)}</td>"
+        f"<td><code>{_cell(outcome.metadata)}</code></td></tr>"
+        for outcome in outcomes
+    )
+    return ("<table><thead><tr><th>check</th><th>result</th><th>severity</th><th>what it checks</th>"
+            f"<th>details</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def _data_docs_link(outcomes: list[CheckOutcome], page_dir: Path) -> str:
+    docs = {outcome.metadata.get("data_docs") for outcome in outcomes} - {None}
+    if not docs:
+        return ""
+    links = "".join(
+        f'<li><a href="{escape(Path(os.path.relpath(path, page_dir)).as_posix(), quote=True)}">'
+        f"{escape(str(path))}</a></li>"
+        for path in sorted(docs)
+    )
+    return f"<h2>great-expectations Data Docs</h2><ul>{links}</ul>"
+
+
+def write_validation_report(report_dir: Path, survey_year: int, outcomes: list[CheckOutcome],
+                            result: IngestResult) -> Path:
+    """Write report_dir/<year>/index.html: outcomes, quarantine by county and reason, every
+    quarantined row, and links to the GE Data Docs named in the outcomes' metadata."""
+    page_dir = report_dir / str(survey_year)
+    page_dir.mkdir(parents=True, exist_ok=True)
+    quarantine = result.quarantine[result.quarantine["survey_year"] == survey_year]
+    summary = (
+        quarantine.groupby(["county_code", "stage", "reason_code"], dropna=False).size()
+        .rename("rows").reset_index().sort_values(["county_code", "rows"], ascending=[True, False])
+    )
+    rows = quarantine.sort_values(["source_file", "sheet", "source_row"])[
+        ["source_file", "sheet", "source_row", "county_code", "school_name", "stage", "reason_code", "reason",
+         "raw_values"]
+    ]
+    title = f"Junheng validation report, survey year {survey_year}"
+    page = (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>"
+        f"<h2>Checks</h2>{_outcomes_table(outcomes)}"
+        f"{_data_docs_link(outcomes, page_dir)}"
+        f"<h2>Quarantine by county and reason ({len(quarantine)} rows)</h2>{_table(summary)}"
+        f"<h2>Quarantined rows</h2>{_table(rows, code_columns=('raw_values',))}"
+        "</body></html>"
+    )
+    path = page_dir / "index.html"
+    temporary = path.with_suffix(".html.tmp")
+    temporary.write_text(page, encoding="utf-8")
+    temporary.replace(path)  # a reader never sees half a page
+    return path

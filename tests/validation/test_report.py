@@ -1,0 +1,37 @@
+import json
+
+from orchestration.validation.outcome import ERROR, CheckOutcome
+from orchestration.validation.report import write_validation_report
+from orchestration.validation.rows import validate_school_rows
+from validation.staged import make_result, school_row
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def test_report_lists_outcomes_and_quarantine_with_every_value_escaped(good_rows, tmp_path):
+    bad = school_row(9, school_name=SCRIPT, sheet=f"小学{SCRIPT}", teaching_area_m2=-1.0)
+    validated, row_outcome = validate_school_rows(make_result([*good_rows, bad]))
+    docs = tmp_path / "docs" / "index.html"
+    outcomes = [
+        row_outcome,
+        CheckOutcome("declared_totals", False, ERROR, f"total {SCRIPT}",
+                     {"examples": [{"sheet": SCRIPT}], "data_docs": str(docs)}),
+    ]
+
+    path = write_validation_report(tmp_path / "reports", 2019, outcomes, validated)
+
+    assert path == tmp_path / "reports" / "2019" / "index.html"
+    page = path.read_text(encoding="utf-8")
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "declared_totals" in page and "negative_value" in page
+    assert 'href="../../docs/index.html"' in page
+    quarantined = validated.quarantine.iloc[0]
+    assert json.loads(quarantined["raw_values"])["school_name"] == SCRIPT
+    assert str(quarantined["source_row"]) in page
+
+
+def test_report_without_quarantine_or_docs(good_rows, tmp_path):
+    validated, outcome = validate_school_rows(make_result(good_rows))
+    page = write_validation_report(tmp_path, 2019, [outcome], validated).read_text(encoding="utf-8")
+    assert "row_schema" in page and "Data Docs" not in page
