@@ -3,7 +3,7 @@ import json
 from orchestration.validation.outcome import ERROR, CheckOutcome
 from orchestration.validation.report import write_validation_report
 from orchestration.validation.rows import validate_school_rows
-from validation.staged import make_result, school_row
+from tests.validation.staged import make_result, school_row
 
 SCRIPT = "<script>alert(1)</script>"
 

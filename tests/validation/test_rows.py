@@ -5,7 +5,7 @@ import pytest
 
 from orchestration.validation.outcome import ERROR, WARN
 from orchestration.validation.rows import check_row_accounting, check_unique_schools, validate_school_rows
-from validation.staged import make_result, school_row
+from tests.validation.staged import make_result, school_row
 
 BAD_ROWS = {
     "negative": ({"teachers_primary": -3.0}, "negative_value"),
