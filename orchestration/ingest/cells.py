@@ -1,0 +1,85 @@
+"""Reading one cell: numbers typed every way a county types them, none-markers, errors, ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+from orchestration.ingest.text import compact, normalise_text
+from orchestration.ingest.vocabulary import Vocabulary
+
+EXCEL_ERRORS = frozenset(
+    {"#DIV/0!", "#REF!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
+)
+_NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(.*)$")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
+
+
+class Rejection(ValueError):
+    """A row (or one of its cells) that can not be staged; `reason_code` from reason_codes.csv."""
+
+    def __init__(self, reason_code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.reason_code = reason_code
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def is_excel_error(value: object) -> bool:
+    return isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS
+
+
+def cell_text(value: object) -> str:
+    """A cell as normalised text; whole floats lose their `.0` (ids and codes typed as numbers)."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return normalise_text(str(value))
+
+
+def parse_quantity(value: object, vocabulary: Vocabulary) -> tuple[float | None, str | None]:
+    """(number, unit written in the cell) for a quantity cell; (None, None) when blank.
+
+    A none-marker (`-`, `—`, `/`, `无`) says there is none: 0. Raises Rejection for an
+    Excel error value or text that is no number.
+    """
+    if is_blank(value):
+        return None, None
+    if isinstance(value, bool) or isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        raise Rejection("unparseable_number", f"not a number: {value!r}")
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and math.isnan(value):
+            return None, None
+        return float(value), None
+    text = normalise_text(value)
+    if text.upper() in EXCEL_ERRORS:
+        raise Rejection("formula_error", f"Excel error {text}")
+    if text in vocabulary.none_values:
+        return 0.0, None
+    match = _NUMBER.match(_THOUSANDS.sub("", text).replace(" ", ""))
+    if match:
+        number, rest = match.groups()
+        unit = compact(rest)
+        if not unit:
+            return float(number), None
+        if unit in vocabulary.units:
+            return float(number), unit
+    raise Rejection("unparseable_number", f"not a number: {text!r}")
+
+
+def parse_school_id(value: object) -> str | None:
+    """A school id as its digits: 2113000123.0, '1.30123E+09' and '21130 00123' all read."""
+    if is_blank(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(int(value))
+    text = "".join(normalise_text(value).split())
+    if re.fullmatch(r"\d+(\.\d+)?[eE]\+?\d+", text):
+        return str(int(float(text)))
+    if re.fullmatch(r"\d+\.0+", text):
+        return text.split(".")[0]
+    return text

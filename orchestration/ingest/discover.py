@@ -1,0 +1,82 @@
+"""Listing raw/: every file, its survey year, and whether it is to be read at all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from orchestration.ingest.table import locate_table, title_lines
+from orchestration.ingest.vocabulary import vocabulary
+from orchestration.ingest.workbook import SPREADSHEET_SUFFIXES, UnreadableFile, read_workbook
+from orchestration.ingest.years import YEAR_FOLDER, years_in_name, years_in_title
+
+LOCK_FILE_PREFIX = "~$"
+
+
+@dataclass(frozen=True)
+class RawFile:
+    path: Path  # absolute
+    source_file: str  # posix path relative to raw_dir
+    survey_year: int | None  # None when it can not be told
+    status: str | None  # None: to be read; 'skipped' | 'rejected' decided at discovery
+    reason_code: str | None
+    reason: str | None
+
+
+def _title_years(path: Path) -> set[int]:
+    """Years the title lines of a file's visible sheets name (a file outside a year folder)."""
+    words = vocabulary()
+    years: set[int] = set()
+    for grid in read_workbook(path):
+        if grid.visible:
+            table = locate_table(grid, words)
+            for line in title_lines(grid, table):
+                years |= years_in_title(line)
+    return years
+
+
+def _raw_file(path: Path, raw_dir: Path) -> RawFile:
+    relative = PurePosixPath(path.relative_to(raw_dir).as_posix())
+    source_file = str(relative)
+    years = {int(part) for part in relative.parts[:-1] if YEAR_FOLDER.match(part)}
+    years |= years_in_name(path.stem)
+    year = next(iter(years)) if len(years) == 1 else None
+
+    def receipt(status: str | None, code: str | None = None, reason: str | None = None,
+                survey_year: int | None = year) -> RawFile:  # fmt: skip
+        return RawFile(path, source_file, survey_year, status, code, reason)
+
+    if path.name.startswith(LOCK_FILE_PREFIX):
+        return receipt("skipped", "lock_file", "an office lock file")
+    if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+        return receipt("skipped", "not_a_spreadsheet", f"{path.suffix or 'no extension'} is not a spreadsheet")
+    if len(years) > 1:
+        return receipt("rejected", "year_conflict", f"folder and file name name {sorted(years)}", None)
+    if year is not None:
+        return receipt(None)
+    try:
+        years = _title_years(path)
+    except UnreadableFile as error:
+        return receipt("rejected", error.reason_code, str(error))
+    if len(years) > 1:
+        return receipt("rejected", "year_conflict", f"title rows name {sorted(years)}", None)
+    if not years:
+        return receipt("rejected", "year_unknown", "no year in the folder, the file name or a title row")
+    return receipt(None, survey_year=years.pop())
+
+
+def discover_raw_files(raw_dir: Path) -> list[RawFile]:
+    """Every file below `raw_dir` (dot-files aside), sorted by path, with its year and status."""
+    raw_dir = raw_dir.resolve()
+    paths = sorted(
+        path
+        for path in raw_dir.rglob("*")
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(raw_dir).parts)
+    )
+    return [_raw_file(path, raw_dir) for path in paths]
+
+
+def survey_years(files: Iterable[RawFile]) -> list[int]:
+    """The distinct known survey years of `files`, sorted."""
+    return sorted({file.survey_year for file in files if file.survey_year is not None})

@@ -1,0 +1,209 @@
+"""Reading one raw file: its sheets located, their rows classified, staged or quarantined.
+
+Every row of a loaded sheet is counted once: staged, quarantined, or not data (with its
+kind). A sheet that is not read says why (hidden, instructions, empty, no table, another
+year, no county); a file none of whose sheets is read is rejected with the first reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+
+from orchestration.ingest.cells import Rejection, is_blank
+from orchestration.ingest.discover import RawFile
+from orchestration.ingest.records import RowReader, SheetContext, raw_values
+from orchestration.ingest.regions import RegionRegistry
+from orchestration.ingest.rows import DATA, RowKind, classify_row
+from orchestration.ingest.table import Table, locate_table, title_lines
+from orchestration.ingest.text import compact, normalise_text
+from orchestration.ingest.vocabulary import Vocabulary
+from orchestration.ingest.workbook import SheetGrid, UnreadableFile, read_workbook
+from orchestration.ingest.years import years_in_name, years_in_title
+
+# When no sheet of a file is read, the file is rejected for the most telling reason.
+_FILE_REASONS = ("year_conflict", "county_ambiguous", "county_unknown", "no_table")
+_UNIT_SEPARATORS = re.compile(r"[、,;/\s和及]+")
+
+
+@dataclass
+class FileReading:
+    receipts: list[dict] = field(default_factory=list)  # ingest_files rows
+    school_rows: list[dict] = field(default_factory=list)
+    quarantine: list[dict] = field(default_factory=list)
+
+
+class _SheetSkipped(Exception):
+    def __init__(self, reason_code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.reason_code = reason_code
+
+
+def file_sha256(raw: RawFile) -> str:
+    digest = hashlib.sha256()
+    with raw.path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_receipt(raw: RawFile, sha256: str | None = None, **fields) -> dict:
+    """The ingest_files row of a file read, skipped or rejected as a whole."""
+    return {
+        "survey_year": raw.survey_year,
+        "source_file": raw.source_file,
+        "sheet": None,
+        "status": raw.status,
+        "reason_code": raw.reason_code,
+        "reason": raw.reason,
+        "file_sha256": sha256,
+        **fields,
+    }
+
+
+def _unit_factors(rows: list[list], vocabulary: Vocabulary) -> dict[str, float]:
+    """Dimension -> factor from a unit line above the header (`单位:平方米、万元`)."""
+    factors = {}
+    for cell in (cell for row in rows for cell in row if isinstance(cell, str)):
+        for pattern in vocabulary.unit_line:
+            if match := pattern.match(normalise_text(cell).replace(" ", "")):
+                for unit in _UNIT_SEPARATORS.split(match.group(match.lastindex)):
+                    if (key := compact(unit)) in vocabulary.units:
+                        dimension, factor = vocabulary.units[key]
+                        factors[dimension] = factor
+    return factors
+
+
+class FileReader:
+    def __init__(self, raw: RawFile, vocabulary: Vocabulary, registry: RegionRegistry) -> None:
+        self.raw = raw
+        self.vocabulary = vocabulary
+        self.registry = registry
+        source = PurePosixPath(raw.source_file)
+        self.folders = [normalise_text(part) for part in reversed(source.parts[:-1])]
+        self.file_name = normalise_text(source.stem)
+
+    def read(self) -> FileReading:
+        sha256 = file_sha256(self.raw)
+        try:
+            grids = read_workbook(self.raw.path)
+        except UnreadableFile as error:
+            rejected = replace(self.raw, status="rejected", reason_code=error.reason_code, reason=str(error))
+            return FileReading([file_receipt(rejected, sha256)])
+        reading = FileReading()
+        skipped: list[tuple[str, str, str]] = []
+        for grid in grids:
+            try:
+                self._read_sheet(grid, reading)
+            except _SheetSkipped as skip:
+                skipped.append((grid.name, skip.reason_code, str(skip)))
+        for receipt in reading.receipts:
+            receipt["file_sha256"] = sha256
+        if not reading.receipts:
+            telling = [code for _, code, _ in skipped if code in _FILE_REASONS]
+            code = min(telling, key=_FILE_REASONS.index, default="no_table")
+            reason = next((why for _, c, why in skipped if c == code), "no sheet holds a school table")
+            rejected = replace(self.raw, status="rejected", reason_code=code, reason=reason)
+            return FileReading([file_receipt(rejected, sha256)])
+        for sheet, code, reason in skipped:
+            reading.receipts.append(
+                {**file_receipt(self.raw, sha256), "sheet": sheet, "status": "skipped",
+                 "reason_code": code, "reason": reason}  # fmt: skip
+            )
+        return reading
+
+    def _read_sheet(self, grid: SheetGrid, reading: FileReading) -> None:
+        words = self.vocabulary
+        if not grid.visible:
+            raise _SheetSkipped("hidden_sheet", "a hidden sheet")
+        if any(label in compact(grid.name) for label in words.instructions_sheets):
+            raise _SheetSkipped("instructions_sheet", "an instructions sheet")
+        if not any(not is_blank(cell) for row in grid.rows for cell in row):
+            raise _SheetSkipped("empty_sheet", "no cell filled")
+        table = locate_table(grid, words)
+        if table is None:
+            raise _SheetSkipped("no_table", "no row reads as the header of a school table")
+        titles = title_lines(grid, table)
+        named_years = years_in_name(grid.name) | {y for line in titles for y in years_in_title(line)}
+        if named_years - {self.raw.survey_year}:
+            raise _SheetSkipped(
+                "year_conflict", f"the sheet names {sorted(named_years)}, the file is {self.raw.survey_year}"
+            )
+        sheet_name = normalise_text(grid.name)
+        region_context = " ".join([*titles, sheet_name, self.file_name, *self.folders])
+        county = self.registry.resolve([" ".join(titles), sheet_name, self.file_name, *self.folders],
+                                       region_context)  # fmt: skip
+        rows_name_county = table.used("identity", "county_code") or table.used("identity", "county_name")
+        if county.county is None and not rows_name_county:
+            raise _SheetSkipped(county.reason_code, county.reason)
+        context = SheetContext(
+            county=county.county,
+            region_context=region_context,
+            place_type=words.school_type_in(sheet_name) or words.school_type_in(self.file_name),
+            unit_factors=_unit_factors(grid.rows[: table.header_start], words),
+            error_cells=grid.error_cells,
+        )
+        reading.receipts.append(self._read_rows(grid, table, context, reading))
+
+    def _read_rows(self, grid: SheetGrid, table: Table, context: SheetContext, reading: FileReading) -> dict:
+        reader = RowReader(table, context, self.vocabulary, self.registry)
+        kinds: Counter[str] = Counter()
+        for row in grid.rows[: table.header_start]:
+            kinds["blank" if all(is_blank(cell) for cell in row) else "title"] += 1
+        kinds["header"] += table.header_end - table.header_start
+        where = {"survey_year": self.raw.survey_year, "source_file": self.raw.source_file,
+                 "sheet": grid.name}  # fmt: skip
+        staged = quarantined = 0
+        section_type = None
+        declared_totals = []
+        after_footer = False
+        for index in range(table.header_end, len(grid.rows)):
+            row = grid.rows[index]
+            kind = classify_row(row, table, self.vocabulary)
+            if kind.kind == "footer":
+                after_footer = True
+            elif after_footer and kind.kind == DATA and not reader.has_quantities(row):
+                kind = RowKind("footer")  # signatures and dates under a footer line
+            if kind.kind == "section" and kind.section_type:
+                section_type = kind.section_type
+            if kind.kind == "total" and (students := reader.students_total(row, index)) is not None:
+                declared_totals.append(students)
+            if kind.kind != DATA:
+                kinds[kind.kind] += 1
+                continue
+            try:
+                record = reader.read(row, index, section_type)
+            except Rejection as rejection:
+                quarantined += 1
+                name_column = reader.identity.get("school_name")
+                name = row[name_column.index] if name_column and name_column.index < len(row) else None
+                reading.quarantine.append({
+                    **where, "source_row": index + 1,
+                    "county_code": context.county.county_code if context.county else None,
+                    "school_name": None if is_blank(name) else normalise_text(str(name)),
+                    "stage": "ingest", "reason_code": rejection.reason_code, "reason": str(rejection),
+                    "raw_values": raw_values(row, table),
+                })  # fmt: skip
+                continue
+            staged += 1
+            reading.school_rows.append(
+                {**where, "source_row": index + 1, **record, "raw_values": raw_values(row, table)}
+            )
+        unmatched = [{"column": c.letter, "text": c.header_text} for c in table.columns if c.meaning is None]
+        unmatched += [
+            {"column": c.letter, "text": c.header_text, "note": "a second column of the same field"}
+            for c in reader.duplicate_columns
+        ]
+        return {
+            **file_receipt(self.raw), "sheet": grid.name, "status": "loaded",
+            "county_code": context.county.county_code if context.county else None,
+            "rows_read": len(grid.rows), "rows_staged": staged, "rows_quarantined": quarantined,
+            "rows_not_data": sum(kinds.values()),
+            "not_data_kinds": json.dumps(dict(sorted(kinds.items())), ensure_ascii=False),
+            "unmatched_headers": json.dumps(unmatched, ensure_ascii=False),
+            "declared_total_students": max(declared_totals) if declared_totals else None,
+        }  # fmt: skip

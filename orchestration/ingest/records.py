@@ -1,0 +1,246 @@
+"""One data row of a located table -> one staged school row, or a Rejection.
+
+Where a count goes (balance-indicators.md §1, staging_schema.py):
+- the row's part (`reported_scope`): a multi-stage school on a sheet, section or file
+  that lists one stage (a nine-year school on the 小学 sheet) reports that stage only;
+- a count given for a stage goes to that stage; a count given without one goes to the
+  row's part, else to the stage of a single-stage school type
+  (contracts/school_type_stages.csv), else: students -> `stage_enrollment_missing`,
+  teachers -> `<field>_whole`;
+- resources belong to the row's part.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from contracts.staging_schema import TEACHER_FIELDS
+from orchestration.ingest.cells import (
+    Rejection,
+    cell_text,
+    is_blank,
+    is_excel_error,
+    parse_quantity,
+    parse_school_id,
+)
+from orchestration.ingest.regions import County, RegionRegistry
+from orchestration.ingest.table import Column, Table, column_letter
+from orchestration.ingest.text import compact, school_name_key
+from orchestration.ingest.vocabulary import Vocabulary
+
+COMPULSORY_STAGES = ("primary", "junior")
+
+
+@dataclass
+class SheetContext:
+    """What a sheet's surroundings say about each of its rows."""
+
+    county: County | None  # the county of the sheet, None when rows carry their own
+    region_context: str  # folder, file, sheet and title text that may name a prefecture
+    place_type: str | None  # the school type the sheet or file name names
+    unit_factors: dict[str, float] = field(default_factory=dict)  # dimension -> factor
+    error_cells: frozenset[tuple[int, int]] = frozenset()
+
+
+def raw_values(row: list, table: Table) -> str:
+    """The row as read, header text -> cell, as a JSON object (filled cells only)."""
+    headers = {column.index: column.header_text for column in table.columns}
+    values = {}
+    for index, cell in enumerate(row):
+        if not is_blank(cell):
+            key = headers.get(index) or column_letter(index)
+            if key in values:  # two columns under the same header text
+                key = f"{key} ({column_letter(index)})"
+            values[key] = cell if isinstance(cell, (int, float, str)) else str(cell)
+    return json.dumps(values, ensure_ascii=False, default=str)
+
+
+def _lookup(table: dict[str, str], value: str) -> str | None:
+    """An exact label, else the longest label the value contains."""
+    key = compact(value)
+    if key in table:
+        return table[key]
+    found = [label for label in table if label and label in key]
+    return table[max(found, key=len)] if found else None
+
+
+class RowReader:
+    """Reads the data rows of one located table."""
+
+    def __init__(
+        self, table: Table, context: SheetContext, vocabulary: Vocabulary, registry: RegionRegistry
+    ) -> None:
+        self.table = table
+        self.context = context
+        self.vocabulary = vocabulary
+        self.registry = registry
+        self.identity: dict[str, Column] = {}
+        self.quantities: list[Column] = []
+        self.duplicate_columns: list[Column] = []
+        seen: set[tuple[str, str | None]] = set()
+        for column in table.columns:
+            meaning = column.meaning
+            if meaning is None or meaning.kind == "ignored":
+                continue
+            if (meaning.field, meaning.stage) in seen:
+                self.duplicate_columns.append(column)  # the first column of a field counts
+                continue
+            seen.add((meaning.field, meaning.stage))
+            if meaning.kind == "identity":
+                self.identity[meaning.field] = column
+            else:
+                self.quantities.append(column)
+
+    def _text(self, row: list, field_name: str) -> str:
+        column = self.identity.get(field_name)
+        if column is None or column.index >= len(row):
+            return ""
+        return cell_text(row[column.index])
+
+    def _factor(self, column: Column, cell_unit: str | None) -> float:
+        dimension = self.vocabulary.dimensions[column.meaning.field]
+        for unit in (cell_unit, column.meaning.unit):
+            if unit and self.vocabulary.units[unit][0] == dimension:
+                return self.vocabulary.units[unit][1]
+        return self.context.unit_factors.get(dimension, 1.0)
+
+    def quantities_of(self, row: list, row_index: int) -> list[tuple[Column, float | None]]:
+        """Every quantity column's value in base units; raises Rejection for a bad cell."""
+        used = [*self.identity.values(), *self.quantities]
+        for column in used:
+            cell = row[column.index] if column.index < len(row) else None
+            if (row_index, column.index) in self.context.error_cells or is_excel_error(cell):
+                raise Rejection("formula_error", f"Excel error in {column.letter} ({column.header_text})")
+        values = []
+        for column in self.quantities:
+            cell = row[column.index] if column.index < len(row) else None
+            try:
+                number, cell_unit = parse_quantity(cell, self.vocabulary)
+            except Rejection as error:
+                raise Rejection(error.reason_code, f"{column.letter} ({column.header_text}): {error}")
+            values.append((column, None if number is None else number * self._factor(column, cell_unit)))
+        return values
+
+    def has_quantities(self, row: list) -> bool:
+        return any(c.index < len(row) and not is_blank(row[c.index]) for c in self.quantities)
+
+    def students_total(self, row: list, row_index: int) -> float | None:
+        """The students a total row declares: its generic column, else its stages summed."""
+        try:
+            values = self.quantities_of(row, row_index)
+        except Rejection:
+            return None
+        students = [(c.meaning.stage, v) for c, v in values if c.meaning.field == "students"]
+        generic = [value for stage, value in students if stage is None and value is not None]
+        if generic:
+            return generic[0]
+        staged = [value for _, value in students if value is not None]
+        return sum(staged) if staged else None
+
+    def _county(self, row: list) -> County:
+        code = self._text(row, "county_code")
+        if code:
+            county = self.registry.by_county_code(parse_school_id(code) or "")
+            if county is None:
+                raise Rejection("county_unknown", f"county code {code!r} is not in the region registry")
+            return county
+        name = self._text(row, "county_name")
+        if name:
+            context = f"{self.context.region_context} {self._text(row, 'prefecture_name')}"
+            match = self.registry.resolve([name], context)
+            if match.county is None:
+                raise Rejection("county_unknown", f"county {name!r}: {match.reason}")
+            return match.county
+        if self.context.county is None:
+            raise Rejection("county_unknown", "the row names no county and the sheet none either")
+        return self.context.county
+
+    def _school_type(self, row: list, section_type: str | None, name: str) -> tuple[str, str]:
+        """(school type, reported scope) of a row."""
+        place_type = section_type or self.context.place_type
+        written = self._text(row, "school_type")
+        if written:
+            school_type = _lookup(self.vocabulary.school_types, written)
+            if school_type is None:
+                raise Rejection("unknown_school_type", f"school type {written!r} is not in school_types.csv")
+        else:
+            school_type = place_type or self.vocabulary.school_type_in(name)
+            if school_type is None:
+                raise Rejection("unknown_school_type", "no type column, section, sheet or file name says the school type")
+        counts = self._text(row, "counts_as_school")
+        if counts and _lookup(self.vocabulary.values["counts_as_school"], counts) == "false":
+            school_type = "teaching_point"
+        stages = self.vocabulary.type_stages[school_type]
+        if place_type in COMPULSORY_STAGES and len(stages) > 1 and place_type in stages:
+            return school_type, place_type
+        return school_type, "school"
+
+    def read(self, row: list, row_index: int, section_type: str | None) -> dict:
+        """The staged record of a data row; raises Rejection when it can not be staged."""
+        values = self.quantities_of(row, row_index)
+        name = self._text(row, "school_name")
+        if not name:
+            raise Rejection("missing_school_name", "a data row without a school name")
+        county = self._county(row)
+        school_type, scope = self._school_type(row, section_type, name)
+        part = scope if scope != "school" else self.vocabulary.generic_stage[school_type]
+        record: dict = {}
+        blank: set[str] = set()  # columns of the sheet left empty for this row
+        generic_students = None
+        resources: dict[str, list[tuple[str | None, float]]] = {}
+        for column, value in values:
+            field_name, stage = column.meaning.field, column.meaning.stage
+            if field_name == "students":
+                target = f"students_{stage or part}" if (stage or part) else None
+                if stage is None and value is not None:
+                    generic_students = value
+                elif stage is not None and value is not None:
+                    record[target] = value
+            elif field_name in TEACHER_FIELDS:
+                target = stage or (part if part in COMPULSORY_STAGES else "whole")
+                target = None if target == "senior" else f"{field_name}_{target}"  # no senior column
+                if target and value is not None:
+                    record[target] = value
+            else:
+                target = field_name
+                if value is not None:
+                    resources.setdefault(field_name, []).append((stage, value))
+            if value is None and target:
+                blank.add(target)
+        for field_name, found in resources.items():
+            whole = [value for stage, value in found if stage is None]
+            record[field_name] = whole[0] if whole else sum(value for _, value in found)
+        if generic_students is not None:
+            given = [record.get(f"students_{stage}") for stage in ("primary", "junior", "senior")]
+            if part is not None and record.get(f"students_{part}") is None:
+                record[f"students_{part}"] = generic_students
+            elif part is None and not any(value is not None for value in given):
+                raise Rejection(
+                    "stage_enrollment_missing",
+                    f"a {school_type} school reported as a whole with only a total enrollment",
+                )
+        if not any(key.startswith("students_") for key in record):
+            raise Rejection("missing_students", "no enrollment in any students column")
+        for target in blank:  # an empty cell of a column the sheet has: none (raw-sheets.md)
+            record.setdefault(target, 0.0)
+        counts = self._text(row, "counts_as_school")
+        parent = self._text(row, "parent_school_name") or None
+        ownership = self._text(row, "ownership")
+        urban_rural = self._text(row, "urban_rural")
+        return {
+            **record,
+            "county_code": county.county_code,
+            "school_id": parse_school_id(self._text(row, "school_id")),
+            "school_name": name,
+            "school_name_key": school_name_key(name, county.county_name),
+            "school_type": school_type,
+            "reported_scope": scope,
+            "ownership": _lookup(self.vocabulary.values["ownership"], ownership) if ownership else None,
+            "urban_rural": _lookup(self.vocabulary.values["urban_rural"], urban_rural) if urban_rural else None,
+            "counts_as_school": (
+                None if not counts else _lookup(self.vocabulary.values["counts_as_school"], counts) == "true"
+            ),
+            "parent_school_name": parent,
+            "parent_school_name_key": school_name_key(parent, county.county_name) if parent else None,
+        }

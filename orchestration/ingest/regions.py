@@ -1,0 +1,160 @@
+"""Which county a file, sheet or row belongs to, from codes and names in its context.
+
+County names repeat across China (新华区 three times, 城区, 郊区, ...). A name is settled
+by a prefecture or province named in the same context, else by the deployment scope
+(contracts/scope.yaml); a name that stays ambiguous is never guessed.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from orchestration.ingest.text import compact, county_short_name
+from orchestration.settings import CONTRACTS_DIR
+
+_REGION_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州",
+                    "地区", "省", "市", "盟")  # fmt: skip
+_PLACE_SUFFIXES = frozenset("乡镇村街区县市旗路")
+
+
+@dataclass(frozen=True)
+class County:
+    county_code: str
+    county_name: str
+    prefecture_code: str
+    prefecture_name: str
+    province_code: str
+    province_name: str
+
+
+@dataclass(frozen=True)
+class CountyMatch:
+    """A resolved county, or why there is none ('county_unknown' | 'county_ambiguous')."""
+
+    county: County | None
+    reason_code: str | None = None
+    reason: str | None = None
+
+
+def _region_names(name: str) -> tuple[str, ...]:
+    """石家庄市 -> (石家庄市, 石家庄): a prefecture or province as it may be written."""
+    for suffix in _REGION_SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name, name[: -len(suffix)]
+    return (name,)
+
+
+class RegionRegistry:
+    def __init__(self, counties: Sequence[County], scope: dict[str, list[str]]) -> None:
+        self.by_code = {county.county_code: county for county in counties}
+        self.by_name: dict[str, list[County]] = {}
+        for county in counties:
+            self.by_name.setdefault(county.county_name, []).append(county)
+        regions = {name for c in counties for name in (c.prefecture_name, c.province_name)}
+        short: dict[str, list[County]] = {}
+        for county in counties:
+            name = county_short_name(county.county_name)
+            if name != county.county_name:
+                short.setdefault(name, []).append(county)
+        # A short name counts only when one county has it and no region is called so.
+        region_short = {alias for region in regions for alias in _region_names(region)}
+        self.by_short_name = {
+            name: found[0]
+            for name, found in short.items()
+            if len(found) == 1 and name not in self.by_name and name not in region_short
+        }
+        self.scope = {str(value) for values in scope.values() for value in values or []}
+
+    @classmethod
+    def load(cls, contracts_dir: Path = CONTRACTS_DIR) -> RegionRegistry:
+        counties = []
+        for file in ("region_registry.csv", "assessment_units.csv"):
+            path = contracts_dir / file
+            if path.exists():
+                with path.open(encoding="utf-8", newline="") as handle:
+                    counties += [County(**row) for row in csv.DictReader(handle)]
+        scope_path = contracts_dir / "scope.yaml"
+        scope = yaml.safe_load(scope_path.read_text(encoding="utf-8")) if scope_path.exists() else {}
+        return cls(counties, scope or {})
+
+    def by_county_code(self, code: str) -> County | None:
+        return self.by_code.get(code.strip())
+
+    def _in_scope(self, county: County) -> bool:
+        return any(
+            value in self.scope
+            for value in (
+                county.province_code, county.prefecture_code,
+                *_region_names(county.province_name), *_region_names(county.prefecture_name),
+            )
+        )  # fmt: skip
+
+    def _named_in(self, text: str, short: bool) -> list[list[County]]:
+        """The counties a text names by full (or short) name: one candidate list per name."""
+        table = self.by_short_name if short else self.by_name
+        spans = []
+        for name in table:
+            start = text.find(name)
+            while start >= 0:
+                end = start + len(name)
+                # 北关 in 北关乡 names a township, not 北关区
+                if not (short and text[end : end + 1] in _PLACE_SUFFIXES):
+                    spans.append((start, end, name))
+                start = text.find(name, start + 1)
+        # A name inside a longer one found at the same place (西区 in 桥西区) is not a name.
+        kept = [
+            (start, end, name)
+            for start, end, name in spans
+            if not any(s <= start and end <= e and e - s > end - start for s, e, _ in spans)
+        ]
+        names = dict.fromkeys(name for _, _, name in kept)
+        return [self.by_name[name] if not short else [self.by_short_name[name]] for name in names]
+
+    def resolve(self, levels: Sequence[str], context: str) -> CountyMatch:
+        """The county named at the first of `levels` that names one (most specific first).
+
+        Full names are looked for at every level before short names (正定 for 正定县),
+        which are easier to find by accident. `context` is all the text around
+        (folders, file, sheet, titles, columns): a prefecture or province named there
+        settles a county name that repeats.
+        """
+        context = compact(context)
+        for short in (False, True):
+            for level in levels:
+                named = self._named_in(compact(level), short)
+                if not named:
+                    continue
+                resolved = {self._settle(candidates, context) for candidates in named}
+                counties = {county for county in resolved if county is not None}
+                if len(counties) == 1 and None not in resolved:
+                    return CountyMatch(counties.pop())
+                names = "、".join(candidates[0].county_name for candidates in named)
+                return CountyMatch(
+                    None, "county_ambiguous", f"{names} in {level!r}: several counties, nothing settles which"
+                )
+        return CountyMatch(None, "county_unknown", "no county of the region registry is named")
+
+    def _settle(self, candidates: list[County], context: str) -> County | None:
+        if len(candidates) == 1:
+            return candidates[0]
+        named_region = [
+            county
+            for county in candidates
+            if any(alias in context for alias in _region_names(county.prefecture_name))
+            or any(alias in context for alias in _region_names(county.province_name))
+        ]
+        if len(named_region) == 1:
+            return named_region[0]
+        in_scope = [county for county in (named_region or candidates) if self._in_scope(county)]
+        return in_scope[0] if len(in_scope) == 1 else None
+
+
+@lru_cache(maxsize=4)
+def region_registry(contracts_dir: Path = CONTRACTS_DIR) -> RegionRegistry:
+    return RegionRegistry.load(contracts_dir)

@@ -1,0 +1,79 @@
+"""What a row below the header is: a school, or one of the kinds of not-data rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orchestration.ingest.cells import cell_text, is_blank
+from orchestration.ingest.table import Table
+from orchestration.ingest.text import compact
+from orchestration.ingest.vocabulary import Vocabulary
+
+DATA = "data"
+NOT_DATA_KINDS = (
+    "blank", "title", "header", "section", "total", "subtotal", "footer", "column_index",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RowKind:
+    kind: str  # DATA or one of NOT_DATA_KINDS
+    section_type: str | None = None  # the school type a section row names
+
+
+def _matches(patterns, text: str) -> bool:
+    return any(pattern.search(text) for pattern in patterns)
+
+
+def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
+    """The kind of one row under the header of `table`."""
+    filled = [(index, cell) for index, cell in enumerate(row) if not is_blank(cell)]
+    if not filled:
+        return RowKind("blank")
+    texts = [cell_text(cell) for _, cell in filled]
+    first = compact(texts[0])
+    if _matches(vocabulary.footer_rows, texts[0].replace(" ", "")):
+        return RowKind("footer")
+
+    label_columns = {
+        column.index
+        for column in table.columns
+        if column.meaning and column.meaning.field in ("school_name", "ignored")
+    }
+    labels = [compact(cell_text(row[index])) for index in sorted(label_columns) if index < len(row)]
+    labels = [label for label in labels if label]
+    if any(_matches(vocabulary.subtotal_rows, label) for label in labels):
+        return RowKind("subtotal")
+    if any(_matches(vocabulary.total_rows, label) for label in labels):
+        return RowKind("total")
+
+    if len(filled) == 1 and isinstance(filled[0][1], str):
+        if _matches(vocabulary.section_rows, texts[0]) or first in vocabulary.school_types:
+            return RowKind("section", vocabulary.school_type_in(texts[0]))
+    if _is_column_index(row, table, vocabulary):
+        return RowKind("column_index")
+    if sum(compact(text) in table.header_keys for text in texts) * 2 > len(texts):
+        return RowKind("header")  # the header repeated (a printed page break)
+    used = {
+        column.index
+        for column in table.columns
+        if column.meaning and column.meaning.kind in ("identity", "quantity")
+    }
+    if not any(index in used for index, _ in filled):
+        return RowKind("blank")  # only a serial number or notes in unused columns
+    return RowKind(DATA)
+
+
+def _is_column_index(row: list, table: Table, vocabulary: Vocabulary) -> bool:
+    """A row numbering the columns under the header: 甲 乙 1 2 3 ... (counting up by one)."""
+    names = table.used("identity", "school_name")
+    name = cell_text(row[names[0].index]) if names and names[0].index < len(row) else ""
+    if name and name not in vocabulary.column_index_labels:
+        return False
+    numbers = []
+    for cell in row:
+        try:
+            numbers.append(float(cell_text(cell)))
+        except ValueError:
+            continue
+    return len(numbers) >= 3 and all(b - a == 1 for a, b in zip(numbers, numbers[1:]))

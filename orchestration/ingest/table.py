@@ -1,0 +1,170 @@
+"""Finding the school table in a sheet grid: its header rows and what each column holds.
+
+The header is the first row (within the top `HEADER_SEARCH_ROWS`) where a school-name
+column and at least one other dictionary column stand; it continues over up to two more
+rows of text that sit under it (merged groups such as `在校生数` over `小学 | 初中`).
+Merged cells are filled from their top-left cell; without merges (CSV, careless
+templates) a group label is carried right over the columns its sub-labels stand under.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from orchestration.ingest.cells import cell_text, is_blank
+from orchestration.ingest.headers import ColumnMeaning, match_header
+from orchestration.ingest.text import compact
+from orchestration.ingest.vocabulary import Vocabulary
+from orchestration.ingest.workbook import SheetGrid
+
+HEADER_SEARCH_ROWS = 40
+MAX_HEADER_ROWS = 3
+
+
+@dataclass(frozen=True)
+class Column:
+    index: int  # 0-based
+    path: tuple[str, ...]  # header cell texts, top first
+    meaning: ColumnMeaning | None
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.index)
+
+    @property
+    def header_text(self) -> str:
+        return " > ".join(self.path)
+
+
+@dataclass(frozen=True)
+class Table:
+    header_start: int  # 0-based row of the first header row
+    header_end: int  # 0-based row after the last header row
+    columns: tuple[Column, ...]  # every column with a header text
+
+    @cached_property
+    def header_keys(self) -> frozenset[str]:
+        """Every header cell text, compacted: a row repeating them is the header again."""
+        return frozenset(compact(part) for column in self.columns for part in column.path)
+
+    def used(self, kind: str, field: str | None = None) -> list[Column]:
+        return [
+            column
+            for column in self.columns
+            if column.meaning
+            and column.meaning.kind == kind
+            and (field is None or column.meaning.field == field)
+        ]
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _row_meanings(row: list, vocabulary: Vocabulary) -> list[ColumnMeaning | None]:
+    return [match_header([cell], vocabulary) if isinstance(cell, str) else None for cell in row]
+
+
+def _header_start(grid: SheetGrid, vocabulary: Vocabulary) -> int | None:
+    for index, row in enumerate(grid.rows[:HEADER_SEARCH_ROWS]):
+        meanings = [meaning for meaning in _row_meanings(row, vocabulary) if meaning]
+        named = any(meaning.field == "school_name" for meaning in meanings)
+        if named and sum(meaning.kind != "ignored" for meaning in meanings) >= 2:
+            return index
+    return None
+
+
+def _merged_into(grid: SheetGrid, row: int, column: int) -> tuple[int, int] | None:
+    """The top-left cell of the merged range holding (row, column), when it is merged."""
+    for (top, left), (bottom, right) in grid.merged:
+        if top <= row <= bottom and left <= column <= right and (row, column) != (top, left):
+            return top, left
+    return None
+
+
+def _continues_header(
+    grid: SheetGrid, index: int, start: int, name_column: int, vocabulary: Vocabulary
+) -> bool:
+    """Whether row `index` is one more header row under the header starting at `start`."""
+    row = grid.rows[index]
+    filled = [cell for cell in row if not is_blank(cell)]
+    if not filled or any(not isinstance(cell, str) for cell in filled):
+        return False
+    name_cell = row[name_column] if name_column < len(row) else None
+    merged = _merged_into(grid, index, name_column)
+    if not is_blank(name_cell) and not (merged and merged[0] >= start):
+        return False
+    known = sum(meaning is not None for meaning in _row_meanings(row, vocabulary))
+    known += sum(cell_text(cell) in vocabulary.totals | vocabulary.stages.keys() for cell in filled)
+    return len(filled) >= 2 or known >= 1
+
+
+def _header_grid(grid: SheetGrid, start: int, end: int, width: int) -> list[list[str]]:
+    header = [
+        [cell_text(cell) for cell in grid.rows[index]] + [""] * (width - len(grid.rows[index]))
+        for index in range(start, end)
+    ]
+    for (top, left), (bottom, right) in grid.merged:
+        if bottom < start or top >= end:
+            continue
+        value = cell_text(grid.rows[top][left]) if top < len(grid.rows) else ""
+        for row in range(max(top, start), min(bottom + 1, end)):
+            for column in range(left, min(right + 1, width)):
+                header[row - start][column] = value
+    merged_levels = {top - start for (top, _), _ in grid.merged if start <= top < end}
+    for level in range(len(header) - 1):
+        if level in merged_levels:
+            continue  # a template with merges says where its groups end
+        for column in range(1, width):
+            below = [header[deeper][column] for deeper in range(level + 1, len(header))]
+            left_below = [header[deeper][column - 1] for deeper in range(level + 1, len(header))]
+            if not header[level][column] and any(below) and any(left_below):
+                header[level][column] = header[level][column - 1]
+    return header
+
+
+def locate_table(grid: SheetGrid, vocabulary: Vocabulary) -> Table | None:
+    """The table of `grid`, or None when no row of its top reads as a school-table header."""
+    start = _header_start(grid, vocabulary)
+    if start is None:
+        return None
+    name_column = next(
+        index
+        for index, meaning in enumerate(_row_meanings(grid.rows[start], vocabulary))
+        if meaning and meaning.field == "school_name"
+    )
+    end = start + 1
+    while (
+        end < len(grid.rows)
+        and end - start < MAX_HEADER_ROWS
+        and _continues_header(grid, end, start, name_column, vocabulary)
+    ):
+        end += 1
+    width = max(len(row) for row in grid.rows[start:end])
+    header = _header_grid(grid, start, end, width)
+    columns = []
+    for index in range(width):
+        path: list[str] = []
+        for level in header:
+            if level[index] and (not path or path[-1] != level[index]):
+                path.append(level[index])
+        if path:
+            columns.append(Column(index, tuple(path), match_header(path, vocabulary)))
+    return Table(start, end, tuple(columns))
+
+
+def title_lines(grid: SheetGrid, table: Table | None) -> list[str]:
+    """The filled lines above the header (the top rows when no header is found), as text."""
+    end = table.header_start if table else min(len(grid.rows), 10)
+    lines = []
+    for row in grid.rows[:end]:
+        text = " ".join(cell_text(cell) for cell in row if not is_blank(cell))
+        if text:
+            lines.append(text)
+    return lines

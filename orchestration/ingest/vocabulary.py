@@ -1,0 +1,118 @@
+"""The layout data of contracts/: header synonyms, units, school types, row patterns.
+
+Everything a county's layout can vary in is listed in these files, so that a new
+layout is a data edit (see docs/ingest.md), never a new branch in code.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from orchestration.ingest.text import bracketed, compact, normalise_text
+from orchestration.settings import CONTRACTS_DIR
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _patterns(values: list[str]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(value) for value in values)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Every lookup table of contracts/, keyed by compacted text (see text.compact)."""
+
+    identity: dict[str, str]  # synonym -> identity field
+    quantities: dict[str, str]  # synonym -> quantity field
+    dimensions: dict[str, str]  # quantity field -> dimension
+    stages: dict[str, str]  # label -> 'primary' | 'junior' | 'senior'
+    totals: frozenset[str]
+    ignored: frozenset[str]
+    ignored_prefixes: tuple[str, ...]
+    values: dict[str, dict[str, str]]  # identity field -> cell label -> canonical value
+    units: dict[str, tuple[str, float]]  # unit -> (dimension, factor)
+    school_types: dict[str, str]  # label -> school type code
+    type_stages: dict[str, tuple[str, ...]]  # school type -> the stages it teaches
+    generic_stage: dict[str, str | None]  # school type -> stage of a count given without one
+    total_rows: tuple[re.Pattern[str], ...]
+    subtotal_rows: tuple[re.Pattern[str], ...]
+    footer_rows: tuple[re.Pattern[str], ...]
+    section_rows: tuple[re.Pattern[str], ...]
+    unit_line: tuple[re.Pattern[str], ...]
+    column_index_labels: frozenset[str]
+    instructions_sheets: frozenset[str]
+    none_values: frozenset[str]
+    mixed_stage_words: tuple[str, ...]
+
+    @classmethod
+    def load(cls, contracts_dir: Path = CONTRACTS_DIR) -> Vocabulary:
+        headers = yaml.safe_load((contracts_dir / "headers.yaml").read_text(encoding="utf-8"))
+        rows = yaml.safe_load((contracts_dir / "row_kinds.yaml").read_text(encoding="utf-8"))
+
+        def by_label(groups: dict[str, list]) -> dict[str, str]:
+            return {compact(str(label)): key for key, labels in groups.items() for label in labels}
+
+        quantities = headers["quantities"]
+        stage_rows = _read_csv(contracts_dir / "school_type_stages.csv")
+        return cls(
+            identity=by_label(headers["identity"]),
+            quantities=by_label({field: spec["synonyms"] for field, spec in quantities.items()}),
+            dimensions={field: spec["dimension"] for field, spec in quantities.items()},
+            stages=by_label(headers["stages"]),
+            totals=frozenset(compact(label) for label in headers["totals"]),
+            ignored=frozenset(compact(label) for label in headers["ignored"]),
+            ignored_prefixes=tuple(compact(label) for label in headers["ignored_prefixes"]),
+            values={field: by_label(groups) for field, groups in headers["values"].items()},
+            units={
+                row["unit"]: (row["dimension"], float(row["factor"]))
+                for row in _read_csv(contracts_dir / "units.csv")
+            }
+            | {
+                compact(row["unit"]): (row["dimension"], float(row["factor"]))
+                for row in _read_csv(contracts_dir / "units.csv")
+            },
+            school_types={
+                compact(row["label"]): row["school_type"]
+                for row in _read_csv(contracts_dir / "school_types.csv")
+            },
+            type_stages={row["school_type"]: tuple(row["stages"].split()) for row in stage_rows},
+            generic_stage={row["school_type"]: row["generic_stage"] or None for row in stage_rows},
+            total_rows=_patterns(rows["total"]),
+            subtotal_rows=_patterns(rows["subtotal"]),
+            footer_rows=_patterns(rows["footer"]),
+            section_rows=_patterns(rows["section"]),
+            unit_line=_patterns(rows["unit_line"]),
+            column_index_labels=frozenset(rows["column_index_labels"]),
+            instructions_sheets=frozenset(compact(name) for name in rows["instructions_sheet"]),
+            none_values=frozenset(rows["none_values"]),
+            mixed_stage_words=tuple(rows["mixed_stage_words"]),
+        )
+
+    def school_type_in(self, text: str) -> str | None:
+        """The school type a sheet, section or file name names (longest label found), if any.
+
+        Words naming several stages at once (中小学) and bracketed asides (`小学(含教学点)`)
+        are removed first, so that a file called 中小学基本情况 does not read as a
+        primary-school list.
+        """
+        key = compact(bracketed(normalise_text(text))[0])
+        for word in self.mixed_stage_words:
+            key = key.replace(word, "")
+        found = [label for label in self.school_types if label in key]
+        if not found:
+            return None
+        return self.school_types[max(found, key=len)]
+
+
+@lru_cache(maxsize=4)
+def vocabulary(contracts_dir: Path = CONTRACTS_DIR) -> Vocabulary:
+    return Vocabulary.load(contracts_dir)

@@ -1,0 +1,133 @@
+"""Opening a raw file as a list of sheet grids, whatever its format.
+
+`.xlsx`, `.xlsm` and `.xls` are read with python-calamine (cached values of formulas);
+`.csv` is decoded with the encoding charset-normalizer detects among UTF-8 and GB18030
+(a superset of GBK). Rows start at the spreadsheet's row 1, so `index + 1` is the row
+number a user sees in Excel.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
+
+import charset_normalizer
+import python_calamine
+
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".csv"})
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_OOXML_MARK = "EncryptionInfo".encode("utf-16-le")
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_ERROR_CELL = re.compile(rb"<c\s[^>]*?\bt=[\"']e[\"'][^>]*>")
+_CELL_REF = re.compile(rb"\br=[\"']([A-Z]+)(\d+)[\"']")
+
+Cell = object
+MergedRange = tuple[tuple[int, int], tuple[int, int]]
+
+
+class UnreadableFile(Exception):
+    """The file can not be read as a spreadsheet; `reason_code` from reason_codes.csv."""
+
+    def __init__(self, reason_code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.reason_code = reason_code
+
+
+@dataclass
+class SheetGrid:
+    name: str
+    visible: bool
+    rows: list[list[Cell]]  # rows[0] is the spreadsheet's row 1, rows[r][0] its column A
+    merged: list[MergedRange] = field(default_factory=list)  # 0-based, inclusive
+    error_cells: frozenset[tuple[int, int]] = frozenset()  # cells holding an Excel error
+
+
+def read_workbook(path: Path) -> list[SheetGrid]:
+    """Every sheet of `path`; raises UnreadableFile with a reason code when it can not."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return [SheetGrid(path.stem, True, _read_csv_rows(path))]
+    if suffix in {".xlsx", ".xlsm"}:
+        # An encrypted .xlsx is an OLE container holding an EncryptionInfo stream.
+        data = path.read_bytes()
+        if data.startswith(_OLE_MAGIC) and _ENCRYPTED_OOXML_MARK in data:
+            raise UnreadableFile("password_protected", "the workbook is encrypted")
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError as error:
+        raise UnreadableFile("password_protected", f"the workbook is encrypted: {error}") from error
+    except Exception as error:  # calamine raises several error types for a damaged file
+        raise UnreadableFile("unreadable", f"can not open as {suffix}: {error}") from error
+    errors = _xlsx_error_cells(path) if suffix in {".xlsx", ".xlsm"} else {}
+    sheets = []
+    with workbook:
+        for meta in workbook.sheets_metadata:
+            visible = meta.visible == python_calamine.SheetVisibleEnum.Visible
+            try:
+                sheet = workbook.get_sheet_by_name(meta.name)
+                rows = sheet.to_python(skip_empty_area=False) if sheet.start else []
+                merged = sheet.merged_cell_ranges or []
+            except Exception as error:
+                raise UnreadableFile("unreadable", f"sheet {meta.name!r}: {error}") from error
+            sheets.append(
+                SheetGrid(meta.name, visible, rows, merged, errors.get(meta.name, frozenset()))
+            )
+    return sheets
+
+
+def _read_csv_rows(path: Path) -> list[list[Cell]]:
+    data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        raise UnreadableFile("unreadable", "a binary file named .csv")
+    if data.startswith(b"\xef\xbb\xbf"):
+        text = data.decode("utf-8-sig")
+    else:
+        best = charset_normalizer.from_bytes(data, cp_isolation=["utf_8", "gb18030"]).best()
+        if best is None:
+            raise UnreadableFile("unreadable", "the text encoding is neither UTF-8 nor GBK/GB18030")
+        text = str(best)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
+
+
+def _xlsx_error_cells(path: Path) -> dict[str, frozenset[tuple[int, int]]]:
+    """Cells typed as errors (`t="e"`), per sheet name.
+
+    python-calamine 0.9 returns an error cell as an empty string (python-calamine
+    issue 105), which would read a broken formula as "none"; the sheet XML says it.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            targets = {rel.get("Id"): rel.get("Target") for rel in rels}
+            found = {}
+            for sheet in book.iter(f"{_MAIN_NS}sheet"):
+                target = targets.get(sheet.get(f"{_REL_NS}id"), "")
+                member = target.lstrip("/") if target.startswith("/") else str(
+                    PurePosixPath("xl") / target
+                )
+                cells = set()
+                for tag in _ERROR_CELL.findall(archive.read(member)):
+                    letters, row = _CELL_REF.search(tag).groups()
+                    cells.add((int(row) - 1, _column_index(letters.decode())))
+                found[sheet.get("name")] = frozenset(cells)
+            return found
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, AttributeError):
+        return {}

@@ -1,0 +1,32 @@
+"""Survey years named in folder names, file names and title lines."""
+
+from __future__ import annotations
+
+import re
+
+from orchestration.ingest.text import normalise_text
+
+# A year not glued to other digits; `2019-2020学年` (a school year) names its first year.
+_YEAR = re.compile(r"(?<!\d)(19[89]\d|20[0-9]\d)(?:\s*[-~至/]\s*(19[89]\d|20[0-9]\d))?(?!\d)")
+_TITLE_YEAR = re.compile(r"(?<!\d)(19[89]\d|20[0-9]\d)(?:\s*[-~至/]\s*(?:19[89]\d|20[0-9]\d))?\s*(?:年(?!\s*\d{1,2}\s*月)|学年|年度)")
+_DATE_LINE = re.compile(r"(日期|时间|填报|制表|打印)")
+YEAR_FOLDER = re.compile(r"^(19[89]\d|20[0-9]\d)$")
+
+
+def years_in_name(name: str) -> set[int]:
+    """Years a file or sheet name names (`正定县2019年均衡数据(终稿)(1)` -> {2019})."""
+    found = set()
+    for first, second in _YEAR.findall(normalise_text(name)):
+        school_year = second and int(second) == int(first) + 1
+        found.add(int(first))
+        if second and not school_year:
+            found.add(int(second))
+    return found
+
+
+def years_in_title(line: str) -> set[int]:
+    """Years a title line names as the survey's (`2019年义务教育...`), not a filling date."""
+    text = normalise_text(line)
+    if _DATE_LINE.search(text):
+        return set()
+    return {int(year) for year in _TITLE_YEAR.findall(text)}
