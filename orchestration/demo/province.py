@@ -1,0 +1,288 @@
+"""The true demo province before any mess: schools, their quantities and their history.
+
+One row per survey year x school. Every quantity is in base units and split per stage
+with the national shares of balance-indicators.md §1, so that a sheet reporting a
+stage's part and a sheet reporting the whole school tell the same story.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from orchestration.settings import CONTRACTS_DIR
+
+# Ten counties of 河北省 in two prefectures. 新华区 and 桥西区 exist in several
+# prefectures: their files are told apart only by the prefecture folder.
+DEMO_COUNTY_CODES = (
+    "130123", "130125", "130126", "130129", "130105", "130104",
+    "130623", "130624", "130626", "130627",
+)
+# Counties whose sheets carry no 学校标识码: schools are known by name only.
+COUNTIES_WITHOUT_IDS = ("130129", "130624")
+
+RESOURCE_FIELDS = (
+    "teaching_area_m2", "indoor_sports_m2", "sports_ground_m2", "equipment_value_yuan",
+    "computers", "books", "multimedia_rooms",
+)
+# Multi-stage types and their weights (primary, junior, senior) in the national split.
+SPLIT_WEIGHTS = {
+    "primary": (1.0, 0.0, 0.0),
+    "teaching_point": (1.0, 0.0, 0.0),
+    "junior": (0.0, 1.0, 0.0),
+    "nine_year": (1.0, 1.1, 0.0),
+    "twelve_year": (1.0, 1.1, 1.32),
+    "complete_middle": (0.0, 1.0, 1.2),
+    "special_education": (1.0, 1.0, 0.0),
+}
+# Enrollment of a whole school (persons), by type.
+SIZE_RANGES = {
+    "primary": (100, 2500), "junior": (300, 2200), "nine_year": (300, 1800),
+    "twelve_year": (1200, 3500), "complete_middle": (1200, 3500), "teaching_point": (12, 80),
+    "special_education": (40, 160),
+}
+MULTI_STAGE_TYPES = ("nine_year", "twelve_year", "complete_middle", "special_education")
+
+TOWNSHIP_STEMS = "东关 西关 南关 北关 城关 新城 岗上 曲阳 北早 南楼 新安 龙门 石门 三圣 上庄 下寨 塔元 五里 青龙 白马 中和 兴华 永安 清水".split()
+VILLAGE_STEMS = tuple(f"{family}{place}" for family in "李王张刘陈杨赵孙高马郭何韩冯" for place in "庄村营屯店寨")
+
+
+@dataclass
+class School:
+    """A school's identity and its current-year quantities (mutated year to year)."""
+
+    uid: int
+    county_code: str
+    school_id: str
+    name: str
+    school_type: str
+    ownership: str
+    urban_rural: str
+    township: str
+    students: list[float]  # primary, junior, senior
+    per_student: dict[str, float] = field(default_factory=dict)
+    parent_uid: int | None = None
+    opened_year: int | None = None
+
+
+def load_demo_counties() -> pd.DataFrame:
+    registry = pd.read_csv(CONTRACTS_DIR / "region_registry.csv", dtype=str)
+    counties = registry[registry["county_code"].isin(DEMO_COUNTY_CODES)]
+    missing = set(DEMO_COUNTY_CODES) - set(counties["county_code"])
+    if missing:
+        raise ValueError(f"demo counties missing from the region registry: {sorted(missing)}")
+    return counties.set_index("county_code").loc[list(DEMO_COUNTY_CODES)].reset_index()
+
+
+def short_county_name(county_name: str) -> str:
+    return county_name[:-1] if len(county_name) > 2 else county_name
+
+
+class ProvinceBuilder:
+    """Grows a county's schools year by year: enrollment drift, renames, closures, openings."""
+
+    def __init__(self, rng: np.random.Generator):
+        self.rng = rng
+        self.next_uid = 1
+        self.serial: dict[str, int] = {}
+
+    def _new_id(self, county_code: str) -> str:
+        self.serial[county_code] = self.serial.get(county_code, 0) + 1
+        return f"21{county_code[2:]}{self.serial[county_code]:04d}"
+
+    def _school(self, county_code: str, name: str, school_type: str, township: str,
+                urban_rural: str, ownership: str = "public", spread: float = 1.0) -> School:
+        rng = self.rng
+        low, high = SIZE_RANGES[school_type]
+        if school_type == "primary" and urban_rural == "rural":
+            high = 700
+        size = rng.integers(low, high)
+        weights = SPLIT_WEIGHTS[school_type]
+        if school_type == "nine_year":
+            parts = [size * 0.62, size * 0.38, 0.0]
+        elif school_type == "twelve_year":
+            parts = [size * 0.4, size * 0.3, size * 0.3]
+        elif school_type == "complete_middle":
+            parts = [0.0, size * 0.55, size * 0.45]
+        elif school_type == "special_education":
+            parts = [size * 0.7, size * 0.3, 0.0]
+        else:
+            parts = [float(size) * w for w in weights]
+        # `spread` widens the gap between well and poorly equipped schools of a county.
+        level = float(np.clip(rng.normal(1.0, 0.22 * spread), 0.35, 1.9))
+        junior_heavy = 1.25 if weights[1] > 0 else 1.0
+        per_student = {
+            "teachers": rng.uniform(1 / 19, 1 / 14),
+            "above_degree_share": rng.uniform(0.55, 0.98),
+            "senior_title_share": rng.uniform(0.25, 0.6),
+            "backbone_share": rng.uniform(0.05, 0.28) * level,
+            "pe_arts_share": rng.uniform(0.08, 0.18),
+            "teaching_area_m2": rng.uniform(3.0, 8.0) * level * junior_heavy,
+            "indoor_sports_m2": rng.uniform(0.0, 1.2) * level,
+            "sports_ground_m2": rng.uniform(5.0, 14.0) * level * junior_heavy,
+            "equipment_value_yuan": rng.uniform(1500, 4000) * level * junior_heavy,
+            "computers": rng.uniform(0.08, 0.2) * level,
+            "books": rng.uniform(18, 45) * level,
+            "multimedia_rooms": rng.uniform(0.018, 0.04) * level,
+        }
+        school = School(
+            uid=self.next_uid, county_code=county_code, school_id=self._new_id(county_code),
+            name=name, school_type=school_type, ownership=ownership, urban_rural=urban_rural,
+            township=township, students=[round(p) for p in parts], per_student=per_student,
+        )
+        self.next_uid += 1
+        return school
+
+    def initial_county(self, county_code: str, county_name: str, spread: float) -> list[School]:
+        rng = self.rng
+        short = short_county_name(county_name)
+        townships = [f"{stem}{'镇' if i % 3 else '乡'}" for i, stem in
+                     enumerate(rng.choice(TOWNSHIP_STEMS, size=int(rng.integers(5, 9)), replace=False))]
+        schools: list[School] = []
+
+        def add(name: str, school_type: str, township: str, urban_rural: str, **kw) -> School:
+            school = self._school(county_code, name, school_type, township, urban_rural, spread=spread, **kw)
+            schools.append(school)
+            return school
+
+        seat = townships[0]
+        for ordinal in "一二三四五"[: int(rng.integers(2, 5))]:
+            add(f"{county_name}第{ordinal}中学", "junior", seat, "urban")
+        add(f"{county_name}第一高级中学附属中学", "complete_middle", seat, "urban")
+        add(f"{county_name}实验小学", "primary", seat, "urban")
+        add(f"{county_name}育才学校", "nine_year", seat, "urban", ownership="private")
+        add(f"{short}外国语学校", "twelve_year", seat, "urban", ownership="private")
+        add(f"{county_name}特殊教育学校", "special_education", seat, "urban")
+        for number in range(1, int(rng.integers(3, 6))):
+            add(f"{county_name}城区第{number}小学", "primary", seat, "urban")
+        villages = list(rng.permutation(VILLAGE_STEMS))
+        for township in townships[1:]:
+            center = add(f"{short}{township}中心小学", "primary", township, "town")
+            add(f"{short}{township}中学", "junior", township, "town")
+            if rng.random() < 0.5:
+                add(f"{short}{township}九年一贯制学校", "nine_year", township, "town")
+            for _ in range(int(rng.integers(3, 10))):
+                add(f"{short}{township}{villages.pop()}小学", "primary", township, "rural")
+            for _ in range(int(rng.integers(1, 4))):
+                point = add(f"{short}{township}{villages.pop()}教学点", "teaching_point", township, "rural")
+                point.parent_uid = center.uid if rng.random() < 0.7 else None
+        # Teaching points on the 50-student line, where the rule of §1 turns.
+        points = [s for s in schools if s.school_type == "teaching_point"]
+        for point, size in zip(points, (49, 50, 51)):
+            point.students = [size, 0, 0]
+            point.parent_uid = None
+        return schools
+
+    def next_year(self, schools: list[School], county_name: str, year: int) -> list[School]:
+        """Drift enrollment, rename a few schools, close or merge some, open a new one."""
+        rng = self.rng
+        survivors = []
+        for school in schools:
+            closable = school.school_type in ("primary", "teaching_point") and school.urban_rural == "rural"
+            if closable and rng.random() < 0.05:
+                continue  # 布局调整: closed or merged into its township's centre school
+            drift = rng.normal(1.0, 0.06)
+            if school.students[0] in (49, 50, 51) and school.school_type == "teaching_point":
+                drift = 1.0
+            drifted = [round(p * drift) for p in school.students]
+            low, high = SIZE_RANGES[school.school_type]
+            if low <= sum(drifted) <= high:
+                school.students = drifted
+            if rng.random() < 0.04:
+                school.name = renamed(school.name)
+            survivors.append(school)
+        if rng.random() < 0.7:
+            number = sum(1 for s in survivors if "城区第" in s.name) + 1
+            township = survivors[0].township
+            new = self._school(survivors[0].county_code, f"{county_name}城区第{number}小学({year}年新建)",
+                               "primary", township, "urban")
+            new.opened_year = year
+            survivors.append(new)
+        return survivors
+
+
+def renamed(name: str) -> str:
+    """A new name for the same school, as counties rename or abbreviate them."""
+    for old, new in (("第一中学", "一中"), ("第二中学", "二中"), ("中心小学", "中心校"),
+                     ("实验小学", "实验学校"), ("育才学校", "育才实验学校")):
+        if old in name:
+            return name.replace(old, new)
+    if name.endswith("小学") and "新建" not in name:
+        return name[:-2] + "完全小学"
+    return name
+
+
+def split_shares(school_type: str, students: Sequence[float]) -> tuple[float, float]:
+    """The primary and junior shares of a whole-school resource (balance-indicators.md §1)."""
+    weights = SPLIT_WEIGHTS[school_type]
+    weighted = [w * s for w, s in zip(weights, students)]
+    total = sum(weighted)
+    if total == 0:
+        return (1.0, 0.0) if weights[0] else (0.0, 1.0)
+    return weighted[0] / total, weighted[1] / total
+
+
+def school_year_record(school: School, year: int, county: pd.Series,
+                       names_by_uid: dict[int, str]) -> dict:
+    """One master row: identity, per-stage students and teachers, whole and per-stage resources."""
+    students = [float(s) for s in school.students]
+    compulsory = students[0] + students[1]
+    rates = school.per_student
+    record = {
+        "survey_year": year, "school_uid": school.uid, "school_id": school.school_id,
+        "school_name": school.name, "school_type": school.school_type,
+        "ownership": school.ownership, "urban_rural": school.urban_rural,
+        "township": school.township, "county_code": school.county_code,
+        "county_name": county["county_name"], "prefecture_code": county["prefecture_code"],
+        "prefecture_name": county["prefecture_name"],
+        "parent_school_name": names_by_uid.get(school.parent_uid) if school.parent_uid else None,
+        "students_primary": students[0], "students_junior": students[1],
+        "students_senior": students[2],
+    }
+    for stage, count in (("primary", students[0]), ("junior", students[1])):
+        teachers = round(count * rates["teachers"]) if count else 0
+        teachers = max(teachers, 1) if count else 0
+        record[f"teachers_{stage}"] = float(teachers)
+        for name, share in (("above_degree", "above_degree_share"), ("senior_title", "senior_title_share"),
+                            ("backbone", "backbone_share"), ("pe_arts", "pe_arts_share")):
+            record[f"teachers_{name}_{stage}"] = float(min(teachers, round(teachers * rates[share])))
+    whole_students = sum(students) if school.school_type in MULTI_STAGE_TYPES else compulsory
+    primary_share, junior_share = split_shares(school.school_type, students)
+    for resource in RESOURCE_FIELDS:
+        total = whole_students * rates[resource]
+        total = round(total, -2) if resource == "equipment_value_yuan" else round(total)
+        record[resource] = float(total)
+        record[f"{resource}_primary"] = float(round(total * primary_share))
+        record[f"{resource}_junior"] = float(round(total * junior_share))
+    for resource in ("", "_primary", "_junior"):
+        record[f"sports_area_m2{resource}"] = (
+            record[f"sports_ground_m2{resource}"] + record[f"indoor_sports_m2{resource}"])
+    return record
+
+
+def build_province(rng: np.random.Generator, years: Sequence[int]) -> pd.DataFrame:
+    """The schools_master frame: one row per survey year x school of the demo counties."""
+    counties = load_demo_counties()
+    builder = ProvinceBuilder(rng)
+    records = []
+    for position, county in counties.iterrows():
+        # A few counties are far less balanced than the others: they fail the CV thresholds.
+        spread = 2.6 if position % 4 == 1 else 1.0
+        schools = builder.initial_county(county["county_code"], county["county_name"], spread)
+        for index, year in enumerate(years):
+            if index:
+                schools = builder.next_year(schools, county["county_name"], year)
+            names = {s.uid: s.name for s in schools}
+            for school in schools:
+                if school.parent_uid not in names:
+                    school.parent_uid = None
+                records.append(school_year_record(school, year, county, names))
+    master = pd.DataFrame.from_records(records)
+    master["school_id"] = master["school_id"].where(~master["county_code"].isin(COUNTIES_WITHOUT_IDS))
+    return master.astype({"school_id": "string", "parent_school_name": "string"})
+
+
+__all__ = ["build_province", "load_demo_counties", "split_shares"]
