@@ -1,0 +1,81 @@
+-- The 15 indicators of every in-scope school-stage, every staged year, in long form, with
+-- the standard of the quality regime and the same school-stage's value the year before.
+{%- set quantities = teacher_fields() + resource_fields() %}
+with school_stages as (
+    select * from {{ ref('int_school_stages') }}
+    where in_scope
+),
+
+indicators as (
+    select * from {{ ref('stg_indicators') }}
+),
+
+amounts as (
+    select
+        school_stages.survey_year,
+        school_stages.school_key,
+        school_stages.school_uid,
+        school_stages.county_code,
+        school_stages.stage,
+        school_stages.students,
+        indicators.indicator_code,
+        indicators.regime,
+        indicators.per_students,
+        case indicators.numerator
+            {%- for field in quantities %}
+            when '{{ field }}' then school_stages.{{ field }}
+            {%- endfor %}
+        end as amount,
+        case school_stages.stage
+            when 'primary' then indicators.primary_standard
+            when 'junior' then indicators.junior_standard
+        end as standard
+    from school_stages
+    cross join indicators
+),
+
+valued as (
+    select
+        *,
+        per_students * amount / students as value,
+        standard * students / per_students - amount as amount_below_standard
+    from amounts
+),
+
+compared as (
+    select
+        *,
+        {{ at_least('value', 'standard') }} as meets_standard,
+        value / standard as ratio_to_standard,
+        -- What the school must add to reach the standard, in the numerator's own unit
+        -- (greatest() skips nulls: an unknown amount or standard stays unknown explicitly).
+        case when amount_below_standard is not null then greatest(amount_below_standard, 0) end as shortfall
+    from valued
+),
+
+final as (
+    select
+        compared.survey_year,
+        compared.school_key,
+        compared.school_uid,
+        compared.county_code,
+        compared.stage,
+        compared.indicator_code,
+        compared.regime,
+        compared.students,
+        compared.amount,
+        compared.value,
+        previous_year.value as prev_value,
+        compared.standard,
+        compared.meets_standard,
+        compared.ratio_to_standard,
+        compared.shortfall
+    from compared
+    left join compared as previous_year
+        on compared.school_uid = previous_year.school_uid
+        and compared.stage = previous_year.stage
+        and compared.indicator_code = previous_year.indicator_code
+        and compared.survey_year = previous_year.survey_year + 1
+)
+
+select * from final

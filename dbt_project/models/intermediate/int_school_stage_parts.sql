@@ -1,0 +1,92 @@
+-- What each staged row gives to each stage part of its school (balance-indicators.md §1):
+-- a row scoped to one stage is that part as reported; a row scoped 'school' is split by
+-- the national shares of seeds/stage_split_weights.csv (weights 1 : 1.1 : 1.32 and
+-- 1 : 1.2). Teachers are taken per stage as reported; a whole-school count is split by
+-- the same share and the part is marked estimated. A teaching point's row gives its
+-- primary part, to itself or, when folded, to its parent school (int_school_stages).
+with school_rows as (
+    select * from {{ ref('int_school_rows') }}
+),
+
+stage_split_weights as (
+    select * from {{ ref('stage_split_weights') }}
+),
+
+typed_rows as (
+    select
+        *,
+        case when is_teaching_point then 'teaching_point' else school_type end as stage_type,
+        case when reported_scope = 'school' then null else reported_scope end as scoped_stage
+    from school_rows
+),
+
+row_stages as (
+    select
+        typed_rows.*,
+        stage_split_weights.stage,
+        stage_split_weights.split_weight,
+        stage_split_weights.exclusion_reason as type_exclusion_reason,
+        case stage_split_weights.stage
+            when 'primary' then coalesce(typed_rows.students_primary, 0)
+            when 'junior' then coalesce(typed_rows.students_junior, 0)
+            when 'senior' then coalesce(typed_rows.students_senior, 0)
+        end as stage_students
+    from typed_rows
+    inner join stage_split_weights on typed_rows.stage_type = stage_split_weights.school_type
+    where typed_rows.scoped_stage is null or typed_rows.scoped_stage = stage_split_weights.stage
+),
+
+shared as (
+    select
+        *,
+        case
+            when scoped_stage is not null then 1.0
+            else split_weight * stage_students
+                / nullif(sum(split_weight * stage_students) over (partition by school_row_key), 0)
+        end as stage_share
+    from row_stages
+),
+
+stage_teachers as (
+    select
+        *,
+        {%- for field in teacher_fields() %}
+        case stage
+            when 'primary' then {{ field }}_primary
+            when 'junior' then {{ field }}_junior
+        end as {{ field }}_reported{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from shared
+    -- The senior part of a twelve-year or complete middle school only weighs in the shares.
+    where stage in ('primary', 'junior')
+),
+
+final as (
+    select
+        school_row_key,
+        survey_year,
+        school_uid,
+        county_code,
+        school_name_key,
+        is_teaching_point,
+        parent_school_name_key,
+        stage,
+        type_exclusion_reason,
+        stage_share,
+        stage_students as students,
+        {%- for field in teacher_fields() %}
+        coalesce({{ field }}_reported, {{ field }}_whole * stage_share) as {{ field }},
+        {%- endfor %}
+        {%- for field in resource_fields() %}
+        {{ field }} * stage_share as {{ field }},
+        {%- endfor %}
+        coalesce(stage_share < 1 and (
+            {%- for field in teacher_fields() %}
+            ({{ field }}_reported is null and {{ field }}_whole is not null)
+            {%- if not loop.last %} or{% endif %}
+            {%- endfor %}
+        ), false) as is_estimated_split
+    from stage_teachers
+)
+
+select * from final

@@ -1,0 +1,128 @@
+-- One row per survey year × school × stage part, every staged year (history reads the
+-- previous one). Teaching points are folded into the primary part of the parent school
+-- they name (matched by name key in the same county and year); a teaching point whose
+-- named parent is not found is treated as one that names none: it is a school-stage of its
+-- own with at least 50 students and excluded below. Every part that does not enter the
+-- calculation stays here with in_scope = false and its exclusion_reason.
+{%- set quantities = teacher_fields() + resource_fields() %}
+with stage_parts as (
+    select * from {{ ref('int_school_stage_parts') }}
+),
+
+school_years as (
+    select * from {{ ref('int_school_years') }}
+),
+
+-- Several schools of one county may share a name key; the first identity is taken.
+parent_primary_parts as (
+    select survey_year, county_code, school_name_key, min(school_uid) as parent_school_uid
+    from stage_parts
+    where not is_teaching_point and stage = 'primary' and type_exclusion_reason is null
+    group by survey_year, county_code, school_name_key
+),
+
+attributed_parts as (
+    select
+        stage_parts.*,
+        parent_primary_parts.parent_school_uid,
+        coalesce(parent_primary_parts.parent_school_uid, stage_parts.school_uid) as attributed_school_uid
+    from stage_parts
+    left join parent_primary_parts
+        on stage_parts.is_teaching_point
+        and stage_parts.survey_year = parent_primary_parts.survey_year
+        and stage_parts.county_code = parent_primary_parts.county_code
+        and stage_parts.parent_school_name_key = parent_primary_parts.school_name_key
+),
+
+school_stage_totals as (
+    select
+        survey_year,
+        attributed_school_uid as school_uid,
+        stage,
+        sum(students) as students,
+        {%- for field in quantities %}
+        sum({{ field }}) as {{ field }},
+        {%- endfor %}
+        max(stage_share) filter (where parent_school_uid is null) as stage_share,
+        bool_or(is_estimated_split) as is_estimated_split,
+        bool_and(is_teaching_point) filter (where parent_school_uid is null) as is_teaching_point,
+        any_value(type_exclusion_reason) filter (where parent_school_uid is null) as type_exclusion_reason,
+        any_value(parent_school_name_key) filter (where parent_school_uid is null) as parent_school_name_key,
+        count(*) filter (where parent_school_uid is not null) as teaching_points_folded,
+        null::varchar as folded_into_school_uid
+    from attributed_parts
+    group by survey_year, attributed_school_uid, stage
+),
+
+-- The folded teaching points themselves, kept as a record of where their figures went.
+folded_teaching_points as (
+    select
+        survey_year,
+        school_uid,
+        stage,
+        students,
+        {%- for field in quantities %}
+        {{ field }},
+        {%- endfor %}
+        stage_share,
+        is_estimated_split,
+        is_teaching_point,
+        type_exclusion_reason,
+        parent_school_name_key,
+        0 as teaching_points_folded,
+        parent_school_uid as folded_into_school_uid
+    from attributed_parts
+    where parent_school_uid is not null
+),
+
+school_stages as (
+    select * from school_stage_totals
+    union all by name
+    select * from folded_teaching_points
+),
+
+scoped as (
+    select
+        *,
+        case
+            when type_exclusion_reason is not null then type_exclusion_reason
+            when folded_into_school_uid is not null then 'teaching_point_folded_into_parent'
+            when is_teaching_point and students < 50 then 'teaching_point_under_50_students'
+            when coalesce(students, 0) = 0 then 'no_students_in_stage'
+        end as exclusion_reason
+    from school_stages
+),
+
+final as (
+    select
+        scoped.survey_year,
+        school_years.school_key,
+        scoped.school_uid,
+        school_years.school_id,
+        school_years.county_code,
+        scoped.stage,
+        school_years.school_type,
+        school_years.ownership,
+        scoped.is_teaching_point,
+        scoped.students,
+        {%- for field in quantities %}
+        scoped.{{ field }},
+        {%- endfor %}
+        scoped.stage_share,
+        scoped.is_estimated_split,
+        scoped.teaching_points_folded,
+        parents.school_key as folded_into_school_key,
+        scoped.is_teaching_point and scoped.parent_school_name_key is not null
+            and scoped.folded_into_school_uid is null as parent_school_not_found,
+        scoped.exclusion_reason is null as in_scope,
+        scoped.exclusion_reason
+    from scoped
+    inner join school_years
+        on scoped.school_uid = school_years.school_uid
+        and scoped.survey_year = school_years.survey_year
+    left join school_years as parents
+        on scoped.folded_into_school_uid = parents.school_uid
+        and scoped.survey_year = parents.survey_year
+)
+
+select * from final

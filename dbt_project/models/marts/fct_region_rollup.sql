@@ -1,0 +1,124 @@
+-- Province and prefecture figures per survey year and stage (balance-indicators.md §5),
+-- with the previous year's beside them. Built over every staged year so that the first
+-- kept year still finds its predecessor.
+{%- set counted = ['counties', 'counties_assessable', 'counties_basic_pass', 'counties_quality_pass',
+                   'school_stages', 'school_stages_quality_pass', 'share_school_stages_quality_pass',
+                   'enrollment'] %}
+with regions as (
+    select * from {{ ref('dim_region') }}
+),
+
+county_assessments as (
+    select * from {{ ref('int_county_assessments') }}
+),
+
+school_quality as (
+    select * from {{ ref('int_school_quality') }}
+),
+
+school_indicators as (
+    select * from {{ ref('int_school_indicators') }}
+),
+
+county_regions as (
+    select county_code, 'province' as region_level, province_code as region_code, province_name as region_name
+    from regions
+    union all
+    select county_code, 'prefecture' as region_level, prefecture_code as region_code, prefecture_name as region_name
+    from regions
+),
+
+county_figures as (
+    select
+        county_assessments.survey_year,
+        county_regions.region_level,
+        county_regions.region_code,
+        county_assessments.stage,
+        count(*) as counties,
+        count(*) filter (where county_assessments.assessable) as counties_assessable,
+        count(*) filter (where county_assessments.basic_pass) as counties_basic_pass,
+        count(*) filter (where county_assessments.quality_pass) as counties_quality_pass
+    from county_assessments
+    inner join county_regions on county_assessments.county_code = county_regions.county_code
+    group by all
+),
+
+school_stage_figures as (
+    select
+        school_quality.survey_year,
+        county_regions.region_level,
+        county_regions.region_code,
+        school_quality.stage,
+        count(*) as school_stages,
+        count(*) filter (where school_quality.passes_quality) as school_stages_quality_pass,
+        count(*) filter (where school_quality.passes_quality) / count(*) as share_school_stages_quality_pass,
+        sum(school_quality.students) as enrollment
+    from school_quality
+    inner join county_regions on school_quality.county_code = county_regions.county_code
+    group by all
+),
+
+indicator_means as (
+    select
+        school_indicators.survey_year,
+        county_regions.region_level,
+        county_regions.region_code,
+        school_indicators.stage,
+        {%- for code in indicator_codes() %}
+        sum(school_indicators.students * school_indicators.value) filter (where school_indicators.indicator_code = '{{ code }}')
+            / sum(school_indicators.students) filter (
+                where school_indicators.indicator_code = '{{ code }}' and school_indicators.value is not null
+            ) as weighted_mean_{{ code | lower }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from school_indicators
+    inner join county_regions on school_indicators.county_code = county_regions.county_code
+    group by all
+),
+
+region_names as (
+    select region_level, region_code, any_value(region_name) as region_name
+    from county_regions
+    group by region_level, region_code
+),
+
+region_figures as (
+    select
+        county_figures.*,
+        school_stage_figures.* exclude (survey_year, region_level, region_code, stage),
+        indicator_means.* exclude (survey_year, region_level, region_code, stage)
+    from county_figures
+    inner join school_stage_figures using (survey_year, region_level, region_code, stage)
+    inner join indicator_means using (survey_year, region_level, region_code, stage)
+),
+
+final as (
+    select
+        region_figures.survey_year,
+        region_figures.region_level,
+        region_figures.region_code,
+        region_names.region_name,
+        region_figures.stage,
+        {%- for column in counted %}
+        region_figures.{{ column }},
+        {%- endfor %}
+        {%- for code in indicator_codes() %}
+        region_figures.weighted_mean_{{ code | lower }},
+        {%- endfor %}
+        {%- for column in counted %}
+        previous_year.{{ column }} as prev_{{ column }},
+        {%- endfor %}
+        {%- for code in indicator_codes() %}
+        previous_year.weighted_mean_{{ code | lower }} as prev_weighted_mean_{{ code | lower }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from region_figures
+    inner join region_names
+        using (region_level, region_code)
+    left join region_figures as previous_year
+        on region_figures.region_level = previous_year.region_level
+        and region_figures.region_code = previous_year.region_code
+        and region_figures.stage = previous_year.stage
+        and region_figures.survey_year = previous_year.survey_year + 1
+    where {{ in_survey_years('region_figures.survey_year') }}
+)
+
+select * from final

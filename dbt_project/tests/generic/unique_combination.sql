@@ -1,0 +1,7 @@
+{#- The grain of a table: no two rows share the values of `columns`. -#}
+{% test unique_combination(model, columns) %}
+select {{ columns | join(', ') }}, count(*) as duplicates
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+{% endtest %}

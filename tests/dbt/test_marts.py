@@ -1,0 +1,174 @@
+"""The dbt project over a synthetic staged dataset: tests pass, contract columns, CVs recomputed."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import duckdb
+import pytest
+
+from tests.dbt.conftest import DbtBuild, invoke_dbt
+
+# warehouse-contract.md, "Public tables": the columns each table has at least.
+BASE_QUANTITIES = [
+    "students", "teachers", "teachers_above_degree", "teachers_senior_title", "teachers_backbone",
+    "teachers_pe_arts", "teaching_area_m2", "sports_area_m2", "equipment_value_yuan", "computers",
+    "books", "multimedia_rooms",
+]
+CONTRACT_COLUMNS = {
+    "dim_region": ["county_code", "county_name", "prefecture_code", "prefecture_name",
+                   "province_code", "province_name"],
+    "dim_school": ["school_key", "school_id", "school_name", "school_type", "ownership",
+                   "urban_rural", "county_code", "valid_from_year", "valid_to_year", "is_current"],
+    "dim_indicator": ["indicator_code", "regime", "indicator_name_zh", "indicator_name_en", "unit",
+                      "primary_standard", "junior_standard", "cv_threshold_primary",
+                      "cv_threshold_junior"],
+    "fct_school_stage": ["survey_year", "school_key", "school_id", "county_code", "stage",
+                         *BASE_QUANTITIES, "is_estimated_split", "in_scope", "exclusion_reason"],
+    "fct_school_indicator": ["survey_year", "school_key", "county_code", "stage", "indicator_code",
+                             "value", "prev_value", "standard", "meets_standard",
+                             "ratio_to_standard"],
+    "fct_school_quality": ["survey_year", "school_key", "county_code", "stage", "indicators_met",
+                           "min_ratio_to_standard", "passes_quality",
+                           "shortfall_q1_teachers_above_degree", "shortfall_q2_teachers_backbone",
+                           "shortfall_q3_teachers_pe_arts", "shortfall_q4_teaching_area_m2",
+                           "shortfall_q5_sports_area_m2", "shortfall_q6_equipment_value_yuan",
+                           "shortfall_q7_multimedia_rooms"],
+    "fct_county_indicator": ["survey_year", "county_code", "stage", "indicator_code",
+                             "n_school_stages", "enrollment", "weighted_mean", "std", "cv",
+                             "cv_threshold", "prev_cv", "cv_delta", "cv_reason"],
+    "fct_county_assessment": ["survey_year", "county_code", "stage", "assessable",
+                              "basic_composite_cv", "basic_pass", "quality_composite_cv",
+                              "quality_school_stages", "quality_school_stages_passing",
+                              "quality_pass", "prev_basic_composite_cv", "prev_basic_pass",
+                              "prev_quality_composite_cv", "prev_quality_pass"],
+    "fct_region_rollup": ["survey_year", "region_level", "region_code", "stage", "counties",
+                          "counties_assessable", "counties_basic_pass", "counties_quality_pass",
+                          "share_school_stages_quality_pass", "prev_counties",
+                          "prev_counties_assessable", "prev_counties_basic_pass",
+                          "prev_counties_quality_pass", "prev_share_school_stages_quality_pass"],
+    "ingest_files": ["survey_year", "source_file", "sheet", "status", "reason", "rows_read",
+                     "rows_staged", "rows_quarantined", "rows_not_data", "file_sha256"],
+    "quarantine": ["survey_year", "source_file", "sheet", "source_row", "reason_code", "reason",
+                   "raw_values"],
+}
+
+
+def read_mart(build: DbtBuild, table: str) -> list[dict]:
+    relation = duckdb.read_parquet(str(build.marts_dir / f"{table}.parquet"))
+    return [dict(zip(relation.columns, row)) for row in relation.fetchall()]
+
+
+def test_build_succeeds_with_every_unit_test(dbt_build: DbtBuild) -> None:
+    failed = [r.node.name for r in dbt_build.result.result if r.status not in ("pass", "success")]
+    assert dbt_build.result.success, failed
+    unit_tests = {
+        r.node.name for r in dbt_build.result.result if r.node.resource_type == "unit_test"
+    }
+    assert {
+        "county_cv_three_school_worked_check",
+        "county_cv_published_books_example",
+        "nine_year_school_split_worked_check",
+        "quality_composite_passes_but_one_indicator_fails",
+        "six_of_seven_and_85_percent_boundaries",
+        "county_with_one_school_is_not_assessable",
+        "county_cv_not_assessable_is_null_with_a_reason",
+        "teaching_points_and_exclusions",
+    } <= unit_tests
+
+
+@pytest.mark.parametrize("table", sorted(CONTRACT_COLUMNS))
+def test_public_model_has_its_contract_columns(dbt_build: DbtBuild, table: str) -> None:
+    path = dbt_build.marts_dir / f"{table}.parquet"
+    columns = duckdb.read_parquet(str(path)).columns
+    assert set(CONTRACT_COLUMNS[table]) <= set(columns)
+
+
+def weighted_cv(observations: list[tuple[float, float]]) -> float | None:
+    """balance-indicators.md §4, written out independently of the dbt macro."""
+    if len(observations) < 2:
+        return None
+    total = sum(weight for weight, _ in observations)
+    mean = sum(weight * value for weight, value in observations) / total
+    if mean == 0:
+        return None
+    variance = sum(weight * (value - mean) ** 2 for weight, value in observations) / total
+    return math.sqrt(variance) / mean
+
+
+def test_county_cv_equals_a_python_recomputation(dbt_build: DbtBuild) -> None:
+    indicators = read_mart(dbt_build, "dim_indicator")
+    observations = defaultdict(list)
+    for stage in read_mart(dbt_build, "fct_school_stage"):
+        if not stage["in_scope"]:
+            continue
+        for indicator in indicators:
+            amount = stage[indicator["numerator"]]
+            if amount is None:
+                continue
+            value = indicator["per_students"] * amount / stage["students"]
+            key = (stage["survey_year"], stage["county_code"], stage["stage"],
+                   indicator["indicator_code"])
+            observations[key].append((stage["students"], value))
+
+    county_rows = read_mart(dbt_build, "fct_county_indicator")
+    assert {(r["survey_year"], r["county_code"], r["stage"], r["indicator_code"])
+            for r in county_rows} == set(observations)
+    for row in county_rows:
+        key = (row["survey_year"], row["county_code"], row["stage"], row["indicator_code"])
+        expected = weighted_cv(observations[key])
+        if expected is None:
+            assert row["cv"] is None and row["cv_reason"] is not None, key
+        else:
+            assert row["cv"] == pytest.approx(expected, rel=0, abs=1e-9), key
+    assert any(row["cv"] is None for row in county_rows)  # the one-junior-school county
+
+
+def test_previous_year_is_null_when_missing_never_zero(dbt_build: DbtBuild) -> None:
+    county_rows = read_mart(dbt_build, "fct_county_indicator")
+    first_year = min(row["survey_year"] for row in county_rows)
+    for row in county_rows:
+        if row["survey_year"] == first_year:
+            assert row["prev_cv"] is None and row["cv_delta"] is None
+        elif row["cv"] is not None:
+            assert row["prev_cv"] is not None
+            assert row["cv_delta"] == pytest.approx(row["cv"] - row["prev_cv"])
+
+
+def test_school_versions_follow_renames_and_closures(dbt_build: DbtBuild) -> None:
+    versions = defaultdict(list)
+    for school in read_mart(dbt_build, "dim_school"):
+        versions[school["school_uid"]].append(school)
+    renamed = sorted(versions["1301230001"], key=lambda version: version["valid_from_year"])
+    assert [v["school_name"] for v in renamed] == ["正定一小学校", "正定第一小学学校"]
+    assert [v["is_current"] for v in renamed] == [False, True]
+    assert renamed[0]["valid_to_year"] == renamed[1]["valid_from_year"] - 1
+    # A junior school staged without an id in its first year keeps one identity.
+    assert len(versions["1301230004"]) == 1
+    (merged,) = versions["130125:行唐三小"]
+    assert merged["is_current"] is False and merged["valid_to_year"] == 2020
+
+
+def test_fact_keys_point_to_the_version_valid_that_year(dbt_build: DbtBuild) -> None:
+    versions = {v["school_key"]: v for v in read_mart(dbt_build, "dim_school")}
+    for stage in read_mart(dbt_build, "fct_school_stage"):
+        version = versions[stage["school_key"]]
+        assert version["valid_from_year"] <= stage["survey_year"]
+        assert version["valid_to_year"] is None or stage["survey_year"] <= version["valid_to_year"]
+
+
+@pytest.mark.parametrize(
+    ("survey_years", "predicate"),
+    [("[]", "true"), ("[2019, 2021]", "survey_year in (2019, 2021)"), ("2020", "survey_year in (2020)")],
+)
+def test_survey_years_var_selects_fact_years(
+    dbt_build: DbtBuild, survey_years: str, predicate: str
+) -> None:
+    result = invoke_dbt(
+        "compile", "--inline", "select {{ in_survey_years('survey_year') }}",
+        "--vars", f"{{survey_years: {survey_years}}}",
+        state_dir=dbt_build.state_dir, work_dir=dbt_build.work_dir,
+    )
+    assert result.success
+    assert result.result.results[0].node.compiled_code.strip() == f"select {predicate}"
