@@ -8,6 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from orchestration.demo.encrypted import encrypted_workbook, encrypted_xls
 from orchestration.demo.render import Workbook, not_data, Sheet
 from orchestration.demo.writers import FIXED_ZIP_TIME, write_workbook
 
@@ -31,7 +34,8 @@ def zip_bytes(entries: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def write_bad_files(out_dir: Path, render: RenderTable, years: list[int]) -> list[BadFile]:
+def write_bad_files(out_dir: Path, render: RenderTable, years: list[int],
+                    rng: np.random.Generator) -> list[BadFile]:
     first, second, third, last = years[0], years[min(1, len(years) - 1)], years[min(2, len(years) - 1)], years[-1]
     bad: list[BadFile] = []
 
@@ -67,6 +71,14 @@ def write_bad_files(out_dir: Path, render: RenderTable, years: list[int]) -> lis
         notice.add([line], not_data("note"))
     put_table(Workbook(f"{second}/石家庄市/正定县{second}年数据填报通知.xlsx", "xlsx", "", [notice], second),
               second, "no_table")
+
+    # Saved with a password to open: Excel then writes an OLE container, not a zip.
+    for path in (f"{second}/石家庄市/桥西区{second}年均衡数据(加密).xlsx",
+                 f"{last}/保定市/定兴县/均衡发展{last}-有密码.xlsm"):
+        put(path, encrypted_workbook(rng), int(path[:4]), "rejected", "password_protected")
+    # Excel 97-2003 encrypts the records of the Workbook stream instead (RC4, a FILEPASS record).
+    table = render("130623", first, f"{first}/保定市/涞水县{first}年均衡数据(加密).xls", fmt="xls")
+    put(table.path, encrypted_xls(table, rng), first, "rejected", "password_protected")
 
     # A table whose year is nowhere: no year folder, file name or title row names one.
     put_table(render("130125", first, "行唐县均衡数据汇总(最终版).xlsx", fmt="xlsx", title_lines=False,

@@ -11,9 +11,13 @@ import pandas as pd
 
 from contracts.staging_schema import QUANTITY_COLUMNS, SCHOOL_SURVEY
 from orchestration.demo.bad_files import BadFile, write_bad_files
-from orchestration.demo.layouts import TYPE_LABELS, Layout, layout_for
+from orchestration.demo.layouts import (
+    PREFECTURE_FILES, TYPE_LABELS, Layout, PrefectureFile, layout_for, prefecture_layout,
+)
 from orchestration.demo.province import COUNTIES_WITHOUT_IDS, build_province, load_demo_counties
-from orchestration.demo.render import DEFECTS, CountyYearRenderer, Sheet, Workbook, not_data
+from orchestration.demo.render import (
+    DEFECT_COLUMNS, DEFECTS, CountyYearRenderer, Sheet, Workbook, columns_for, not_data,
+)
 from orchestration.demo.writers import write_workbook
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
@@ -28,10 +32,16 @@ FILE_NAMES = (
 # from the title row alone.
 YEAR_FROM_FILE_NAME = ("130623", 1, "{county}{year}年均衡数据.{ext}")
 YEAR_FROM_TITLE = ("130626", 2, "{county}义务教育学校基本情况统计.{ext}")
+# County-years whose workbook, copied from last year's, still holds last year's table on a
+# sheet named after that year: a file of two years, whose stale sheet is skipped.
+STALE_SHEET_COUNTY_YEARS = (("130125", 2), ("130104", 4))
 QUARANTINE_COLUMNS = ["survey_year", "source_file", "sheet", "source_row", "reason_code",
                       "county_code", "school_name"]
 FILE_COLUMNS = ["source_file", "survey_year", "sheet", "status", "reason_code", "county_code",
-                "rows_read", "rows_staged", "rows_quarantined", "rows_not_data"]
+                "rows_read", "rows_staged", "rows_quarantined", "rows_not_data", "declared_total_students"]
+# The sheet a structure puts primary schools on, where the row defects go.
+PRIMARY_SHEET_KIND = {"single": "whole", "by_stage": "stage", "by_type": "single_type",
+                      "by_township": "whole"}
 
 
 @dataclass
@@ -40,8 +50,9 @@ class DemoTruth:
 
     schools: one row per row the pipeline should stage (SCHOOL_SURVEY columns, base units).
     quarantined: survey_year, source_file, sheet, source_row, reason_code (+ county, name).
-    files: source_file, survey_year, sheet, status, reason_code, and per loaded sheet the
-        receipt rows_read = rows_staged + rows_quarantined + rows_not_data.
+    files: source_file, survey_year, sheet, status, reason_code, and per loaded sheet its
+        county (null for a sheet of several counties), the receipt rows_read = rows_staged +
+        rows_quarantined + rows_not_data, and the students its 合计 row declares.
     schools_master: the true province before any mess, one row per year x school.
     not_data: source_file, sheet, source_row, kind of every row that is not data.
     """
@@ -62,6 +73,7 @@ def generate_demo_province(out_dir: Path, seed: int = 2019,
     master = build_province(rng, years)
     counties = load_demo_counties()
     position = {code: index for index, code in enumerate(counties["county_code"])}
+    rotation = DefectRotation()
 
     def render(county_code: str, year: int, path: str | None = None, with_defects: bool = False,
                only_type: str | None = None, **overrides) -> Workbook:
@@ -75,19 +87,41 @@ def generate_demo_province(out_dir: Path, seed: int = 2019,
         schools = master[(master["county_code"] == county_code) & (master["survey_year"] == year)]
         if only_type:
             schools = schools[schools["school_type"] == only_type]
-        file_number = county_index * len(years) + year_index
-        defects = pick_defects(schools, file_number, rng) if with_defects else {}
-        renderer = CountyYearRenderer(layout, county.to_dict(), year, path or default_path, rng)
+        defects = pick_defects(schools, layout, rotation, rng) if with_defects else {}
+        renderer = CountyYearRenderer(layout, county["county_name"], year, path or default_path, rng)
         return Workbook(path or default_path, layout.fmt, layout.encoding,
                         layout_sheets(renderer, schools, defects, year), year)
 
-    workbooks = [render(code, year, with_defects=True) for code in counties["county_code"] for year in years]
+    def render_merged(merged: PrefectureFile) -> Workbook:
+        year = years[merged.year_index]
+        layout = prefecture_layout(merged, position[merged.county_codes[0]])
+        path = merged.path.format(year=year, prefecture=merged.prefecture, ext=merged.fmt)
+        schools = master[master["county_code"].isin(merged.county_codes) & (master["survey_year"] == year)]
+        renderer = CountyYearRenderer(layout, merged.prefecture, year, path, rng)
+        defects = pick_defects(schools, layout, rotation, rng)
+        sheets = layout_sheets(renderer, schools, defects, year)
+        return Workbook(path, layout.fmt, layout.encoding, sheets, year)
+
+    merged_files = [merged for merged in PREFECTURE_FILES if merged.year_index < len(years)]
+    merged_away = {(code, years[m.year_index]) for m in merged_files for code in m.county_codes}
+    county_years = [(code, year) for code in counties["county_code"] for year in years
+                    if (code, year) not in merged_away]
+    workbooks = [render(code, year, with_defects=True) for code, year in county_years]
+    stale = {(code, years[index]) for code, index in STALE_SHEET_COUNTY_YEARS if 0 < index < len(years)}
+    for workbook, (code, year) in zip(list(workbooks), county_years):
+        if (code, year) in stale and workbook.fmt != "csv":
+            last_year = render(code, year - 1, workbook.path, fmt=workbook.fmt, structure="single",
+                               extra_sheets=False)
+            stale_sheet = replace(last_year.sheets[0], name=f"{year - 1}年", skip_reason="year_conflict")
+            workbook.sheets.append(stale_sheet)
+    workbooks += [render_merged(merged) for merged in merged_files]
     workbooks += [render(code, year, supplement_path(counties.iloc[position[code]], year, fmt),
                          only_type="junior", fmt=fmt)
-                  for (code, year), fmt in zip(supplemented_county_years(counties, years), ("xlsx", "csv"))]
+                  for (code, year), fmt in zip(supplemented_county_years(counties, years, merged_away),
+                                               ("xlsx", "csv"))]
     for workbook in workbooks:
         write_workbook(out_dir, workbook)
-    bad_files = write_bad_files(out_dir, render, years)
+    bad_files = write_bad_files(out_dir, render, years, rng)
     return assemble_truth(workbooks, bad_files, master)
 
 
@@ -111,13 +145,15 @@ def file_path(county: pd.Series, year: int, year_index: int, layout: Layout,
     return FILE_NAMES[(county_index + 2 * year_index) % len(FILE_NAMES)].format(**names)
 
 
-def supplemented_county_years(counties: pd.DataFrame, years: list[int]) -> list[tuple[str, int]]:
+def supplemented_county_years(counties: pd.DataFrame, years: list[int],
+                              merged_away: set[tuple[str, int]]) -> list[tuple[str, int]]:
     """Two county-years that send their junior schools again in a second file (补报)."""
     chosen = []
     for county_index, code in enumerate(counties["county_code"]):
         for year_index, year in enumerate(years):
             layout = layout_for(county_index, year_index, with_ids=code not in COUNTIES_WITHOUT_IDS)
-            special = (code, year_index) in (YEAR_FROM_FILE_NAME[:2], YEAR_FROM_TITLE[:2])
+            special = ((code, year_index) in (YEAR_FROM_FILE_NAME[:2], YEAR_FROM_TITLE[:2])
+                       or (code, year) in merged_away)
             if layout.structure == "single" and not special and len(chosen) < 2 and year_index == county_index % len(years):
                 chosen.append((code, year))
     return chosen
@@ -127,20 +163,43 @@ def supplement_path(county: pd.Series, year: int, fmt: str) -> str:
     return f"{year}/{county['prefecture_name']}/{county['county_name']}{year}年初中学校补报.{fmt}"
 
 
-def pick_defects(schools: pd.DataFrame, file_number: int, rng: np.random.Generator) -> dict[int, str]:
-    """Two row defects per file, on distinct primary schools, rotating through every kind."""
-    kinds = list(DEFECTS)
-    chosen = [kinds[file_number % len(kinds)], kinds[(file_number + 3) % len(kinds)]]
+class DefectRotation:
+    """Hands each file the next row defects its columns can show, so every kind recurs
+    evenly across files and formats."""
+
+    def __init__(self) -> None:
+        self.queue = list(DEFECTS)
+
+    def take(self, columns: set[str], count: int) -> list[str]:
+        chosen = [kind for kind in self.queue if DEFECT_COLUMNS.get(kind, "school_name") in columns][:count]
+        self.queue = [kind for kind in self.queue if kind not in chosen] + chosen
+        return chosen
+
+
+def pick_defects(schools: pd.DataFrame, layout: Layout, rotation: DefectRotation,
+                 rng: np.random.Generator) -> dict[int, str]:
+    """Two row defects per file, on distinct primary schools; a file of several counties
+    always has a county code wrong."""
+    columns = {column.key for column in columns_for(layout, PRIMARY_SHEET_KIND[layout.structure])}
+    if "county_code" in columns:
+        chosen = ["county_unknown", *rotation.take(columns - {"county_code"}, 1)]
+    else:
+        chosen = rotation.take(columns, 2)
     candidates = schools[(schools["school_type"] == "primary") & (schools["students_primary"] > 150)]
-    targets = rng.choice(candidates["school_uid"].to_numpy(), size=len(chosen), replace=False)
-    return {int(uid): kind for uid, kind in zip(targets, chosen)}
+    targets: list[int] = []
+    for kind in chosen:
+        fits = candidates[~candidates["school_uid"].isin(targets)]
+        if kind == "invalid_school_id":
+            fits = fits[fits["school_id"].notna()]
+        targets.append(int(rng.choice(fits["school_uid"].to_numpy())))
+    return dict(zip(targets, chosen))
 
 
 def layout_sheets(renderer: CountyYearRenderer, schools: pd.DataFrame, defects: dict[int, str],
                   year: int) -> list[Sheet]:
     layout = renderer.layout
-    records = sorted(schools.to_dict("records"),
-                     key=lambda s: (TYPE_ORDER.index(s["school_type"]), s["township"], s["school_uid"]))
+    records = sorted(schools.to_dict("records"), key=lambda s: (
+        s["county_code"], TYPE_ORDER.index(s["school_type"]), s["township"], s["school_uid"]))
     by_type = {t: [s for s in records if s["school_type"] == t] for t in TYPE_ORDER}
     whole = [(s, "school") for s in records]
     if layout.structure == "single":
@@ -201,10 +260,12 @@ def assemble_truth(workbooks: list[Workbook], bad_files: list[BadFile], master: 
                 files.append(dict(source_file=workbook.path, survey_year=workbook.survey_year, sheet=label,
                                   status="skipped", reason_code=sheet.skip_reason))
                 continue
-            county_code = next(t.record["county_code"] for t in sheet.truth if t.record)
+            counties = {t.record["county_code"] for t in sheet.truth
+                        if t.record and t.record["county_code"]}
             files.append(dict(source_file=workbook.path, survey_year=workbook.survey_year, sheet=label,
-                              status="loaded", reason_code=None, county_code=county_code,
-                              rows_read=len(sheet.rows)))
+                              status="loaded", reason_code=None,
+                              county_code=counties.pop() if len(counties) == 1 else None,
+                              rows_read=len(sheet.rows), declared_total_students=sheet.declared_total_students))
             for row, truth in enumerate(sheet.truth, start=1):
                 rows.append(dict(survey_year=workbook.survey_year, source_file=workbook.path, sheet=label,
                                  source_row=row, outcome=truth.outcome, kind=truth.kind, record=truth.record))
@@ -212,7 +273,7 @@ def assemble_truth(workbooks: list[Workbook], bad_files: list[BadFile], master: 
     outcomes = pd.DataFrame.from_records(rows)
     counts = outcomes.pivot_table(index=["source_file", "sheet"], columns="outcome", values="source_row",
                                   aggfunc="count", fill_value=0)
-    files = pd.DataFrame.from_records(files, columns=FILE_COLUMNS[:7])
+    files = pd.DataFrame.from_records(files, columns=[*FILE_COLUMNS[:7], "declared_total_students"])
     files = files.join(counts.rename(columns=lambda outcome: f"rows_{outcome}"), on=["source_file", "sheet"])
     bad = pd.DataFrame.from_records([dict(source_file=b.path, survey_year=b.survey_year, sheet=None,
                                           status=b.status, reason_code=b.reason_code) for b in bad_files])
@@ -227,7 +288,8 @@ def assemble_truth(workbooks: list[Workbook], bad_files: list[BadFile], master: 
         schools=pd.DataFrame.from_records(staged, columns=SCHOOL_SURVEY.names),
         quarantined=pd.DataFrame.from_records(quarantined, columns=QUARANTINE_COLUMNS),
         files=files.astype({"survey_year": "Int64", "rows_read": "Int64", "rows_staged": "Int64",
-                            "rows_quarantined": "Int64", "rows_not_data": "Int64"}),
+                            "rows_quarantined": "Int64", "rows_not_data": "Int64",
+                            "declared_total_students": "float64"}),
         schools_master=master,
         not_data=not_data_rows.reset_index(drop=True),
     )

@@ -7,11 +7,13 @@ the statistics-form floor columns) and change the rest between years, as real on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Header texts per column key; a layout picks one variant by its `synonym` index.
 HEADERS: dict[str, tuple[str, ...]] = {
     "serial": ("序号", "序号", "编号"),
+    "county_code": ("行政区划代码", "县代码", "区县代码"),
+    "county_name": ("县区", "县(市、区)", "区县名称"),
     "school_name": ("学校名称", "校名", "单位名称"),
     "school_id": ("学校标识码", "学校标识码", "学校代码"),
     "school_type": ("办学类型", "学校类型", "办学类型"),
@@ -93,6 +95,8 @@ class Layout:
     cell_mess: bool
     extra_sheets: bool  # a 说明 sheet, a hidden sheet and an empty sheet
     line_breaks: bool
+    county_columns: bool = False  # a 行政区划代码 and a 县区 column: rows of several counties
+    students_by_stage: bool = True  # per-stage enrollment columns on a whole-school sheet
 
 
 FORMATS = (
@@ -138,4 +142,42 @@ def layout_for(county_index: int, year_index: int, *, with_ids: bool) -> Layout:
         cell_mess=k % 2 == 0 or fmt == "csv",
         extra_sheets=fmt != "csv" and k % 3 != 2,
         line_breaks=fmt != "csv" and k % 2 == 1,
+    )
+
+
+@dataclass(frozen=True)
+class PrefectureFile:
+    """A prefecture office's merged file: every school of some of its counties in one table.
+
+    Those counties send no file of their own that year. The merged table keeps the
+    county in a code and a name column and, as prefecture summaries often do, only a
+    total enrollment: a multi-stage school's stages can not be told apart.
+    """
+
+    prefecture: str
+    year_index: int
+    county_codes: tuple[str, ...]
+    fmt: str
+    encoding: str
+    path: str  # a pattern of {year}, {prefecture} and {ext}
+
+
+PREFECTURE_FILES = (
+    PrefectureFile("石家庄市", 1, ("130126", "130129"), "csv", "gbk",
+                   "{year}/{prefecture}/{prefecture}{year}年各县(市、区)义务教育学校汇总.{ext}"),
+    PrefectureFile("保定市", 3, ("130624", "130627"), "xlsx", "",
+                   "{year}/{prefecture}/{year}年{prefecture}均衡发展数据汇总(市教育局).{ext}"),
+)
+
+
+def prefecture_layout(merged: PrefectureFile, county_index: int) -> Layout:
+    """The layout of a merged file: one table with county columns, in the merged file's format."""
+    base = layout_for(county_index, merged.year_index, with_ids=True)
+    in_csv = merged.fmt == "csv"
+    return replace(
+        base, fmt=merged.fmt, encoding=merged.encoding, structure="single", type_from_section=False,
+        county_columns=True, students_by_stage=False, teacher_split=False, equipment_unit="万元",
+        extra_sheets=not in_csv and base.extra_sheets, line_breaks=not in_csv and base.line_breaks,
+        formulas=not in_csv and base.formulas,
+        header_rows=min(base.header_rows, 2) if in_csv else base.header_rows,
     )

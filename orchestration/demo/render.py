@@ -29,10 +29,28 @@ DEFECTS = {
     "negative_value": "negative_value",
     "teachers_exceed": "teachers_exceed_students",
     "area_slip": "implausible_area",
+    "equipment_slip": "implausible_value",
     "zero_students": "no_students",
     "duplicate_exact": "duplicate_exact",
     "duplicate_conflict": "duplicate_conflict",
+    "missing_school_name": "missing_school_name",
+    "missing_students": "missing_students",
+    "unknown_school_type": "unknown_school_type",
+    "unparseable_number": "unparseable_number",
+    "invalid_school_id": "invalid_school_id",
+    "non_integer_count": "non_integer_count",
+    "county_unknown": "county_unknown",
 }
+# The column a defect is written into, when the sheet must have it.
+DEFECT_COLUMNS = {
+    "unknown_school_type": "school_type",
+    "invalid_school_id": "school_id",
+    "county_unknown": "county_code",
+}
+# Types no entry of contracts/school_types.csv names.
+UNKNOWN_TYPE_LABELS = ("其他", "工读学校")
+# What a county types where it has no number at hand.
+UNPARSEABLE_TEXTS = ("约{value}", "见附表", "{value}册(估)")
 
 
 @dataclass(frozen=True)
@@ -81,6 +99,7 @@ class Sheet:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # 0-based, inclusive
     hidden: bool = False
     skip_reason: str | None = None  # reason code of a sheet the pipeline skips
+    declared_total_students: float | None = None  # the students of its 合计 row
 
     def add(self, cells: list[object], truth: RowTruth) -> int:
         self.rows.append(cells)
@@ -106,6 +125,8 @@ def columns_for(layout: Layout, sheet_kind: str) -> list[Column]:
     school part, a 办学类型 column telling multi-stage schools), or single_type (a sheet of
     one single-stage school type)."""
     columns = [Column("serial")] if layout.serial else []
+    if layout.county_columns:
+        columns += [Column("county_code"), Column("county_name")]
     columns.append(Column("school_name"))
     if layout.with_ids:
         columns.append(Column("school_id"))
@@ -117,14 +138,16 @@ def columns_for(layout: Layout, sheet_kind: str) -> list[Column]:
         columns.append(Column("counts_as_school"))
     if layout.with_parent:
         columns.append(Column("parent_school_name"))
-    if sheet_kind == "whole":
+    if sheet_kind == "whole" and layout.students_by_stage:
         columns += [Column("students", stage, "students") for stage in ("primary", "junior", "senior")]
+    else:
+        columns.append(Column("students", None, "students"))
+    if sheet_kind == "whole":
         if layout.teacher_split:
             columns += [Column(key, stage, "teachers") for key in TEACHER_KEYS for stage in ("primary", "junior")]
         else:
             columns += [Column(key, None, "teachers") for key in TEACHER_KEYS]
     else:
-        columns.append(Column("students", None, "students"))
         columns += [Column(key, None, "teachers") for key in TEACHER_KEYS]
     if layout.statistics_floor:
         floor = ["teaching_area_m2", "sports_ground_m2", "indoor_sports_m2"]
@@ -205,10 +228,10 @@ def write_header(sheet: Sheet, columns: list[Column], layout: Layout) -> None:
 class CountyYearRenderer:
     """Renders one county-year of the master into a Workbook with its truth."""
 
-    def __init__(self, layout: Layout, county: dict, year: int, source_file: str,
+    def __init__(self, layout: Layout, issuer: str, year: int, source_file: str,
                  rng: np.random.Generator):
         self.layout = layout
-        self.county = county
+        self.issuer = issuer  # the county (or prefecture) that fills the sheet in
         self.year = year
         self.source_file = source_file
         self.rng = rng
@@ -224,8 +247,8 @@ class CountyYearRenderer:
             if key == "students" or key in TEACHER_KEYS:
                 if stage is None:
                     stage = scope if scope != "school" else SINGLE_STAGE.get(school_type)
-                if stage is None:  # a whole-school teacher count the type does not settle
-                    value = school[f"{key}_primary"] + school[f"{key}_junior"]
+                if stage is None:  # a whole-school count the type does not settle
+                    value = sum(school.get(f"{key}_{part}", 0.0) for part in ("primary", "junior", "senior"))
                     values[index] = (f"{key}_whole", value)
                 else:
                     values[index] = (f"{key}_{stage}", school[f"{key}_{stage}"])
@@ -251,11 +274,18 @@ class CountyYearRenderer:
         elif defect == "area_slip":
             index = by_name["teaching_area_m2"]
             values[index] = ("teaching_area_m2", values[index][1] * 1000)
+        elif defect == "equipment_slip":
+            # 元 typed into a 万元 column (or the 万元 figure scaled twice): 10 000 times too much
+            index = by_name["equipment_value_yuan"]
+            values[index] = ("equipment_value_yuan", values[index][1] * 10_000)
         elif defect == "zero_students":
             # A suspended school: no students and no teachers, so that no other check fires first.
             for index, (name, _) in list(values.items()):
                 if name.startswith(("students_", "teachers_")):
                     values[index] = (name, 0.0)
+        elif defect == "non_integer_count":
+            name, value = values[teacher_index]
+            values[teacher_index] = (name, value + 0.5)
         elif defect == "duplicate_conflict":
             index = next(i for n, i in by_name.items() if n.startswith("students_") and values[i][1] > 0)
             values[index] = (values[index][0], values[index][1] + 37)
@@ -287,7 +317,9 @@ class CountyYearRenderer:
             return f"{number}㎡"
         return str(number)
 
-    def id_cell(self, school_id: str) -> object:
+    def id_cell(self, school_id: str | None) -> object:
+        if pd.isna(school_id):
+            return ""  # a county of a merged file that keeps no ids
         style = self.layout.id_style
         if self.layout.fmt != "csv" and style == "number":
             return int(school_id)
@@ -302,6 +334,10 @@ class CountyYearRenderer:
         key = column.key
         if key == "school_name":
             return school["school_name"]
+        if key == "county_code":
+            return school["county_code"]
+        if key == "county_name":
+            return school["county_name"]
         if key == "school_type":
             return TYPE_LABELS[school["school_type"]][pick]
         if key == "ownership":
@@ -325,10 +361,7 @@ class CountyYearRenderer:
         cells: list[object] = []
         for index, column in enumerate(columns):
             if index in values:
-                cell = self.display(column, values[index][1], plain=defect is not None)
-                if defect == "formula_error" and values[index][0] == "teaching_area_m2":
-                    cell = "#DIV/0!"  # typed as text: python-calamine reads true error cells as ""
-                cells.append(cell)
+                cells.append(self.display(column, values[index][1], plain=defect is not None))
             elif column.key == "serial":
                 cells.append(serial)
             elif column.key == "school_id":
@@ -337,16 +370,45 @@ class CountyYearRenderer:
                 cells.append(self.computed_cell(values, len(sheet.rows) + 1))
             else:
                 cells.append(self.label_cells(school, column))
+        if defect:
+            self.damage_cells(defect, cells, columns, values, school)
         if repeat_of is not None:
             cells = list(repeat_of)
         record = self.staged_record(school, scope, columns, values)
-        if defect is None:
-            truth = RowTruth("staged", None, record)
-        else:
-            truth = RowTruth("quarantined", DEFECTS[defect], record)
+        # A multi-stage school with only a total enrollment column: no stage to put it in.
+        reason = "stage_enrollment_missing" if record.pop("students_whole", None) is not None else None
+        if defect is not None:
+            reason = DEFECTS[defect]
+        if defect == "missing_school_name":
+            record["school_name"] = None
+        elif defect == "county_unknown":
+            record["county_code"] = None
+        truth = RowTruth("staged" if reason is None else "quarantined", reason, record)
         row = sheet.add(cells, truth)
         record["source_row"] = row
         return cells
+
+    def damage_cells(self, defect: str, cells: list[object], columns: list[Column],
+                     values: dict[int, tuple[str, float]], school: dict) -> None:
+        """Write a cell-level defect into a row's cells."""
+        pick = int(self.rng.integers(1 << 16))
+        for index, column in enumerate(columns):
+            name = values[index][0] if index in values else None
+            if defect == "formula_error" and name == "teaching_area_m2":
+                cells[index] = "#DIV/0!"  # typed as text: python-calamine reads true error cells as ""
+            elif defect == "missing_students" and column.key == "students":
+                cells[index] = ""
+            elif defect == "missing_school_name" and column.key == "school_name":
+                cells[index] = ""
+            elif defect == "unknown_school_type" and column.key == "school_type":
+                cells[index] = UNKNOWN_TYPE_LABELS[pick % len(UNKNOWN_TYPE_LABELS)]
+            elif defect == "unparseable_number" and name == "books":
+                text = UNPARSEABLE_TEXTS[pick % len(UNPARSEABLE_TEXTS)]
+                cells[index] = text.format(value=int(values[index][1]))
+            elif defect == "invalid_school_id" and column.key == "school_id":
+                cells[index] = self.id_cell(school["school_id"][:-1])  # a digit lost in typing
+            elif defect == "county_unknown" and column.key == "county_code":
+                cells[index] = school["prefecture_code"]  # the prefecture's code, not the county's
 
     def computed_cell(self, values: dict[int, tuple[str, float]], row: int) -> object:
         """An unused ratio column; a broken one (#DIV/0!) must not cost the row."""
@@ -385,8 +447,10 @@ class CountyYearRenderer:
         return record
 
     def total_row(self, sheet: Sheet, columns: list[Column], label: str, data_rows: list[list[object]],
-                  first_row: int, last_row: int) -> None:
+                  first_row: int, last_row: int) -> float:
+        """A total row; returns the students it declares."""
         cells: list[object] = []
+        students = 0.0
         for index, column in enumerate(columns):
             if column.key == "school_name":
                 cells.append(label)
@@ -394,6 +458,8 @@ class CountyYearRenderer:
                     or column.key in RESOURCE_KEYS:
                 total = sum(numeric(row[index]) for row in data_rows)
                 total = round(total, 4)
+                if column.key == "students":
+                    students += total
                 if self.layout.formulas:
                     letter = column_letter(index)
                     cells.append(Formula(f"=SUM({letter}{first_row}:{letter}{last_row})", total))
@@ -402,16 +468,16 @@ class CountyYearRenderer:
             else:
                 cells.append("")
         sheet.add(cells, not_data("total"))
+        return students
 
     def title_block(self, sheet: Sheet, width: int) -> None:
-        county = self.county["county_name"]
         if not self.layout.title_lines:
             return
-        sheet.add(self.pad([f"{county}{self.year}年义务教育学校基本情况统计表"], width), not_data("title"))
+        sheet.add(self.pad([f"{self.issuer}{self.year}年义务教育学校基本情况统计表"], width), not_data("title"))
         if width > 1 and self.layout.fmt != "csv":
             sheet.merges.append((len(sheet.rows) - 1, 0, len(sheet.rows) - 1, min(width - 1, 12)))
         unit = "单位:平方米、万元" if self.layout.equipment_unit == "file" else "单位:人、平方米"
-        sheet.add(self.pad([f"填报单位:{county}教育局", "", "", unit, "", "", f"统计时间:{self.year}年9月30日"], width),
+        sheet.add(self.pad([f"填报单位:{self.issuer}教育局", "", "", unit, "", "", f"统计时间:{self.year}年9月30日"], width),
                   not_data("title"))
         if self.layout.blank_rows:
             sheet.add(self.pad([], width), not_data("blank"))
@@ -467,7 +533,8 @@ class CountyYearRenderer:
             all_rows += section_rows
         if layout.totals:
             label = "全县合计" if any(g[0] for g in groups) else ("合计", "总计")[layout.synonym % 2]
-            self.total_row(sheet, columns, label, all_rows, data_start, len(sheet.rows))
+            sheet.declared_total_students = self.total_row(sheet, columns, label, all_rows, data_start,
+                                                           len(sheet.rows))
         self.footer_block(sheet, width)
         return sheet
 

@@ -105,6 +105,11 @@ def with_cached_values(xml: str, values: dict[str, object]) -> str:
 
 
 def write_xls(path: Path, workbook: Workbook) -> None:
+    xls_book(workbook).save(str(path))
+
+
+def xls_book(workbook: Workbook) -> xlwt.Workbook:
+    """The workbook as an xlwt book (its BIFF8 stream is `get_biff_data()`)."""
     book = xlwt.Workbook(encoding="utf-8")
     scientific = xlwt.easyxf(num_format_str=SCIENTIFIC)
     for sheet in workbook.sheets:
@@ -131,7 +136,7 @@ def write_xls(path: Path, workbook: Workbook) -> None:
                     ws.write(r, c, value.value, scientific)
                 else:
                     ws.write(r, c, value)
-    book.save(str(path))
+    return book
 
 
 def csv_text(value: object) -> str:

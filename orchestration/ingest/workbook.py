@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import struct
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -21,7 +22,8 @@ import python_calamine
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".csv"})
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTED_OOXML_MARK = "EncryptionInfo".encode("utf-16-le")
+_ENCRYPTED_OOXML_STREAM = "encryptioninfo"
+_LAST_SECTOR_NUMBER = 0xFFFFFFFA  # above: free, end of chain, FAT and DIFAT markers
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _ERROR_CELL = re.compile(rb"<c\s[^>]*?\bt=[\"']e[\"'][^>]*>")
@@ -53,11 +55,11 @@ def read_workbook(path: Path) -> list[SheetGrid]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return [SheetGrid(path.stem, True, _read_csv_rows(path))]
-    if suffix in {".xlsx", ".xlsm"}:
-        # An encrypted .xlsx is an OLE container holding an EncryptionInfo stream.
-        data = path.read_bytes()
-        if data.startswith(_OLE_MAGIC) and _ENCRYPTED_OOXML_MARK in data:
-            raise UnreadableFile("password_protected", "the workbook is encrypted")
+    # Excel saves an encrypted workbook (.xlsx, .xlsm, or one renamed .xls) as an OLE
+    # compound file holding an EncryptionInfo stream; an encrypted BIFF .xls instead
+    # carries a FILEPASS record, which calamine reports as a PasswordError.
+    if _ENCRYPTED_OOXML_STREAM in _compound_file_entries(path):
+        raise UnreadableFile("password_protected", "encrypted: an EncryptionInfo stream")
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError as error:
@@ -79,6 +81,51 @@ def read_workbook(path: Path) -> list[SheetGrid]:
                 SheetGrid(meta.name, visible, rows, merged, errors.get(meta.name, frozenset()))
             )
     return sheets
+
+
+def _compound_file_entries(path: Path) -> set[str]:
+    """The lower-cased names in the directory of an OLE compound file ([MS-CFB] 2.2-2.6);
+    empty for any other file, or a damaged one."""
+    with path.open("rb") as handle:
+        if handle.read(len(_OLE_MAGIC)) != _OLE_MAGIC:
+            return set()
+    data = path.read_bytes()
+    try:
+        sector_size = 1 << struct.unpack_from("<H", data, 30)[0]
+        fat_count, first_directory = struct.unpack_from("<II", data, 44)
+        first_difat, difat_count = struct.unpack_from("<II", data, 68)
+        per_sector = sector_size // 4
+
+        def sector(number: int) -> bytes:
+            start = (number + 1) * sector_size
+            if number >= _LAST_SECTOR_NUMBER or start + sector_size > len(data):
+                raise ValueError(f"sector {number} is outside the file")
+            return data[start : start + sector_size]
+
+        fat_sectors = list(struct.unpack_from("<109I", data, 76))
+        difat = first_difat
+        for _ in range(difat_count):  # FAT sector numbers beyond the header's 109
+            numbers = struct.unpack(f"<{per_sector}I", sector(difat))
+            fat_sectors += numbers[:-1]
+            difat = numbers[-1]
+        fat = [
+            entry
+            for number in fat_sectors[:fat_count]
+            for entry in struct.unpack(f"<{per_sector}I", sector(number))
+        ]
+        names, current, seen = set(), first_directory, set()
+        while current < _LAST_SECTOR_NUMBER and current not in seen and current < len(fat):
+            seen.add(current)
+            entries = sector(current)
+            for offset in range(0, sector_size, 128):
+                name_length, kind = struct.unpack_from("<HB", entries, offset + 64)
+                if kind in (1, 2) and 2 <= name_length <= 64:  # a storage or a stream
+                    name = entries[offset : offset + name_length - 2]
+                    names.add(name.decode("utf-16-le", "replace").lower())
+            current = fat[current]
+        return names
+    except (struct.error, ValueError):
+        return set()
 
 
 def _read_csv_rows(path: Path) -> list[list[Cell]]:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from python_calamine import CalamineWorkbook, SheetVisibleEnum
+from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
-from tests.demo.readback import read_csv_rows
+from tests.demo.readback import read_csv_rows, read_sheet_rows
 
 
 @dataclass
@@ -177,7 +178,9 @@ def assert_calamine_reads_cached_value(path: Path, cell: tuple[str, str, str]) -
 
 def test_bad_files_are_there(demo, corpus: Corpus) -> None:
     out_dir, truth = demo
-    assert corpus.unreadable == [next(p.name for p in out_dir.rglob("*(损坏).xlsx"))]
+    protected = truth.files.loc[truth.files["reason_code"] == "password_protected", "source_file"]
+    truncated = next(p.name for p in out_dir.rglob("*(损坏).xlsx"))
+    assert sorted(corpus.unreadable) == sorted([truncated, *(Path(f).name for f in protected)])
     assert list(out_dir.rglob("~$*.xlsx")) and list(out_dir.rglob("*.docx"))
     outside = [p for p in out_dir.iterdir() if p.is_file()]
     year_in_name = [p for p in outside if re.search(r"20\d\d年", p.name)]
@@ -186,3 +189,68 @@ def test_bad_files_are_there(demo, corpus: Corpus) -> None:
     assert all("新华区" in f and "石家庄市" not in f for f in ambiguous)
     legit = truth.files[truth.files["source_file"].str.contains("新华区") & (truth.files["status"] == "loaded")]
     assert legit["source_file"].str.contains("石家庄市").all() and len(legit) >= 5
+
+
+def compound_file_streams(data: bytes) -> dict[str, int]:
+    """Stream name -> size, from the directory of an OLE compound file ([MS-CFB] 2.2, 2.6)."""
+    assert data[:8] == bytes.fromhex("d0cf11e0a1b11ae1")
+    sector_size = 1 << struct.unpack_from("<H", data, 30)[0]
+    first_fat = struct.unpack_from("<I", data, 76)[0]
+    fat_offset = (first_fat + 1) * sector_size
+    fat = struct.unpack_from(f"<{sector_size // 4}I", data, fat_offset)
+    sector, entries = struct.unpack_from("<I", data, 48)[0], b""
+    while sector < 0xFFFFFFFA:
+        entries += data[(sector + 1) * sector_size:(sector + 2) * sector_size]
+        sector = fat[sector]
+    streams = {}
+    for offset in range(0, len(entries), 128):
+        name_length, kind = struct.unpack_from("<HB", entries, offset + 64)
+        if kind == 2:
+            name = entries[offset:offset + name_length - 2].decode("utf-16-le")
+            streams[name] = struct.unpack_from("<Q", entries, offset + 120)[0]
+    return streams
+
+
+def test_password_protected_workbooks_are_compound_files_as_excel_writes_them(demo) -> None:
+    out_dir, truth = demo
+    protected = truth.files.loc[truth.files["reason_code"] == "password_protected", "source_file"]
+    assert {Path(f).suffix for f in protected} == {".xlsx", ".xlsm", ".xls"}
+    for source_file in protected:
+        path = out_dir / source_file
+        streams = compound_file_streams(path.read_bytes())
+        if path.suffix == ".xls":  # a BIFF8 Workbook stream with a FILEPASS record
+            assert set(streams) == {"Workbook"}
+            with pytest.raises(PasswordError):
+                CalamineWorkbook.from_path(str(path))
+        else:
+            assert set(streams) == {"EncryptionInfo", "EncryptedPackage"}
+            assert streams["EncryptedPackage"] > 4096  # in regular sectors; EncryptionInfo in the mini stream
+            assert not zipfile.is_zipfile(path)
+
+
+def test_a_merged_prefecture_file_holds_several_counties_with_a_code_column(demo) -> None:
+    _, truth = demo
+    loaded = truth.files[truth.files["status"] == "loaded"]
+    merged = loaded.loc[loaded["county_code"].isna(), "source_file"]
+    assert {Path(f).suffix for f in merged} >= {".csv", ".xlsx"}
+    for source_file in merged:
+        rows = truth.schools[truth.schools["source_file"] == source_file]
+        assert rows["county_code"].nunique() >= 2
+        elsewhere = truth.schools[(truth.schools["survey_year"] == rows["survey_year"].iloc[0])
+                                  & truth.schools["county_code"].isin(rows["county_code"].unique())]
+        assert (elsewhere["source_file"] == source_file).all()  # those counties sent nothing else
+        missing_stages = truth.quarantined[(truth.quarantined["source_file"] == source_file)
+                                           & (truth.quarantined["reason_code"] == "stage_enrollment_missing")]
+        assert len(missing_stages) >= 1
+
+
+def test_a_workbook_copied_from_last_year_still_holds_last_years_sheet(demo) -> None:
+    out_dir, truth = demo
+    files = truth.files
+    stale = files[(files["reason_code"] == "year_conflict") & (files["status"] == "skipped")]
+    assert len(stale) >= 2 and stale["source_file"].str.rsplit(".", n=1).str[-1].nunique() >= 2
+    for row in stale.itertuples():
+        assert row.sheet == f"{row.survey_year - 1}年"
+        assert len(read_sheet_rows(out_dir / row.source_file, row.sheet)) > 20  # a whole table
+        this_year = files[(files["source_file"] == row.source_file) & (files["status"] == "loaded")]
+        assert len(this_year) >= 1

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pyarrow as pa
 
 from contracts.staging_schema import QUANTITY_COLUMNS, SCHOOL_SURVEY
+from orchestration.demo.render import UNKNOWN_TYPE_LABELS
 from orchestration.settings import CONTRACTS_DIR
 from tests.demo.readback import read_sheet_rows
 
@@ -20,7 +23,8 @@ def test_every_written_row_is_accounted_for(demo) -> None:
     assert len(loaded) > 50
     outcomes = pd.concat([
         truth.schools[["source_file", "sheet", "source_row", "school_name"]].assign(outcome="staged"),
-        truth.quarantined[["source_file", "sheet", "source_row", "school_name"]].assign(outcome="quarantined"),
+        truth.quarantined[["source_file", "sheet", "source_row", "school_name", "reason_code"]]
+        .assign(outcome="quarantined"),
         truth.not_data[["source_file", "sheet", "source_row", "kind"]].assign(outcome="not_data"),
     ])
     assert not outcomes.duplicated(["source_file", "sheet", "source_row"]).any()
@@ -34,6 +38,8 @@ def test_every_written_row_is_accounted_for(demo) -> None:
             cells = rows[row.source_row - 1]
             if row.outcome == "not_data":
                 assert blank(cells) == (row.kind == "blank"), (receipt.source_file, row.source_row)
+            elif row.outcome == "quarantined" and row.reason_code == "missing_school_name":
+                assert pd.isna(row.school_name)
             else:
                 assert row.school_name in cells, (receipt.source_file, row.source_row)
 
@@ -51,12 +57,18 @@ def test_reason_codes_are_those_of_the_contract(demo) -> None:
     codes = set(pd.read_csv(CONTRACTS_DIR / "reason_codes.csv")["reason_code"])
     used = set(truth.quarantined["reason_code"]) | set(truth.files["reason_code"].dropna())
     assert used <= codes
-    for code in ("formula_error", "duplicate_exact", "duplicate_conflict", "negative_value",
-                 "teachers_exceed_students", "implausible_area", "no_students"):
-        assert (truth.quarantined["reason_code"] == code).sum() >= 3, code
+    reasons = pd.read_csv(CONTRACTS_DIR / "reason_codes.csv")
+    quarantined = truth.quarantined
+    quarantined = quarantined.assign(fmt=quarantined["source_file"].str.rsplit(".", n=1).str[-1])
+    formats = quarantined.groupby("reason_code")["fmt"].nunique()
+    for code in reasons.loc[reasons["applies_to"] == "row", "reason_code"]:
+        assert (quarantined["reason_code"] == code).sum() >= 2, code
+        assert formats.get(code, 0) >= 2, f"{code} occurs in one format only"
     for code in ("unreadable", "lock_file", "not_a_spreadsheet", "no_table", "year_unknown",
                  "year_conflict", "county_ambiguous", "instructions_sheet", "hidden_sheet", "empty_sheet"):
         assert (truth.files["reason_code"] == code).any(), code
+    protected = truth.files.loc[truth.files["reason_code"] == "password_protected", "source_file"]
+    assert protected.str.rsplit(".", n=1).str[-1].nunique() >= 2
 
 
 def test_quarantined_rows_show_their_defect(demo) -> None:
@@ -73,6 +85,17 @@ def test_quarantined_rows_show_their_defect(demo) -> None:
         elif row.reason_code == "implausible_area":
             true = schools[(schools["survey_year"] == row.survey_year) & (schools["school_name"] == row.school_name)]
             assert max(values) >= 1000 * float(true["teaching_area_m2"].iloc[0]) * 0.99
+        elif row.reason_code == "non_integer_count":
+            assert any(re.fullmatch(r"\d+\.5", str(c)) for c in cells)
+        elif row.reason_code == "unknown_school_type":
+            assert set(cells) & set(UNKNOWN_TYPE_LABELS)
+        elif row.reason_code == "unparseable_number":
+            assert any(isinstance(c, str) and re.search(r"约|见附表|估", c) for c in cells)
+        elif row.reason_code == "invalid_school_id":
+            ids = [re.sub(r"\s", "", str(int(c) if isinstance(c, float) else c)) for c in cells]
+            assert any(re.fullmatch(r"\d{9}", text) for text in ids)
+        elif row.reason_code == "county_unknown":
+            assert {"130100", "130600"} & {str(c) for c in cells}
 
 
 def test_every_exact_duplicate_has_one_staged_copy(demo) -> None:

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
+import pytest
+
+from orchestration.demo.encrypted import compound_file, encrypted_workbook, encrypted_xls
+from orchestration.demo.render import Sheet as DemoSheet
+from orchestration.demo.render import Workbook as DemoWorkbook
+
 from orchestration.ingest.discover import discover_raw_files, survey_years
 from orchestration.ingest.pipeline import ingest_year, undated_file_receipts
 from tests.ingest.workbooks import HEADER, Sheet, assert_accounting, write_book
@@ -21,9 +28,7 @@ def test_files_that_are_not_spreadsheets_are_skipped_and_the_others_read(tmp_pat
     (raw / "2019/~$正定县.xlsx").write_bytes(b"lock")
     (raw / "2019/说明.docx").write_bytes(b"PK\x03\x04")
     (raw / "2019/坏的.xlsx").write_bytes(b"this is no zip")
-    (raw / "2019/加密.xlsx").write_bytes(
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100 + "EncryptionInfo".encode("utf-16-le")
-    )
+    (raw / "2019/加密.xlsx").write_bytes(encrypted_workbook(np.random.default_rng(1)))
     (raw / "2019/表.xls").write_bytes(b"<html>not an xls</html>")
     result = ingest_year(raw, 2019)
     assert_accounting(result)
@@ -34,6 +39,34 @@ def test_files_that_are_not_spreadsheets_are_skipped_and_the_others_read(tmp_pat
     assert codes["2019/加密.xlsx"] == "password_protected"
     assert codes["2019/表.xls"] == "unreadable"
     assert list(result.school_rows["school_name"]) == ["正定县第一小学"]
+
+
+@pytest.mark.parametrize("name", ["加密.xlsx", "加密.xlsm", "改名.xls"])
+def test_an_encrypted_workbook_is_known_by_its_encryptioninfo_stream(tmp_path, name):
+    raw = tmp_path / "raw"
+    (raw / "2019").mkdir(parents=True)
+    # 70 000 bytes: a FAT over two sectors
+    (raw / "2019" / name).write_bytes(encrypted_workbook(np.random.default_rng(7), package_size=70_000))
+    (row,) = ingest_year(raw, 2019).ingest_files.itertuples()
+    assert (row.status, row.reason_code) == ("rejected", "password_protected")
+
+
+def test_an_encrypted_excel_97_workbook_is_known_by_its_filepass_record(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "2019").mkdir(parents=True)
+    table = DemoWorkbook("2019/加密.xls", "xls", "", [DemoSheet("学校", rows=TABLE)], 2019)
+    (raw / table.path).write_bytes(encrypted_xls(table, np.random.default_rng(7)))
+    (row,) = ingest_year(raw, 2019).ingest_files.itertuples()
+    assert (row.status, row.reason_code) == ("rejected", "password_protected")
+
+
+def test_the_words_encryptioninfo_inside_a_stream_do_not_make_a_file_encrypted(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "2019").mkdir(parents=True)
+    text = "EncryptionInfo".encode("utf-16-le")
+    (raw / "2019/旧表.xlsx").write_bytes(compound_file({"Workbook": text * 400}))
+    (row,) = ingest_year(raw, 2019).ingest_files.itertuples()
+    assert (row.status, row.reason_code) == ("rejected", "unreadable")
 
 
 def test_a_file_without_any_table_is_rejected_no_table(tmp_path):

@@ -19,9 +19,13 @@ from orchestration.demo import DemoTruth, generate_demo_province
 from orchestration.ingest.discover import discover_raw_files, survey_years
 from orchestration.ingest.pipeline import ingest_year, undated_file_receipts
 from orchestration.ingest.result import IngestResult
+from orchestration.settings import CONTRACTS_DIR
 from orchestration.validation.rows import check_row_accounting, validate_school_rows
 
 ROW = ["source_file", "sheet", "source_row"]
+ROW_REASON_CODES = set(
+    pd.read_csv(CONTRACTS_DIR / "reason_codes.csv").query("applies_to == 'row'")["reason_code"]
+)
 # The reader computes the name keys; the truth leaves them to it.
 COMPARED = [c for c in SCHOOL_SURVEY.names if c not in ("school_name_key", "parent_school_name_key")]
 
@@ -62,7 +66,8 @@ def test_every_injected_bad_row_is_quarantined_with_its_reason(province):
     truth, result, _ = province
     ours = result.quarantine.set_index(ROW)["reason_code"].sort_index()
     theirs = truth.quarantined.set_index(ROW)["reason_code"].sort_index()
-    assert theirs.nunique() >= 7
+    assert theirs.nunique() >= 16
+    assert set(theirs) == ROW_REASON_CODES  # every row-level reason code occurs
     assert ours.index.equals(theirs.index)
     assert (ours == theirs).all(), ours[ours != theirs].head().to_dict()
 
@@ -79,10 +84,37 @@ def test_every_bad_file_gets_its_status_and_reason(province):
     ours, theirs = by_key(receipts), by_key(truth.files)
     assert set(theirs["reason_code"].dropna()) >= {
         "unreadable", "lock_file", "not_a_spreadsheet", "no_table", "year_unknown",
-        "year_conflict", "county_ambiguous",
+        "year_conflict", "county_ambiguous", "password_protected",
     }
     assert ours.index.equals(theirs.index)
     assert ours.fillna("").equals(theirs.fillna(""))
+
+
+def test_a_merged_prefecture_file_takes_each_row_county_from_its_columns(province):
+    truth, result, _ = province
+    loaded = truth.files[truth.files["status"] == "loaded"]
+    merged = loaded.loc[loaded["county_code"].isna(), "source_file"]
+    assert merged.str.rsplit(".", n=1).str[-1].nunique() >= 2  # in two formats
+    receipts = result.ingest_files[result.ingest_files["status"] == "loaded"]
+    assert receipts.loc[receipts["source_file"].isin(merged), "county_code"].isna().sum() == len(merged)
+    staged = result.school_rows[result.school_rows["source_file"].isin(merged)]
+    assert (staged.groupby("source_file")["county_code"].nunique() >= 2).all()
+    ours = receipts.set_index(["source_file", "sheet"])["county_code"].sort_index()
+    theirs = loaded.set_index(["source_file", "sheet"])["county_code"].sort_index()
+    assert ours.equals(theirs.astype(ours.dtype))  # every loaded sheet's county, null when several
+
+
+def test_declared_totals_are_those_of_the_total_rows(province):
+    truth, result, _ = province
+    key = ["source_file", "sheet"]
+    loaded = result.ingest_files[result.ingest_files["status"] == "loaded"]
+    ours = loaded.set_index(key)["declared_total_students"].sort_index().astype(float)
+    expected = truth.files[truth.files["status"] == "loaded"].set_index(key)
+    theirs = expected["declared_total_students"].sort_index().astype(float)
+    assert theirs.notna().sum() > 50 and theirs.isna().sum() > 10  # sheets with and without a 合计 row
+    assert ours.index.equals(theirs.index)
+    same = np.isclose(ours, theirs, equal_nan=True)
+    assert same.all(), ours[~same].head()
 
 
 def test_row_accounting_holds_for_every_sheet(province):
