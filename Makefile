@@ -3,12 +3,13 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-export DAGSTER_HOME ?= $(CURDIR)/.junheng/dagster
+# Dagster's instance (run history, partitions, schedules) lives in the state folder.
+export DAGSTER_HOME ?= $(or $(JUNHENG_STATE_DIR),$(CURDIR)/.junheng)/dagster
 export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: setup run test dev dbt-parse benchmark clean
+.PHONY: setup run backfill test dev dbt-parse benchmark clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +24,11 @@ dbt-parse: setup
 	$(BIN)/junheng dbt-parse
 
 run: dbt-parse
-	$(BIN)/junheng run
+	$(BIN)/junheng run $(if $(YEARS),--years $(YEARS))
+
+# make backfill FIRST=2016 LAST=2018
+backfill: dbt-parse
+	$(BIN)/junheng backfill $(FIRST) $(LAST)
 
 test: dbt-parse
 	$(BIN)/python -m pytest -n 2 -q

@@ -1,0 +1,83 @@
+"""Layer marts: the dbt project, one `dbt build` per run for the run's survey years."""
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.assets.common import YEARLY, partition_years
+from orchestration.resources import (
+    JunhengPaths,
+    dbt_environment,
+    dbt_project,
+    environment,
+    prepare_dbt_manifest,
+)
+from orchestration.settings import Paths
+
+# Only dbt opens its build database (DuckDB is single-writer): its runs share a pool of one.
+DBT_POOL = "duckdb_build"
+PUBLIC_TAG = "public"
+
+
+class JunhengDbtTranslator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return "marts"
+
+
+def dbt_build_args(years: Sequence[int]) -> list[str]:
+    """`dbt build` restricted to `years`: facts keep those years, dimensions take all.
+
+    Unit tests check the SQL against fixed inputs, not the data: as dbt advises, they run
+    in CI (tests/dbt), not in production builds. Data tests run and gate the publish.
+    """
+    return [
+        "build",
+        "--vars",
+        json.dumps({"survey_years": sorted(years)}),
+        "--exclude-resource-type",
+        "unit_test",
+    ]
+
+
+def public_models(manifest: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The models tagged `public`: the tables of the warehouse contract."""
+    return [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and PUBLIC_TAG in node.get("tags", [])
+    ]
+
+
+# Under `dagster dev`, re-parse the project so that edits to it show up on reload.
+prepare_dbt_manifest(Paths.from_env(), only_under_dagster_dev=True)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=JunhengDbtTranslator(),
+    pool=DBT_POOL,
+    **YEARLY,
+)
+def junheng_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, paths: JunhengPaths):
+    target_path = paths.paths.dbt_dir / "target"
+    # dbt-duckdb writes external models into this folder but does not create it.
+    (paths.paths.dbt_dir / "marts").mkdir(parents=True, exist_ok=True)
+    with environment(dbt_environment(paths.paths)):
+        invocation = dbt.cli(
+            dbt_build_args(partition_years(context)), context=context, target_path=target_path
+        )
+        yield from invocation.stream()
+
+
+def public_model_keys() -> list[AssetKey]:
+    """The asset keys of the public models, which the publish step reads."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    translator = JunhengDbtTranslator()
+    return [translator.get_asset_key(node) for node in public_models(manifest)]
+
+
+dbt_model_assets = [junheng_dbt_models]

@@ -1,0 +1,113 @@
+"""Layers raw, ingest and validation: from the files of raw/ to validated school rows."""
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from orchestration.assets.common import YEARLY, asset_dir, partition_years, path_metadata
+from orchestration.assets.raw_listing import file_listing, files_from_listing
+from orchestration.checks import (
+    ROW_SCHEMA_CHECK,
+    outcome_check_result,
+    reset_outcomes,
+    save_outcome,
+)
+from orchestration.resources import JunhengPaths
+from orchestration.staging import (
+    PART_FILE,
+    partition_dir,
+    read_staged_year,
+    write_parquet_atomically,
+    write_staged_year,
+)
+
+
+def listing_path(state_dir: Path, year: int | None) -> Path:
+    return partition_dir(asset_dir(state_dir, "raw_survey_files"), year) / PART_FILE
+
+
+def read_listing(state_dir: Path, year: int | None) -> pd.DataFrame:
+    return pq.read_table(listing_path(state_dir, year)).to_pandas()
+
+
+@asset(group_name="raw", **YEARLY)
+def raw_survey_files(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
+    """The spreadsheets of raw/ for each survey year, with their sizes and modification times.
+
+    Files whose year can not be told are listed apart (the null partition) so that their
+    receipts still reach the warehouse.
+    """
+    from orchestration.ingest.discover import discover_raw_files
+
+    state_dir = paths.paths.state_dir
+    files = discover_raw_files(paths.paths.raw_dir)
+    counts = {}
+    for year in [*partition_years(context), None]:
+        listing = file_listing([file for file in files if file.survey_year == year])
+        write_parquet_atomically(pa.Table.from_pandas(listing), listing_path(state_dir, year))
+        counts[str(year) if year else "undated"] = len(listing)
+    return MaterializeResult(
+        metadata={
+            "files_by_year": MetadataValue.json(counts),
+            "raw_dir": path_metadata(paths.paths.raw_dir),
+        }
+    )
+
+
+@asset(group_name="ingest", deps=[raw_survey_files], **YEARLY)
+def parsed_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
+    """Every school row read from the year's sheets, with the receipt of every row and sheet."""
+    from orchestration.ingest.pipeline import ingest_year
+
+    state_dir = paths.paths.state_dir
+    output = asset_dir(state_dir, "parsed_school_rows")
+    summary = {}
+    for year in partition_years(context):
+        files = files_from_listing(read_listing(state_dir, year))
+        result = ingest_year(paths.paths.raw_dir, year, files)
+        write_staged_year(output, year, result)
+        summary[str(year)] = result_counts(result)
+    return MaterializeResult(
+        metadata={"rows_by_year": MetadataValue.json(summary), "path": path_metadata(output)}
+    )
+
+
+@asset(
+    group_name="validation",
+    deps=[parsed_school_rows],
+    check_specs=[ROW_SCHEMA_CHECK],
+    **YEARLY,
+)
+def validated_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
+    """The parsed rows that pass the row schema; the others move to the quarantine."""
+    from orchestration.validation.rows import validate_school_rows
+
+    state_dir = paths.paths.state_dir
+    output = asset_dir(state_dir, "validated_school_rows")
+    summary, outcomes = {}, []
+    for year in partition_years(context):
+        parsed = read_staged_year(asset_dir(state_dir, "parsed_school_rows"), year)
+        result, outcome = validate_school_rows(parsed)
+        write_staged_year(output, year, result)
+        reset_outcomes(state_dir, year)
+        save_outcome(state_dir, year, outcome)
+        outcomes.append((year, outcome))
+        summary[str(year)] = result_counts(result)
+    return MaterializeResult(
+        metadata={"rows_by_year": MetadataValue.json(summary), "path": path_metadata(output)},
+        check_results=[outcome_check_result(outcomes, check_name=ROW_SCHEMA_CHECK.name)],
+    )
+
+
+def result_counts(result) -> dict[str, int]:
+    return {
+        "school_rows": len(result.school_rows),
+        "quarantined": len(result.quarantine),
+        "sheets": len(result.ingest_files),
+    }
+
+
+ingest_assets = [raw_survey_files, parsed_school_rows, validated_school_rows]

@@ -1,0 +1,50 @@
+"""Layer warehouse: the public Parquet tables, the BI catalog and the validation reports."""
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from orchestration.assets.common import YEARLY, partition_years, path_metadata
+from orchestration.assets.dbt import public_model_keys
+from orchestration.assets.staging import STAGED_KEYS
+from orchestration.checks import load_outcomes
+from orchestration.resources import JunhengPaths
+from orchestration.staging import read_staged_year
+from orchestration.warehouse import publish_tables, write_catalog
+
+
+@asset(group_name="warehouse", deps=public_model_keys(), **YEARLY)
+def warehouse_tables(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
+    """dbt's public marts split by survey year into warehouse/, and the catalog over them."""
+    warehouse_dir = paths.paths.warehouse_dir
+    marts_dir = paths.paths.dbt_dir / "marts"
+    published = publish_tables(marts_dir, warehouse_dir, partition_years(context))
+    catalog = write_catalog(warehouse_dir)
+    return MaterializeResult(
+        metadata={
+            "tables": MetadataValue.md(
+                "| table | rows written |\n| --- | --- |\n"
+                + "\n".join(f"| {table.name} | {table.rows} |" for table in published)
+            ),
+            "rows_by_table": MetadataValue.json(
+                {table.name: table.rows_by_partition for table in published}
+            ),
+            "catalog": path_metadata(catalog),
+            "warehouse_dir": path_metadata(warehouse_dir),
+        }
+    )
+
+
+@asset(group_name="warehouse", deps=list(STAGED_KEYS.values()), **YEARLY)
+def validation_report(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
+    """An HTML page per survey year: every check's outcome and the receipt of every file."""
+    from orchestration.validation.report import write_validation_report
+
+    reports = {}
+    for year in partition_years(context):
+        result = read_staged_year(paths.paths.staging_dir, year)
+        outcomes = load_outcomes(paths.paths.state_dir, year)
+        page = write_validation_report(paths.paths.reports_dir, year, outcomes, result)
+        reports[str(year)] = MetadataValue.path(str(page))
+    return MaterializeResult(metadata={f"report {year}": page for year, page in reports.items()})
+
+
+warehouse_assets = [warehouse_tables, validation_report]

@@ -1,0 +1,157 @@
+"""The validation functions as Dagster asset checks.
+
+Each CheckOutcome (orchestration/validation) becomes an AssetCheckResult on the asset it
+guards. A run covers one or more survey years; a check's result covers them all, failing
+when any year fails, with each year's figures in its metadata. Every outcome is also kept
+as JSON beside the staged data, for the validation report.
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+
+from orchestration.assets.common import asset_dir
+from orchestration.partitions import survey_year_partitions
+from orchestration.resources import JunhengPaths
+from orchestration.staging import partition_dir, read_staged_year
+from orchestration.validation.outcome import ERROR, CheckOutcome
+
+VALIDATED = AssetKey("validated_school_rows")
+STAGED_SCHOOLS = AssetKey(["staging", "school_survey"])
+
+ROW_SCHEMA_CHECK = AssetCheckSpec(
+    "row_schema",
+    asset=VALIDATED,
+    description="Every staged row satisfies the pandera row schema; failing rows are quarantined.",
+)
+DATASET_EXPECTATIONS_CHECK = AssetCheckSpec(
+    "dataset_expectations",
+    asset=STAGED_SCHOOLS,
+    description="The great-expectations suites over a staged year (and its change from the last).",
+)
+
+
+def outcome_check_result(
+    outcomes: Sequence[tuple[int, CheckOutcome]],
+    check_name: str | None = None,
+    asset_key: AssetKey | None = None,
+) -> AssetCheckResult:
+    """One result for the (year, outcome) pairs of a run: it fails when any outcome fails."""
+    failed = [(year, outcome) for year, outcome in outcomes if not outcome.passed]
+    severity = (
+        AssetCheckSeverity.ERROR
+        if any(outcome.severity == ERROR for _, outcome in failed)
+        else AssetCheckSeverity.WARN
+    )
+    metadata = {
+        "years": MetadataValue.text(", ".join(sorted({str(year) for year, _ in outcomes}))),
+        "failed": MetadataValue.text(
+            ", ".join(f"{year} {outcome.name}" for year, outcome in failed) or "none"
+        ),
+    }
+    for year, outcome in outcomes:
+        prefix = f"{year} {outcome.name}"
+        metadata[prefix] = MetadataValue.text(outcome.description)
+        for key, value in outcome.metadata.items():
+            metadata[f"{prefix}: {key}"] = _metadata_value(value)
+    return AssetCheckResult(
+        passed=not failed,
+        severity=severity,
+        check_name=check_name,
+        asset_key=asset_key,
+        description="; ".join(f"{year}: {outcome.description}" for year, outcome in failed)
+        or None,
+        metadata=metadata,
+    )
+
+
+def _metadata_value(value: object) -> MetadataValue:
+    if isinstance(value, bool):
+        return MetadataValue.bool(value)
+    if isinstance(value, int):
+        return MetadataValue.int(value)
+    if isinstance(value, float):
+        return MetadataValue.float(value)
+    if isinstance(value, str):
+        return MetadataValue.text(value)
+    return MetadataValue.json(json.loads(json.dumps(value, default=str)))
+
+
+def outcomes_dir(state_dir: Path, year: int) -> Path:
+    return partition_dir(state_dir / "outcomes", year)
+
+
+def reset_outcomes(state_dir: Path, year: int) -> None:
+    """Forget the outcomes of an earlier run of `year` (the validated asset, first to check)."""
+    for path in outcomes_dir(state_dir, year).glob("*.json"):
+        path.unlink()
+
+
+def save_outcome(state_dir: Path, year: int, outcome: CheckOutcome) -> Path:
+    folder = outcomes_dir(state_dir, year)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{outcome.name}.json"
+    path.write_text(json.dumps(asdict(outcome), default=str, ensure_ascii=False, indent=1))
+    return path
+
+
+def load_outcomes(state_dir: Path, year: int) -> list[CheckOutcome]:
+    """The outcomes the checks of the last run of `year` recorded."""
+    folder = outcomes_dir(state_dir, year)
+    return [
+        CheckOutcome(**json.loads(path.read_text()))
+        for path in sorted(folder.glob("*.json"))
+    ]
+
+
+def _check_validated_years(context: AssetCheckExecutionContext, paths: JunhengPaths, check):
+    """Run `check(result)` on each year of the run's validated rows."""
+    state_dir = paths.paths.state_dir
+    outcomes = []
+    for year in sorted(map(int, context.partition_keys)):
+        outcome = check(read_staged_year(asset_dir(state_dir, VALIDATED.path[-1]), year))
+        save_outcome(state_dir, year, outcome)
+        outcomes.append((year, outcome))
+    return outcome_check_result(outcomes)
+
+
+@asset_check(
+    asset=VALIDATED,
+    blocking=True,
+    partitions_def=survey_year_partitions,
+    description="For every loaded sheet: rows read = staged + quarantined + not data.",
+)
+def row_accounting(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
+    from orchestration.validation.rows import check_row_accounting
+
+    return _check_validated_years(
+        context, paths, lambda result: check_row_accounting(result.ingest_files)
+    )
+
+
+@asset_check(
+    asset=VALIDATED,
+    blocking=True,
+    partitions_def=survey_year_partitions,
+    description="No school and reported part is staged twice in a year.",
+)
+def unique_schools(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
+    from orchestration.validation.rows import check_unique_schools
+
+    return _check_validated_years(
+        context, paths, lambda result: check_unique_schools(result.school_rows)
+    )
+
+
+validation_checks = [row_accounting, unique_schools]

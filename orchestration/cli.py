@@ -1,0 +1,172 @@
+"""`junheng`: the commands of the README and the operations guide (docs/operations.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from orchestration.settings import Paths
+
+# Written into a new DAGSTER_HOME. Runs that open dbt's DuckDB database use the pool
+# `duckdb_build`; with run granularity the run queue starts one such run at a time.
+DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    granularity: run
+    default_limit: 1
+"""
+JOB_NAME = "refresh_warehouse"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="junheng", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("dbt-parse", help="write dbt's manifest, which the definitions load")
+
+    demo = commands.add_parser("demo", help="write the demo province into the raw folder")
+    demo.add_argument("--raw", type=Path, help="the folder to write (default: JUNHENG_RAW_DIR)")
+
+    run = commands.add_parser("run", help="build the warehouse from raw/ (the demo if it is empty)")
+    run.add_argument("--years", type=year_range, help="a year or a range, e.g. 2019-2021")
+
+    backfill = commands.add_parser("backfill", help="rebuild the survey years FIRST to LAST")
+    backfill.add_argument("first", type=int)
+    backfill.add_argument("last", type=int)
+
+    args = parser.parse_args(argv)
+    paths = Paths.from_env()
+    if args.command == "dbt-parse":
+        return dbt_parse(paths)
+    if args.command == "demo":
+        return demo_command(args.raw or paths.raw_dir)
+    if args.command == "run":
+        return run_command(paths, args.years)
+    return run_command(paths, (args.first, args.last), write_demo=False)
+
+
+def year_range(text: str) -> tuple[int, int]:
+    """'2019' or '2019-2021' as (first, last)."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"not a year or a range of years: {text!r}")
+    first, last = int(match[1]), int(match[2] or match[1])
+    if first > last:
+        raise argparse.ArgumentTypeError(f"the range {text!r} runs backwards")
+    return first, last
+
+
+def dbt_parse(paths: Paths) -> int:
+    """Parse the dbt project, and ready DAGSTER_HOME for `dagster dev` (make runs it first)."""
+    from orchestration.resources import prepare_dbt_manifest
+
+    prepare_dbt_manifest(paths)
+    print(f"dbt manifest written; DAGSTER_HOME is {ensure_dagster_home(paths)}")
+    return 0
+
+
+def demo_command(raw_dir: Path) -> int:
+    from orchestration.demo import generate_demo_province
+
+    generate_demo_province(raw_dir)
+    print(f"demo province written to {raw_dir}")
+    return 0
+
+
+def ensure_dagster_home(paths: Paths) -> Path:
+    """DAGSTER_HOME (default <state>/dagster), created with Junheng's dagster.yaml if new."""
+    home = Path(os.environ.get("DAGSTER_HOME") or paths.state_dir / "dagster").resolve()
+    os.environ["DAGSTER_HOME"] = str(home)
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    return home
+
+
+def run_command(paths: Paths, years: tuple[int, int] | None, write_demo: bool = True) -> int:
+    """Materialize every asset for the survey years in one in-process run."""
+    from dagster import DagsterInstance
+
+    from orchestration.ingest.discover import discover_raw_files, survey_years
+    from orchestration.partitions import partition_range_tags, sync_year_partitions
+
+    if write_demo:
+        from orchestration.demo import write_demo_if_empty
+
+        if write_demo_if_empty(paths.raw_dir) is not None:
+            print(f"raw/ held no spreadsheet: wrote the demo province to {paths.raw_dir}")
+
+    files = discover_raw_files(paths.raw_dir)
+    found = survey_years(files)
+    first, last = years or (min(found, default=None), max(found, default=None))
+    selected = [year for year in found if first is not None and first <= year <= last]
+    if not selected:
+        print(f"no survey year to build in {paths.raw_dir} (found: {found or 'none'})")
+        return 1
+
+    ensure_dagster_home(paths)
+    from orchestration.resources import manifest_is_stale, prepare_dbt_manifest
+
+    if manifest_is_stale():
+        print("the dbt project changed since its manifest was written: parsing it again")
+        prepare_dbt_manifest(paths)
+    from orchestration.definitions import build_definitions
+
+    with DagsterInstance.get() as instance:
+        sync_year_partitions(instance, found)
+        result = build_definitions().resolve_job_def(JOB_NAME).execute_in_process(
+            instance=instance,
+            tags=partition_range_tags(str(selected[0]), str(selected[-1])),
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            raise_on_error=False,
+        )
+    print_summary(paths, selected, files, result)
+    return 0 if result.success else 1
+
+
+def print_summary(paths: Paths, years: list[int], files: list, result) -> None:
+    from orchestration.staging import read_staged_year
+    from orchestration.warehouse import CATALOG_FILE
+
+    print(f"survey years: {', '.join(map(str, years))}")
+    for year in years:
+        year_files = sum(file.survey_year == year for file in files)
+        try:
+            staged = read_staged_year(paths.staging_dir, year)
+        except FileNotFoundError:
+            print(f"  {year}: {year_files} files, nothing staged")
+            continue
+        print(
+            f"  {year}: {year_files} files, {len(staged.school_rows)} rows staged, "
+            f"{len(staged.quarantine)} quarantined"
+        )
+    undated = sum(file.survey_year is None for file in files)
+    if undated:
+        print(f"  {undated} files without a survey year (see ingest_files)")
+
+    published = [
+        event
+        for event in result.get_asset_materialization_events()
+        if event.asset_key.to_user_string() == "warehouse_tables"
+    ]
+    if published:
+        rows = published[0].materialization.metadata["rows_by_table"].value
+        print(f"tables written to {paths.warehouse_dir}:")
+        for table, partitions in rows.items():
+            print(f"  {table}: {sum(partitions.values())} rows")
+        print(f"BI catalog: {paths.warehouse_dir / CATALOG_FILE}")
+    if not result.success:
+        failed = [event.step_key for event in result.all_events if event.is_step_failure]
+        print(f"the run failed (run id {result.run_id}); failed steps: {', '.join(failed)}")
+        print("see the run in the Dagster UI (make dev) or the log above")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""The resources of the code location: the deployment's folders and the dbt project."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt.dbt_project import using_dagster_dev
+
+from orchestration.settings import CONTRACTS_DIR, DBT_PROJECT_DIR, Paths
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# The dbt installed beside this Python, whether or not its bin folder is on PATH.
+_VENV_DBT = Path(sys.executable).with_name("dbt")
+DBT_EXECUTABLE = str(_VENV_DBT) if _VENV_DBT.exists() else "dbt"
+
+
+class JunhengPaths(ConfigurableResource):
+    """The raw, warehouse and state folders (JUNHENG_*_DIR, see orchestration/settings.py)."""
+
+    raw_dir: str
+    warehouse_dir: str
+    state_dir: str
+
+    @classmethod
+    def from_env(cls) -> JunhengPaths:
+        paths = Paths.from_env()
+        return cls(
+            raw_dir=str(paths.raw_dir),
+            warehouse_dir=str(paths.warehouse_dir),
+            state_dir=str(paths.state_dir),
+        )
+
+    @property
+    def paths(self) -> Paths:
+        return Paths(Path(self.raw_dir), Path(self.warehouse_dir), Path(self.state_dir))
+
+
+def dbt_environment(paths: Paths) -> dict[str, str]:
+    """The variables dbt's profile and sources read (absolute paths)."""
+    return {
+        "JUNHENG_STATE_DIR": str(paths.state_dir.resolve()),
+        "JUNHENG_CONTRACTS_DIR": str(CONTRACTS_DIR.resolve()),
+    }
+
+
+@contextmanager
+def environment(variables: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of a block.
+
+    DbtCliResource passes the process environment to dbt and also loads the profile
+    in-process, so the variables must be in os.environ itself.
+    """
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def dbt_cli() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
+    )
+
+
+def manifest_is_stale() -> bool:
+    """Whether a file of the dbt project changed after the manifest was written."""
+    if not dbt_project.manifest_path.exists():
+        return True
+    written = dbt_project.manifest_path.stat().st_mtime
+    generated = {dbt_project.target_path.parts[0], "logs", "dbt_packages"}
+    return any(
+        path.stat().st_mtime > written
+        for path in DBT_PROJECT_DIR.rglob("*")
+        if path.is_file() and path.relative_to(DBT_PROJECT_DIR).parts[0] not in generated
+    )
+
+
+def prepare_dbt_manifest(paths: Paths, only_under_dagster_dev: bool = False) -> None:
+    """Write the manifest dagster-dbt reads when the definitions import (`dbt parse`)."""
+    if only_under_dagster_dev and not using_dagster_dev():
+        return
+    with environment(dbt_environment(paths)):
+        dbt_cli().cli(["parse", "--quiet"], target_path=dbt_project.manifest_path.parent).wait()
+
+
+def build_resources() -> dict[str, object]:
+    return {"paths": JunhengPaths.from_env(), "dbt": dbt_cli()}

@@ -1,0 +1,134 @@
+"""One `junheng run` of the whole graph for one demo year, read back and recomputed."""
+
+import math
+
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration import cli
+from orchestration.demo import generate_demo_province
+
+YEAR = 2019
+pytestmark = pytest.mark.pipeline
+
+# The national split formula (balance-indicators.md §1): the junior share of a school's
+# whole-school resources, from its primary (A), junior (B) and senior (C) enrollment.
+JUNIOR_SHARE = {
+    "junior": lambda a, b, c: 1.0,
+    "nine_year": lambda a, b, c: 1.1 * b / (a + 1.1 * b),
+    "twelve_year": lambda a, b, c: 1.1 * b / (a + 1.1 * b + 1.32 * c),
+    "complete_middle": lambda a, b, c: b / (b + 1.2 * c),
+}
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory):
+    root = tmp_path_factory.mktemp("deployment")
+    generate_demo_province(root / "raw")
+    environment = {
+        "JUNHENG_RAW_DIR": root / "raw",
+        "JUNHENG_WAREHOUSE_DIR": root / "warehouse",
+        "JUNHENG_STATE_DIR": root / "state",
+        "DAGSTER_HOME": root / "state" / "dagster",
+    }
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name, value in environment.items():
+            monkeypatch.setenv(name, str(value))
+        first = cli.main(["run", "--years", str(YEAR)])
+        tables_after_first = warehouse_files(root / "warehouse")
+        second = cli.main(["run", "--years", str(YEAR)])
+    return root, first, second, tables_after_first
+
+
+def warehouse_files(warehouse):
+    return sorted(p.relative_to(warehouse).as_posix() for p in warehouse.rglob("*.parquet"))
+
+
+def catalog(root):
+    return duckdb.connect(str(root / "warehouse" / "junheng.duckdb"), read_only=True)
+
+
+def test_both_runs_succeed_and_the_second_changes_no_file(deployment):
+    root, first, second, tables_after_first = deployment
+    assert (first, second) == (0, 0)
+    assert warehouse_files(root / "warehouse") == tables_after_first
+    assert f"fct_county_indicator/survey_year={YEAR}/part.parquet" in tables_after_first
+    assert (root / "warehouse" / "reports" / str(YEAR) / "index.html").exists()
+
+
+def test_rerun_duplicates_no_row(deployment):
+    root, *_ = deployment
+    with catalog(root) as connection:
+        duplicates = connection.execute(
+            """
+            select count(*) from (
+                select survey_year, county_code, stage, indicator_code, count(*) as n
+                from fct_county_indicator group by all having n > 1
+            )
+            """
+        ).fetchone()[0]
+        staged = connection.execute(
+            "select sum(rows_staged) from ingest_files where status = 'loaded'"
+        ).fetchone()[0]
+    school_survey = pd.read_parquet(root / "state" / "staging" / "school_survey")
+    assert set(school_survey["survey_year"].astype(int)) == {YEAR}
+    assert duplicates == 0
+    assert staged == len(school_survey)
+
+
+def test_every_loaded_sheet_accounts_for_every_row(deployment):
+    root, *_ = deployment
+    with catalog(root) as connection:
+        unbalanced = connection.execute(
+            """
+            select count(*) from ingest_files where status = 'loaded'
+            and rows_read <> rows_staged + rows_quarantined + rows_not_data
+            """
+        ).fetchone()[0]
+    assert unbalanced == 0
+
+
+def junior_b5_cv(rows: pd.DataFrame) -> tuple[int, float]:
+    """The enrollment-weighted CV of books per junior student, from staged rows."""
+    weights, values = [], []
+    for row in rows.itertuples(index=False):
+        a, b, c = (row.students_primary or 0.0, row.students_junior or 0.0,
+                   row.students_senior or 0.0)
+        if b == 0:
+            continue  # no junior part
+        if row.reported_scope == "junior":
+            share = 1.0
+        elif row.reported_scope == "school" and row.school_type in JUNIOR_SHARE:
+            share = JUNIOR_SHARE[row.school_type](a, b, c)
+        else:
+            continue
+        weights.append(b)
+        values.append(row.books * share / b)
+    total = sum(weights)
+    mean = sum(w * x for w, x in zip(weights, values)) / total
+    spread = math.sqrt(sum(w * (x - mean) ** 2 for w, x in zip(weights, values)) / total)
+    return len(values), spread / mean
+
+
+def test_a_county_junior_b5_cv_matches_a_recomputation_from_staged_rows(deployment):
+    root, *_ = deployment
+    staged = pd.read_parquet(root / "state" / "staging" / "school_survey" / f"survey_year={YEAR}")
+    staged = staged.astype(object).where(staged.notna(), None)
+    junior_rows = staged[staged["students_junior"].fillna(0).astype(float) > 0]
+    # A county whose junior rows all report their books, so no rule about gaps is involved.
+    complete = junior_rows.groupby("county_code")["books"].apply(lambda s: s.notna().all())
+    county = complete[complete].index[0]
+
+    n_expected, cv_expected = junior_b5_cv(staged[staged["county_code"] == county])
+
+    with catalog(root) as connection:
+        n, cv = connection.execute(
+            """
+            select n_school_stages, cv from fct_county_indicator
+            where survey_year = ? and county_code = ? and stage = 'junior' and indicator_code = 'B5'
+            """,
+            [YEAR, county],
+        ).fetchone()
+    assert n == n_expected
+    assert cv == pytest.approx(cv_expected, rel=1e-9)
