@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
-from orchestration.settings import CONTRACTS_DIR, DBT_PROJECT_DIR
+from orchestration.resources import dbt_environment, environment
+from orchestration.settings import DBT_PROJECT_DIR, Paths
 from tests.dbt.staged_fixture import write_staged
 
 
@@ -26,11 +26,8 @@ class DbtBuild:
 
 def invoke_dbt(*args: str, state_dir: Path, work_dir: Path) -> dbtRunnerResult:
     """dbt with the project's profile pointed at `state_dir`; target and logs kept out of the repo."""
-    env = {"JUNHENG_STATE_DIR": str(state_dir), "JUNHENG_CONTRACTS_DIR": str(CONTRACTS_DIR),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
+    paths = Paths(raw_dir=work_dir / "raw", warehouse_dir=work_dir / "warehouse", state_dir=state_dir)
+    with environment({**dbt_environment(paths), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}):
         return dbtRunner().invoke([
             *args,
             "--project-dir", str(DBT_PROJECT_DIR),
@@ -38,12 +35,6 @@ def invoke_dbt(*args: str, state_dir: Path, work_dir: Path) -> dbtRunnerResult:
             "--target-path", str(work_dir / "target"),
             "--log-path", str(work_dir / "logs"),
         ])
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @pytest.fixture(scope="session")
