@@ -4,7 +4,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.assets.common import YEARLY, partition_years
@@ -20,6 +20,7 @@ from orchestration.settings import Paths
 # Only dbt opens its build database (DuckDB is single-writer): its runs share a pool of one.
 DBT_POOL = "duckdb_build"
 PUBLIC_TAG = "public"
+CONTRACTS_SOURCE = "contracts"
 
 
 class JunhengDbtTranslator(DagsterDbtTranslator):
@@ -80,4 +81,22 @@ def public_model_keys() -> list[AssetKey]:
     return [translator.get_asset_key(node) for node in public_models(manifest)]
 
 
-dbt_model_assets = [junheng_dbt_models]
+def contract_source_specs() -> list[AssetSpec]:
+    """The reference data of contracts/ that dbt reads as sources, shown as their own group.
+
+    They change by a commit, not by a run, so Dagster observes them but never materializes them.
+    """
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    translator = JunhengDbtTranslator()
+    return [
+        AssetSpec(
+            translator.get_asset_key(source),
+            group_name="contracts",
+            description=source.get("description") or None,
+        )
+        for source in manifest["sources"].values()
+        if source["source_name"] == CONTRACTS_SOURCE
+    ]
+
+
+dbt_model_assets = [junheng_dbt_models, *contract_source_specs()]

@@ -71,3 +71,9 @@ def test_schedule_sensor_and_job_are_registered():
 def test_dbt_build_gets_the_years_as_a_var():
     args = dbt_build_args([2021, 2019])
     assert args[:3] == ["build", "--vars", '{"survey_years": [2019, 2021]}']
+
+
+def test_every_asset_sits_in_a_named_layer_group():
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups == {"contracts", "raw", "ingest", "validation", "staging", "marts", "warehouse"}
