@@ -26,6 +26,7 @@ from orchestration.partitions import survey_year_partitions
 from orchestration.resources import JunhengPaths
 from orchestration.staging import partition_dir, read_staged_year
 from orchestration.validation.outcome import ERROR, CheckOutcome
+from orchestration.validation.rows import check_row_accounting, check_unique_schools
 
 VALIDATED = AssetKey("validated_school_rows")
 STAGED_SCHOOLS = AssetKey(["staging", "school_survey"])
@@ -133,8 +134,6 @@ def _check_validated_years(context: AssetCheckExecutionContext, paths: JunhengPa
     description="For every loaded sheet: rows read = staged + quarantined + not data.",
 )
 def row_accounting(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
-    from orchestration.validation.rows import check_row_accounting
-
     return _check_validated_years(
         context, paths, lambda result: check_row_accounting(result.ingest_files)
     )
@@ -147,8 +146,6 @@ def row_accounting(context: AssetCheckExecutionContext, paths: JunhengPaths) -> 
     description="No school and reported part is staged twice in a year.",
 )
 def unique_schools(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
-    from orchestration.validation.rows import check_unique_schools
-
     return _check_validated_years(
         context, paths, lambda result: check_unique_schools(result.school_rows)
     )

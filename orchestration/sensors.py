@@ -11,6 +11,7 @@ from dagster import (
 )
 
 from orchestration.assets.raw_listing import file_listing, fingerprint
+from orchestration.ingest.discover import discover_raw_files
 from orchestration.partitions import sorted_partition_requests, survey_year_partitions
 from orchestration.resources import JunhengPaths
 from orchestration.schedules import refresh_job
@@ -23,8 +24,6 @@ from orchestration.schedules import refresh_job
     description="A year whose files were added or changed is refreshed once.",
 )
 def raw_files_sensor(context: SensorEvaluationContext, paths: JunhengPaths) -> SensorResult:
-    from orchestration.ingest.discover import discover_raw_files
-
     files_by_year = defaultdict(list)
     for file in discover_raw_files(paths.paths.raw_dir):
         if file.survey_year is not None:

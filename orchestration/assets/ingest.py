@@ -15,6 +15,8 @@ from orchestration.checks import (
     reset_outcomes,
     save_outcome,
 )
+from orchestration.ingest.discover import discover_raw_files
+from orchestration.ingest.pipeline import ingest_year
 from orchestration.resources import JunhengPaths
 from orchestration.staging import (
     PART_FILE,
@@ -23,6 +25,7 @@ from orchestration.staging import (
     write_parquet_atomically,
     write_staged_year,
 )
+from orchestration.validation.rows import validate_school_rows
 
 
 def listing_path(state_dir: Path, year: int | None) -> Path:
@@ -40,8 +43,6 @@ def raw_survey_files(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
     Files whose year can not be told are listed apart (the null partition) so that their
     receipts still reach the warehouse.
     """
-    from orchestration.ingest.discover import discover_raw_files
-
     state_dir = paths.paths.state_dir
     files = discover_raw_files(paths.paths.raw_dir)
     counts = {}
@@ -60,8 +61,6 @@ def raw_survey_files(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
 @asset(group_name="ingest", deps=[raw_survey_files], **YEARLY)
 def parsed_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
     """Every school row read from the year's sheets, with the receipt of every row and sheet."""
-    from orchestration.ingest.pipeline import ingest_year
-
     state_dir = paths.paths.state_dir
     output = asset_dir(state_dir, "parsed_school_rows")
     summary = {}
@@ -83,8 +82,6 @@ def parsed_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -> M
 )
 def validated_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
     """The parsed rows that pass the row schema; the others move to the quarantine."""
-    from orchestration.validation.rows import validate_school_rows
-
     state_dir = paths.paths.state_dir
     output = asset_dir(state_dir, "validated_school_rows")
     summary, outcomes = {}, []

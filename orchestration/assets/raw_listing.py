@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from orchestration.ingest.discover import RawFile
+
 # The stat fields that tell a changed file from an unchanged one without reading it.
 STAT_COLUMNS = ["size_bytes", "modified_ns"]
 
@@ -35,8 +37,6 @@ def _columns(files: list) -> list[str] | None:
 
 def files_from_listing(listing: pd.DataFrame) -> list:
     """The RawFiles of a listing, as discover_raw_files returned them."""
-    from orchestration.ingest.discover import RawFile
-
     names = [field.name for field in dataclasses.fields(RawFile)]
     records = listing.astype(object).where(listing.notna(), None).to_dict(orient="records")
     return [

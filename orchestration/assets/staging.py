@@ -17,6 +17,7 @@ from orchestration.assets.common import YEARLY, asset_dir, partition_years, path
 from orchestration.assets.ingest import read_listing, validated_school_rows
 from orchestration.assets.raw_listing import files_from_listing
 from orchestration.checks import DATASET_EXPECTATIONS_CHECK, outcome_check_result, save_outcome
+from orchestration.ingest.pipeline import undated_file_receipts
 from orchestration.resources import JunhengPaths
 from orchestration.staging import (
     partition_dir,
@@ -24,6 +25,7 @@ from orchestration.staging import (
     write_staged_year,
     write_undated_receipts,
 )
+from orchestration.validation.datasets import run_dataset_suites
 
 # The keys dagster-dbt gives the dbt sources of `staging`, so the lineage joins up.
 STAGED_KEYS = {name: AssetKey(["staging", name]) for name in STAGED_TABLES}
@@ -50,9 +52,6 @@ def staged_tables(context: AssetExecutionContext, paths: JunhengPaths):
     The receipts of files whose year can not be told are re-staged on every run (the null
     partition of ingest_files), so that they reach the warehouse whichever year runs.
     """
-    from orchestration.ingest.pipeline import undated_file_receipts
-    from orchestration.validation.datasets import run_dataset_suites
-
     state_dir, staging_dir = paths.paths.state_dir, paths.paths.staging_dir
     rows: dict[str, dict[str, int]] = {name: {} for name in STAGED_KEYS}
     outcomes = []

@@ -8,6 +8,7 @@ from orchestration.assets.staging import STAGED_KEYS
 from orchestration.checks import load_outcomes
 from orchestration.resources import JunhengPaths
 from orchestration.staging import read_staged_year
+from orchestration.validation.report import write_validation_report
 from orchestration.warehouse import publish_tables, write_catalog
 
 
@@ -36,8 +37,6 @@ def warehouse_tables(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
 @asset(group_name="warehouse", deps=list(STAGED_KEYS.values()), **YEARLY)
 def validation_report(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
     """An HTML page per survey year: every check's outcome and the receipt of every file."""
-    from orchestration.validation.report import write_validation_report
-
     reports = {}
     for year in partition_years(context):
         result = read_staged_year(paths.paths.staging_dir, year)
