@@ -75,7 +75,7 @@ def test_a_failing_blocking_check_stops_staging(raw_dir, tmp_path, monkeypatch):
             "school_ids_unique", False, "ERROR", "two rows for one school", {"duplicates": 2}
         )
 
-    monkeypatch.setattr("orchestration.validation.rows.check_unique_schools", duplicated)
+    monkeypatch.setattr("orchestration.checks.check_unique_schools", duplicated)
     paths, result = run_python_layers(raw_dir, tmp_path)
 
     assert not result.success
