@@ -183,3 +183,19 @@ def test_every_county_cv_equals_a_plain_python_recomputation_from_school_stages(
             assert pd.isna(row.cv), key
         else:
             assert row.cv == pytest.approx(expected, rel=0, abs=1e-9), key
+
+
+def test_every_school_stage_names_the_sheet_rows_it_comes_from(deployment):
+    root, *_ = deployment
+    staged = pd.read_parquet(root / "state" / "staging" / "school_survey" / f"survey_year={YEAR}")
+    staged_refs = {
+        f"{row.source_file} [{row.sheet}] row {row.source_row}"
+        for row in staged.itertuples(index=False)
+    }
+    with catalog(root) as connection:
+        source_rows = connection.execute(
+            "select source_rows from fct_school_stage where survey_year = ?", [YEAR]
+        ).fetchall()
+    referenced = {ref for (rows,) in source_rows for ref in rows.split("; ")}
+    assert referenced <= staged_refs
+    assert len(referenced) == len(staged_refs)  # every staged row reaches a school-stage

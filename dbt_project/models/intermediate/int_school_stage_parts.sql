@@ -64,6 +64,8 @@ stage_teachers as (
 final as (
     select
         school_row_key,
+        -- Where the figures come from, so that a bureau can find the cell: file [sheet] row.
+        source_file || ' [' || sheet || '] row ' || source_row as source_ref,
         survey_year,
         school_uid,
         county_code,

@@ -49,6 +49,7 @@ school_stage_totals as (
         any_value(type_exclusion_reason) filter (where parent_school_uid is null) as type_exclusion_reason,
         any_value(parent_school_name_key) filter (where parent_school_uid is null) as parent_school_name_key,
         count(*) filter (where parent_school_uid is not null) as teaching_points_folded,
+        string_agg(source_ref, '; ' order by source_ref) as source_rows,
         null::varchar as folded_into_school_uid
     from attributed_parts
     group by survey_year, attributed_school_uid, stage
@@ -70,6 +71,7 @@ folded_teaching_points as (
         type_exclusion_reason,
         parent_school_name_key,
         0 as teaching_points_folded,
+        source_ref as source_rows,
         parent_school_uid as folded_into_school_uid
     from attributed_parts
     where parent_school_uid is not null
@@ -115,7 +117,8 @@ final as (
         scoped.is_teaching_point and scoped.parent_school_name_key is not null
             and scoped.folded_into_school_uid is null as parent_school_not_found,
         scoped.exclusion_reason is null as in_scope,
-        scoped.exclusion_reason
+        scoped.exclusion_reason,
+        scoped.source_rows
     from scoped
     inner join school_years
         on scoped.school_uid = school_years.school_uid
