@@ -110,9 +110,11 @@ def generate_demo_province(out_dir: Path, seed: int = 2019,
     stale = {(code, years[index]) for code, index in STALE_SHEET_COUNTY_YEARS if 0 < index < len(years)}
     for workbook, (code, year) in zip(list(workbooks), county_years):
         if (code, year) in stale and workbook.fmt != "csv":
-            last_year = render(code, year - 1, workbook.path, fmt=workbook.fmt, structure="single",
+            # The year before in the generated years: with gaps in them, not always year - 1.
+            previous = years[years.index(year) - 1]
+            last_year = render(code, previous, workbook.path, fmt=workbook.fmt, structure="single",
                                extra_sheets=False)
-            stale_sheet = replace(last_year.sheets[0], name=f"{year - 1}年", skip_reason="year_conflict")
+            stale_sheet = replace(last_year.sheets[0], name=f"{previous}年", skip_reason="year_conflict")
             workbook.sheets.append(stale_sheet)
     workbooks += [render_merged(merged) for merged in merged_files]
     workbooks += [render(code, year, supplement_path(counties.iloc[position[code]], year, fmt),

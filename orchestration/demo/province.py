@@ -2,7 +2,9 @@
 
 One row per survey year x school. Every quantity is in base units and split per stage
 with the national shares of balance-indicators.md §1, so that a sheet reporting a
-stage's part and a sheet reporting the whole school tell the same story.
+stage's part and a sheet reporting the whole school tell the same story. Each county
+follows a profile of funding and evenness (docs/demo.md), so that the assessment shows
+every outcome: counties failing basic balance, passing the quality test, and in between.
 """
 
 from __future__ import annotations
@@ -46,6 +48,90 @@ SIZE_RANGES = {
 }
 MULTI_STAGE_TYPES = ("nine_year", "twelve_year", "complete_middle", "special_education")
 
+# Per-student rates of a county's typical school (for the teacher fields, the share of its
+# teachers): (typical value, relative half-width of the schools' scatter, elasticity to
+# the school's level). Equipment and computers follow money most, teachers least.
+RATES = {
+    "teachers": (1 / 16.5, 0.15, 0.3),
+    "above_degree_share": (0.765, 0.28, 0.5),
+    "senior_title_share": (0.425, 0.4, 0.7),
+    "backbone_share": (0.165, 0.7, 1.0),
+    "pe_arts_share": (0.15, 0.38, 1.0),
+    "teaching_area_m2": (5.5, 0.45, 0.8),
+    "indoor_sports_m2": (0.6, 1.0, 1.0),
+    "sports_ground_m2": (9.5, 0.47, 0.8),
+    "equipment_value_yuan": (2750.0, 0.45, 1.2),
+    "computers": (0.14, 0.43, 1.2),
+    "books": (31.5, 0.43, 1.0),
+    "multimedia_rooms": (0.029, 0.38, 1.0),
+}
+# Schools with a junior part need more room, ground and equipment per student.
+JUNIOR_HEAVY_RESOURCES = ("teaching_area_m2", "sports_ground_m2", "equipment_value_yuan")
+JUNIOR_HEAVY = 1.25
+# Junior parts need more teachers per student (a teacher per subject); a teaching point,
+# a few grades taught by a few teachers, about twice as many as a primary school.
+JUNIOR_STAFFING = 1.3
+TEACHING_POINT_STAFFING = 2.0
+LOCALE_SIGN = {"urban": 1.0, "town": -0.25, "rural": -1.0}
+
+
+@dataclass(frozen=True)
+class CountyProfile:
+    """How well funded and how even a county's schools are, and how that changes.
+
+    A school's standing is the log of its level against the county's typical school:
+    `locale_gap` x LOCALE_SIGN (above it in the county seat, a little below in a township
+    centre, below in a village), plus the school's own draw of sigma `spread`. A rate of RATES is the typical rate x (funding x level) **
+    elasticity, scattered by the school's own draw within `scatter` x the rate's width.
+    Every year each school closes `narrowing` of its standing and scatter (the county
+    evens out), and funding grows by `growth`.
+    """
+
+    funding: float
+    locale_gap: float
+    spread: float
+    scatter: float
+    narrowing: float = 0.0
+    growth: float = 0.0
+
+    def rates(self, standing: float, scatter_draws: dict[str, float],
+              years_on: int) -> dict[str, float]:
+        closing = (1 - self.narrowing) ** years_on
+        level = self.funding * (1 + self.growth) ** years_on * np.exp(standing * closing)
+        rates = {}
+        for name, (typical, width, elasticity) in RATES.items():
+            scattered = 1 + width * self.scatter * closing * scatter_draws[name]
+            rates[name] = max(0.0, typical * level ** elasticity * scattered)
+        for share in ("above_degree_share", "senior_title_share", "backbone_share", "pe_arts_share"):
+            rates[share] = min(rates[share], 1.0)
+        return rates
+
+
+# Named profiles, so that the demo shows the whole range of outcomes (docs/demo.md).
+PROFILES = {
+    # Well funded and even: every school-stage meets the quality standards.
+    "even": CountyProfile(funding=1.5, locale_gap=0.0, spread=0.08, scatter=0.35,
+                          growth=0.02),
+    # A few large, well-equipped schools in the county seat and many poor village schools,
+    # catching up year by year: fails basic balance at first, passes it later.
+    "unequal": CountyProfile(funding=0.95, locale_gap=1.0, spread=0.25, scatter=1.0,
+                             narrowing=0.2, growth=0.03),
+    # Investing and evening out: from typical towards the quality standards.
+    "improving": CountyProfile(funding=1.1, locale_gap=0.15, spread=0.15, scatter=0.8,
+                               narrowing=0.25, growth=0.06),
+    # Poorer, with a wide gap between town and village schools that closes slowly.
+    "lagging": CountyProfile(funding=0.85, locale_gap=0.35, spread=0.25, scatter=1.0,
+                             narrowing=0.08, growth=0.02),
+    "typical": CountyProfile(funding=1.0, locale_gap=0.15, spread=0.2, scatter=1.0,
+                             narrowing=0.05, growth=0.03),
+    "steady": CountyProfile(funding=1.1, locale_gap=0.1, spread=0.2, scatter=1.0),
+}
+COUNTY_PROFILES = {
+    "130123": "improving", "130125": "typical", "130126": "lagging", "130129": "typical",
+    "130105": "even", "130104": "steady", "130623": "typical", "130624": "unequal",
+    "130626": "steady", "130627": "lagging",
+}
+
 TOWNSHIP_STEMS = "东关 西关 南关 北关 城关 新城 岗上 曲阳 北早 南楼 新安 龙门 石门 三圣 上庄 下寨 塔元 五里 青龙 白马 中和 兴华 永安 清水".split()
 VILLAGE_STEMS = tuple(f"{family}{place}" for family in "李王张刘陈杨赵孙高马郭何韩冯" for place in "庄村营屯店寨")
 
@@ -63,7 +149,8 @@ class School:
     urban_rural: str
     township: str
     students: list[float]  # primary, junior, senior
-    per_student: dict[str, float] = field(default_factory=dict)
+    standing: float = 0.0  # the log of its level against the county's typical school
+    scatter_draws: dict[str, float] = field(default_factory=dict)  # in [-1, 1], per rate
     parent_uid: int | None = None
     opened_year: int | None = None
 
@@ -94,7 +181,7 @@ class ProvinceBuilder:
         return f"21{county_code[2:]}{self.serial[county_code]:04d}"
 
     def _school(self, county_code: str, name: str, school_type: str, township: str,
-                urban_rural: str, ownership: str = "public", spread: float = 1.0) -> School:
+                urban_rural: str, profile: CountyProfile, ownership: str = "public") -> School:
         rng = self.rng
         low, high = SIZE_RANGES[school_type]
         if school_type == "primary" and urban_rural == "rural":
@@ -111,32 +198,21 @@ class ProvinceBuilder:
             parts = [size * 0.7, size * 0.3, 0.0]
         else:
             parts = [float(size) * w for w in weights]
-        # `spread` widens the gap between well and poorly equipped schools of a county.
-        level = float(np.clip(rng.normal(1.0, 0.22 * spread), 0.35, 1.9))
-        junior_heavy = 1.25 if weights[1] > 0 else 1.0
-        per_student = {
-            "teachers": rng.uniform(1 / 19, 1 / 14),
-            "above_degree_share": rng.uniform(0.55, 0.98),
-            "senior_title_share": rng.uniform(0.25, 0.6),
-            "backbone_share": rng.uniform(0.05, 0.28) * level,
-            "pe_arts_share": rng.uniform(0.08, 0.18),
-            "teaching_area_m2": rng.uniform(3.0, 8.0) * level * junior_heavy,
-            "indoor_sports_m2": rng.uniform(0.0, 1.2) * level,
-            "sports_ground_m2": rng.uniform(5.0, 14.0) * level * junior_heavy,
-            "equipment_value_yuan": rng.uniform(1500, 4000) * level * junior_heavy,
-            "computers": rng.uniform(0.08, 0.2) * level,
-            "books": rng.uniform(18, 45) * level,
-            "multimedia_rooms": rng.uniform(0.018, 0.04) * level,
-        }
+        # A school's place in its county, clipped so that no school is absurdly far off.
+        own_draw = float(np.clip(rng.normal(), -2, 2))
+        standing = profile.locale_gap * LOCALE_SIGN[urban_rural] + profile.spread * own_draw
+        scatter_draws = {name: float(rng.uniform(-1, 1)) for name in RATES}
         school = School(
             uid=self.next_uid, county_code=county_code, school_id=self._new_id(county_code),
             name=name, school_type=school_type, ownership=ownership, urban_rural=urban_rural,
-            township=township, students=[round(p) for p in parts], per_student=per_student,
+            township=township, students=[round(p) for p in parts], standing=standing,
+            scatter_draws=scatter_draws,
         )
         self.next_uid += 1
         return school
 
-    def initial_county(self, county_code: str, county_name: str, spread: float) -> list[School]:
+    def initial_county(self, county_code: str, county_name: str,
+                       profile: CountyProfile) -> list[School]:
         rng = self.rng
         short = short_county_name(county_name)
         townships = [f"{stem}{'镇' if i % 3 else '乡'}" for i, stem in
@@ -144,7 +220,8 @@ class ProvinceBuilder:
         schools: list[School] = []
 
         def add(name: str, school_type: str, township: str, urban_rural: str, **kw) -> School:
-            school = self._school(county_code, name, school_type, township, urban_rural, spread=spread, **kw)
+            school = self._school(county_code, name, school_type, township, urban_rural, profile,
+                                  **kw)
             schools.append(school)
             return school
 
@@ -176,7 +253,8 @@ class ProvinceBuilder:
             point.parent_uid = None
         return schools
 
-    def next_year(self, schools: list[School], county_name: str, year: int) -> list[School]:
+    def next_year(self, schools: list[School], county_name: str, year: int,
+                  profile: CountyProfile) -> list[School]:
         """Drift enrollment, rename a few schools, close or merge some, open a new one."""
         rng = self.rng
         survivors = []
@@ -198,7 +276,7 @@ class ProvinceBuilder:
             number = sum(1 for s in survivors if "城区第" in s.name) + 1
             township = survivors[0].township
             new = self._school(survivors[0].county_code, f"{county_name}城区第{number}小学({year}年新建)",
-                               "primary", township, "urban")
+                               "primary", township, "urban", profile)
             new.opened_year = year
             survivors.append(new)
         return survivors
@@ -225,12 +303,13 @@ def split_shares(school_type: str, students: Sequence[float]) -> tuple[float, fl
     return weighted[0] / total, weighted[1] / total
 
 
-def school_year_record(school: School, year: int, county: pd.Series,
+def school_year_record(school: School, rates: dict[str, float], year: int, county: pd.Series,
                        names_by_uid: dict[int, str]) -> dict:
     """One master row: identity, per-stage students and teachers, whole and per-stage resources."""
     students = [float(s) for s in school.students]
     compulsory = students[0] + students[1]
-    rates = school.per_student
+    primary_staffing = TEACHING_POINT_STAFFING if school.school_type == "teaching_point" else 1.0
+    junior_heavy = JUNIOR_HEAVY if SPLIT_WEIGHTS[school.school_type][1] > 0 else 1.0
     record = {
         "survey_year": year, "school_uid": school.uid, "school_id": school.school_id,
         "school_name": school.name, "school_type": school.school_type,
@@ -242,8 +321,9 @@ def school_year_record(school: School, year: int, county: pd.Series,
         "students_primary": students[0], "students_junior": students[1],
         "students_senior": students[2],
     }
-    for stage, count in (("primary", students[0]), ("junior", students[1])):
-        teachers = round(count * rates["teachers"]) if count else 0
+    stage_parts = (("primary", students[0], primary_staffing), ("junior", students[1], JUNIOR_STAFFING))
+    for stage, count, stage_staffing in stage_parts:
+        teachers = round(count * rates["teachers"] * stage_staffing) if count else 0
         teachers = max(teachers, 1) if count else 0
         record[f"teachers_{stage}"] = float(teachers)
         for name, share in (("above_degree", "above_degree_share"), ("senior_title", "senior_title_share"),
@@ -252,7 +332,8 @@ def school_year_record(school: School, year: int, county: pd.Series,
     whole_students = sum(students) if school.school_type in MULTI_STAGE_TYPES else compulsory
     primary_share, junior_share = split_shares(school.school_type, students)
     for resource in RESOURCE_FIELDS:
-        total = whole_students * rates[resource]
+        heavy = junior_heavy if resource in JUNIOR_HEAVY_RESOURCES else 1.0
+        total = whole_students * rates[resource] * heavy
         total = round(total, -2) if resource == "equipment_value_yuan" else round(total)
         record[resource] = float(total)
         record[f"{resource}_primary"] = float(round(total * primary_share))
@@ -268,18 +349,18 @@ def build_province(rng: np.random.Generator, years: Sequence[int]) -> pd.DataFra
     counties = load_demo_counties()
     builder = ProvinceBuilder(rng)
     records = []
-    for position, county in counties.iterrows():
-        # A few counties are far less balanced than the others: they fail the CV thresholds.
-        spread = 2.6 if position % 4 == 1 else 1.0
-        schools = builder.initial_county(county["county_code"], county["county_name"], spread)
+    for _, county in counties.iterrows():
+        profile = PROFILES[COUNTY_PROFILES[county["county_code"]]]
+        schools = builder.initial_county(county["county_code"], county["county_name"], profile)
         for index, year in enumerate(years):
             if index:
-                schools = builder.next_year(schools, county["county_name"], year)
+                schools = builder.next_year(schools, county["county_name"], year, profile)
             names = {s.uid: s.name for s in schools}
             for school in schools:
                 if school.parent_uid not in names:
                     school.parent_uid = None
-                records.append(school_year_record(school, year, county, names))
+                rates = profile.rates(school.standing, school.scatter_draws, year - years[0])
+                records.append(school_year_record(school, rates, year, county, names))
     master = pd.DataFrame.from_records(records)
     master["school_id"] = master["school_id"].where(~master["county_code"].isin(COUNTIES_WITHOUT_IDS))
     return master.astype({"school_id": "string", "parent_school_name": "string"})

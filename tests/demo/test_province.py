@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from contracts.staging_schema import SCHOOL_TYPES
-from orchestration.demo import summarize, write_demo_if_empty
+from orchestration.demo import generate_demo_province, summarize, write_demo_if_empty
 from orchestration.demo.province import COUNTIES_WITHOUT_IDS, load_demo_counties
 
 
@@ -102,3 +103,19 @@ def test_write_demo_if_empty_writes_only_into_a_folder_without_spreadsheets(tmp_
     (occupied / "2020" / "my county.csv").write_text("学校名称\n")
     assert write_demo_if_empty(occupied) is None
     assert [p.name for p in occupied.rglob("*") if p.is_file()] == ["my county.csv"]
+
+
+@pytest.mark.parametrize("years", [[2019], [2023], [2019, 2021, 2023]])
+def test_any_subset_of_the_years_is_generated(tmp_path: Path, years: list[int]) -> None:
+    truth = generate_demo_province(tmp_path, years=years)
+    assert set(truth.schools_master["survey_year"]) == set(years)
+    assert set(truth.files.loc[truth.files["status"] == "loaded", "survey_year"]) == set(years)
+    year_folders = {p.name for p in tmp_path.iterdir() if p.is_dir()}
+    assert year_folders == {str(year) for year in years}
+    # A workbook copied from the last generated year's keeps that year's sheet, skipped.
+    files = truth.files
+    stale = files[(files["reason_code"] == "year_conflict") & files["sheet"].notna()]
+    for receipt in stale.itertuples():
+        previous = years[years.index(receipt.survey_year) - 1]
+        assert receipt.sheet == f"{previous}年"
+    assert (len(stale) > 0) == (len(years) == 3)
