@@ -9,7 +9,7 @@ export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: setup run backfill test dev dbt-parse benchmark clean
+.PHONY: setup run backfill test lint dev dbt-parse benchmark clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,12 @@ run: dbt-parse
 backfill: dbt-parse
 	$(BIN)/junheng backfill $(FIRST) $(LAST)
 
-test: dbt-parse
+test: dbt-parse lint
 	$(BIN)/python -m pytest -n 2 -q
+
+lint: setup
+	$(BIN)/ruff check orchestration contracts tests scripts
+	$(BIN)/ruff format --check orchestration contracts tests scripts
 
 dev: dbt-parse
 	$(BIN)/dagster dev -m orchestration.definitions --host 127.0.0.1

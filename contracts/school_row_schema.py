@@ -98,7 +98,9 @@ def per_student(school_rows: pd.DataFrame, band: Band) -> pd.Series:
     """The band's ratio, null where either side is missing or zero (0 means 'none reported')."""
     numerator = school_rows[band.numerator]
     denominator = (
-        row_students(school_rows) if band.denominator == "students" else school_rows[band.denominator]
+        row_students(school_rows)
+        if band.denominator == "students"
+        else school_rows[band.denominator]
     )
     defined = (numerator > 0) & (denominator > 0)
     return (numerator / denominator).where(defined)
@@ -133,13 +135,17 @@ def _text(pattern: str, name: str, error: str, nullable: bool = False) -> pa.Col
 
 
 def _one_of(values: tuple[str, ...], name: str, nullable: bool = False) -> pa.Column:
-    return pa.Column(None, pa.Check.isin(values, name=name, error=f"not one of {values}"), nullable=nullable)
+    return pa.Column(
+        None, pa.Check.isin(values, name=name, error=f"not one of {values}"), nullable=nullable
+    )
 
 
 def build_schema(bands: tuple[Band, ...] | None = None) -> pa.DataFrameSchema:
     bands = load_bands() if bands is None else bands
     columns = {
-        "survey_year": pa.Column("int64", pa.Check.in_range(1990, 2100, name=CONTRACT), coerce=True),
+        "survey_year": pa.Column(
+            "int64", pa.Check.in_range(1990, 2100, name=CONTRACT), coerce=True
+        ),
         "source_file": pa.Column(None, nullable=False),
         "sheet": pa.Column(None, nullable=False),
         "source_row": pa.Column("int64", pa.Check.ge(1, name=CONTRACT), coerce=True),

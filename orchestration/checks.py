@@ -71,8 +71,7 @@ def outcome_check_result(
         severity=severity,
         check_name=check_name,
         asset_key=asset_key,
-        description="; ".join(f"{year}: {outcome.description}" for year, outcome in failed)
-        or None,
+        description="; ".join(f"{year}: {outcome.description}" for year, outcome in failed) or None,
         metadata=metadata,
     )
 
@@ -110,10 +109,7 @@ def save_outcome(state_dir: Path, year: int, outcome: CheckOutcome) -> Path:
 def load_outcomes(state_dir: Path, year: int) -> list[CheckOutcome]:
     """The outcomes the checks of the last run of `year` recorded."""
     folder = outcomes_dir(state_dir, year)
-    return [
-        CheckOutcome(**json.loads(path.read_text()))
-        for path in sorted(folder.glob("*.json"))
-    ]
+    return [CheckOutcome(**json.loads(path.read_text())) for path in sorted(folder.glob("*.json"))]
 
 
 def _check_validated_years(context: AssetCheckExecutionContext, paths: JunhengPaths, check):

@@ -121,11 +121,15 @@ def run_command(paths: Paths, years: tuple[int, int] | None, write_demo: bool = 
 
     with DagsterInstance.get() as instance:
         sync_year_partitions(instance, found)
-        result = build_definitions().resolve_job_def(JOB_NAME).execute_in_process(
-            instance=instance,
-            tags=partition_range_tags(str(selected[0]), str(selected[-1])),
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-            raise_on_error=False,
+        result = (
+            build_definitions()
+            .resolve_job_def(JOB_NAME)
+            .execute_in_process(
+                instance=instance,
+                tags=partition_range_tags(str(selected[0]), str(selected[-1])),
+                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+                raise_on_error=False,
+            )
         )
     print_summary(paths, selected, files, result)
     return 0 if result.success else 1

@@ -28,9 +28,24 @@ from orchestration.ingest.pipeline import ingest_year  # noqa: E402
 def bare_read(path: Path) -> list[list]:
     """Every sheet of a workbook as python-calamine gives it, and nothing else."""
     with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
-        return [book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names]
+        return [
+            book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            for name in book.sheet_names
+        ]
 
-COUNTIES = ["正定县", "行唐县", "灵寿县", "高邑县", "深泽县", "赞皇县", "无极县", "平山县", "元氏县", "赵县"]
+
+COUNTIES = [
+    "正定县",
+    "行唐县",
+    "灵寿县",
+    "高邑县",
+    "深泽县",
+    "赞皇县",
+    "无极县",
+    "平山县",
+    "元氏县",
+    "赵县",
+]
 HEADER = [["序号", "学校标识码", "学校名称", "办学类型", "在校生数", None, "专任教师", None,
            "教学及辅助用房面积(㎡)", "体育运动场馆面积(㎡)", "教学仪器设备值(万元)", "计算机(台)", "图书(册)", "网络多媒体教室(间)"],
           [None, None, None, None, "小学", "初中", "小学", "初中"]]  # fmt: skip
@@ -70,7 +85,11 @@ def main() -> None:
             raw_dir = Path(folder)
             (raw_dir / "2019").mkdir()
             generate(raw_dir)
-        files = [f for f in discover_raw_files(raw_dir) if f.survey_year == args.year and f.status is None]
+        files = [
+            f
+            for f in discover_raw_files(raw_dir)
+            if f.survey_year == args.year and f.status is None
+        ]
 
         started = time.perf_counter()
         bare_rows = sum(len(rows) for f in files for rows in bare_read(f.path))

@@ -24,8 +24,14 @@ def file_listing(files: list) -> pd.DataFrame:
     for file in files:
         row = {field.name: getattr(file, field.name) for field in dataclasses.fields(file)}
         stat = Path(file.path).stat()
-        rows.append({**row, "path": str(file.path), "size_bytes": stat.st_size,
-                     "modified_ns": stat.st_mtime_ns})
+        rows.append(
+            {
+                **row,
+                "path": str(file.path),
+                "size_bytes": stat.st_size,
+                "modified_ns": stat.st_mtime_ns,
+            }
+        )
     return pd.DataFrame(rows, columns=_columns(files))
 
 

@@ -11,7 +11,9 @@ from orchestration.settings import Paths
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m orchestration.demo", description=__doc__)
-    parser.add_argument("folder", nargs="?", type=Path, help="where to write (default: the raw folder)")
+    parser.add_argument(
+        "folder", nargs="?", type=Path, help="where to write (default: the raw folder)"
+    )
     parser.add_argument("--seed", type=int, default=2019)
     args = parser.parse_args(argv)
     folder = args.folder or Paths.from_env().raw_dir

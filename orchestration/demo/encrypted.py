@@ -43,7 +43,7 @@ def encryption_info(rng: np.random.Generator) -> bytes:
         f'<p:encryptedKey spinCount="100000" saltSize="16" blockSize="16" keyBits="256" hashSize="64" '
         f'cipherAlgorithm="AES" cipherChaining="ChainingModeCBC" hashAlgorithm="SHA512" saltValue="{salt}" '
         f'encryptedVerifierHashInput="{salt}" encryptedVerifierHashValue="{blob}" encryptedKeyValue="{salt}"/>'
-        '</keyEncryptor></keyEncryptors></encryption>'
+        "</keyEncryptor></keyEncryptors></encryption>"
     )
     return struct.pack("<HHI", 4, 4, 0x40) + xml.encode("utf-8")
 
@@ -53,13 +53,25 @@ def encrypted_package(rng: np.random.Generator, package_size: int) -> bytes:
     return struct.pack("<Q", package_size) + rng.bytes(blocks)
 
 
-def directory_entry(name: str, kind: int, start: int, size: int, child: int = NO_STREAM,
-                    right: int = NO_STREAM) -> bytes:
+def directory_entry(
+    name: str, kind: int, start: int, size: int, child: int = NO_STREAM, right: int = NO_STREAM
+) -> bytes:
     encoded = (name + "\0").encode("utf-16-le")
     return struct.pack(
         "<64sHBBIII16sIQQIQ",
-        encoded, len(encoded), kind, 1,  # color: black
-        NO_STREAM, right, child, b"\0" * 16, 0, 0, 0, start, size,
+        encoded,
+        len(encoded),
+        kind,
+        1,  # color: black
+        NO_STREAM,
+        right,
+        child,
+        b"\0" * 16,
+        0,
+        0,
+        0,
+        start,
+        size,
     )
 
 
@@ -81,8 +93,11 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
 
     # Sectors: the FAT, the directory, the mini FAT, the mini stream, the large streams.
     per_sector = SECTOR // 4
-    data_sectors = 2 + math.ceil(len(mini_stream) / SECTOR) + sum(
-        math.ceil(len(streams[name]) / SECTOR) for name in large)
+    data_sectors = (
+        2
+        + math.ceil(len(mini_stream) / SECTOR)
+        + sum(math.ceil(len(streams[name]) / SECTOR) for name in large)
+    )
     fat_sectors = math.ceil(data_sectors / (per_sector - 1))  # each FAT sector also maps itself
     if fat_sectors > 109:
         raise ValueError("the streams need a DIFAT chain, which this writer does not write")
@@ -113,21 +128,43 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
     difat = list(range(fat_sectors)) + [FREE] * (109 - fat_sectors)
     header = struct.pack(
         "<8s16sHHHHH6sIIIIIIIII109I",
-        OLE_MAGIC, b"\0" * 16, 0x3E, 3, 0xFFFE, 9, 6, b"\0" * 6,
-        0, fat_sectors, directory_sector, 0, MINI_STREAM_CUTOFF, mini_fat_sector, 1, END_OF_CHAIN, 0,
+        OLE_MAGIC,
+        b"\0" * 16,
+        0x3E,
+        3,
+        0xFFFE,
+        9,
+        6,
+        b"\0" * 6,
+        0,
+        fat_sectors,
+        directory_sector,
+        0,
+        MINI_STREAM_CUTOFF,
+        mini_fat_sector,
+        1,
+        END_OF_CHAIN,
+        0,
         *difat,
     )
     fat += [FREE] * (fat_sectors * per_sector - len(fat))
-    return (header + struct.pack(f"<{len(fat)}I", *fat) + directory
-            + struct.pack(f"<{per_sector}I", *mini_fat, *[FREE] * (per_sector - len(mini_fat))) + body)
+    return (
+        header
+        + struct.pack(f"<{len(fat)}I", *fat)
+        + directory
+        + struct.pack(f"<{per_sector}I", *mini_fat, *[FREE] * (per_sector - len(mini_fat)))
+        + body
+    )
 
 
 def encrypted_workbook(rng: np.random.Generator, package_size: int = 9000) -> bytes:
     """The bytes of a password-protected .xlsx / .xlsm."""
-    return compound_file({
-        "EncryptionInfo": encryption_info(rng),
-        "EncryptedPackage": encrypted_package(rng, package_size),
-    })
+    return compound_file(
+        {
+            "EncryptionInfo": encryption_info(rng),
+            "EncryptedPackage": encrypted_package(rng, package_size),
+        }
+    )
 
 
 def with_filepass(workbook_stream: bytes, rng: np.random.Generator) -> bytes:

@@ -12,11 +12,22 @@ import pandas as pd
 from contracts.staging_schema import QUANTITY_COLUMNS, SCHOOL_SURVEY
 from orchestration.demo.bad_files import BadFile, write_bad_files
 from orchestration.demo.layouts import (
-    PREFECTURE_FILES, TYPE_LABELS, Layout, PrefectureFile, layout_for, prefecture_layout,
+    PREFECTURE_FILES,
+    TYPE_LABELS,
+    Layout,
+    PrefectureFile,
+    layout_for,
+    prefecture_layout,
 )
 from orchestration.demo.province import COUNTIES_WITHOUT_IDS, build_province, load_demo_counties
 from orchestration.demo.render import (
-    DEFECT_COLUMNS, DEFECTS, CountyYearRenderer, Sheet, Workbook, columns_for, not_data,
+    DEFECT_COLUMNS,
+    DEFECTS,
+    CountyYearRenderer,
+    Sheet,
+    Workbook,
+    columns_for,
+    not_data,
 )
 from orchestration.demo.writers import write_workbook
 
@@ -35,13 +46,35 @@ YEAR_FROM_TITLE = ("130626", 2, "{county}义务教育学校基本情况统计.{e
 # County-years whose workbook, copied from last year's, still holds last year's table on a
 # sheet named after that year: a file of two years, whose stale sheet is skipped.
 STALE_SHEET_COUNTY_YEARS = (("130125", 2), ("130104", 4))
-QUARANTINE_COLUMNS = ["survey_year", "source_file", "sheet", "source_row", "reason_code",
-                      "county_code", "school_name"]
-FILE_COLUMNS = ["source_file", "survey_year", "sheet", "status", "reason_code", "county_code",
-                "rows_read", "rows_staged", "rows_quarantined", "rows_not_data", "declared_total_students"]
+QUARANTINE_COLUMNS = [
+    "survey_year",
+    "source_file",
+    "sheet",
+    "source_row",
+    "reason_code",
+    "county_code",
+    "school_name",
+]
+FILE_COLUMNS = [
+    "source_file",
+    "survey_year",
+    "sheet",
+    "status",
+    "reason_code",
+    "county_code",
+    "rows_read",
+    "rows_staged",
+    "rows_quarantined",
+    "rows_not_data",
+    "declared_total_students",
+]
 # The sheet a structure puts primary schools on, where the row defects go.
-PRIMARY_SHEET_KIND = {"single": "whole", "by_stage": "stage", "by_type": "single_type",
-                      "by_township": "whole"}
+PRIMARY_SHEET_KIND = {
+    "single": "whole",
+    "by_stage": "stage",
+    "by_type": "single_type",
+    "by_township": "whole",
+}
 
 
 @dataclass
@@ -64,8 +97,9 @@ class DemoTruth:
     not_data: pd.DataFrame
 
 
-def generate_demo_province(out_dir: Path, seed: int = 2019,
-                           years: Sequence[int] = range(2019, 2024)) -> DemoTruth:
+def generate_demo_province(
+    out_dir: Path, seed: int = 2019, years: Sequence[int] = range(2019, 2024)
+) -> DemoTruth:
     """Write the demo province's spreadsheets into `out_dir` and return their truth."""
     out_dir = Path(out_dir)
     years = list(years)
@@ -75,11 +109,19 @@ def generate_demo_province(out_dir: Path, seed: int = 2019,
     position = {code: index for index, code in enumerate(counties["county_code"])}
     rotation = DefectRotation()
 
-    def render(county_code: str, year: int, path: str | None = None, with_defects: bool = False,
-               only_type: str | None = None, **overrides) -> Workbook:
+    def render(
+        county_code: str,
+        year: int,
+        path: str | None = None,
+        with_defects: bool = False,
+        only_type: str | None = None,
+        **overrides,
+    ) -> Workbook:
         county_index, year_index = position[county_code], years.index(year)
         county = counties.iloc[county_index]
-        layout = layout_for(county_index, year_index, with_ids=county_code not in COUNTIES_WITHOUT_IDS)
+        layout = layout_for(
+            county_index, year_index, with_ids=county_code not in COUNTIES_WITHOUT_IDS
+        )
         default_path = file_path(county, year, year_index, layout, county_index)
         if (county_code, year_index) == YEAR_FROM_TITLE[:2]:
             overrides = {"title_lines": True, "footer": False, **overrides}
@@ -88,15 +130,24 @@ def generate_demo_province(out_dir: Path, seed: int = 2019,
         if only_type:
             schools = schools[schools["school_type"] == only_type]
         defects = pick_defects(schools, layout, rotation, rng) if with_defects else {}
-        renderer = CountyYearRenderer(layout, county["county_name"], year, path or default_path, rng)
-        return Workbook(path or default_path, layout.fmt, layout.encoding,
-                        layout_sheets(renderer, schools, defects, year), year)
+        renderer = CountyYearRenderer(
+            layout, county["county_name"], year, path or default_path, rng
+        )
+        return Workbook(
+            path or default_path,
+            layout.fmt,
+            layout.encoding,
+            layout_sheets(renderer, schools, defects, year),
+            year,
+        )
 
     def render_merged(merged: PrefectureFile) -> Workbook:
         year = years[merged.year_index]
         layout = prefecture_layout(merged, position[merged.county_codes[0]])
         path = merged.path.format(year=year, prefecture=merged.prefecture, ext=merged.fmt)
-        schools = master[master["county_code"].isin(merged.county_codes) & (master["survey_year"] == year)]
+        schools = master[
+            master["county_code"].isin(merged.county_codes) & (master["survey_year"] == year)
+        ]
         renderer = CountyYearRenderer(layout, merged.prefecture, year, path, rng)
         defects = pick_defects(schools, layout, rotation, rng)
         sheets = layout_sheets(renderer, schools, defects, year)
@@ -104,23 +155,45 @@ def generate_demo_province(out_dir: Path, seed: int = 2019,
 
     merged_files = [merged for merged in PREFECTURE_FILES if merged.year_index < len(years)]
     merged_away = {(code, years[m.year_index]) for m in merged_files for code in m.county_codes}
-    county_years = [(code, year) for code in counties["county_code"] for year in years
-                    if (code, year) not in merged_away]
+    county_years = [
+        (code, year)
+        for code in counties["county_code"]
+        for year in years
+        if (code, year) not in merged_away
+    ]
     workbooks = [render(code, year, with_defects=True) for code, year in county_years]
-    stale = {(code, years[index]) for code, index in STALE_SHEET_COUNTY_YEARS if 0 < index < len(years)}
+    stale = {
+        (code, years[index]) for code, index in STALE_SHEET_COUNTY_YEARS if 0 < index < len(years)
+    }
     for workbook, (code, year) in zip(list(workbooks), county_years):
         if (code, year) in stale and workbook.fmt != "csv":
             # The year before in the generated years: with gaps in them, not always year - 1.
             previous = years[years.index(year) - 1]
-            last_year = render(code, previous, workbook.path, fmt=workbook.fmt, structure="single",
-                               extra_sheets=False)
-            stale_sheet = replace(last_year.sheets[0], name=f"{previous}年", skip_reason="year_conflict")
+            last_year = render(
+                code,
+                previous,
+                workbook.path,
+                fmt=workbook.fmt,
+                structure="single",
+                extra_sheets=False,
+            )
+            stale_sheet = replace(
+                last_year.sheets[0], name=f"{previous}年", skip_reason="year_conflict"
+            )
             workbook.sheets.append(stale_sheet)
     workbooks += [render_merged(merged) for merged in merged_files]
-    workbooks += [render(code, year, supplement_path(counties.iloc[position[code]], year, fmt),
-                         only_type="junior", fmt=fmt)
-                  for (code, year), fmt in zip(supplemented_county_years(counties, years, merged_away),
-                                               ("xlsx", "csv"))]
+    workbooks += [
+        render(
+            code,
+            year,
+            supplement_path(counties.iloc[position[code]], year, fmt),
+            only_type="junior",
+            fmt=fmt,
+        )
+        for (code, year), fmt in zip(
+            supplemented_county_years(counties, years, merged_away), ("xlsx", "csv")
+        )
+    ]
     for workbook in workbooks:
         write_workbook(out_dir, workbook)
     bad_files = write_bad_files(out_dir, render, years, rng)
@@ -130,33 +203,47 @@ def generate_demo_province(out_dir: Path, seed: int = 2019,
 def write_demo_if_empty(raw_dir: Path, seed: int = 2019) -> DemoTruth | None:
     """Generate the demo into `raw_dir` unless it already holds a spreadsheet."""
     raw_dir = Path(raw_dir)
-    if raw_dir.exists() and any(p.suffix.lower() in SPREADSHEET_SUFFIXES
-                                for p in raw_dir.rglob("*") if p.is_file()):
+    if raw_dir.exists() and any(
+        p.suffix.lower() in SPREADSHEET_SUFFIXES for p in raw_dir.rglob("*") if p.is_file()
+    ):
         return None
     return generate_demo_province(raw_dir, seed=seed)
 
 
-def file_path(county: pd.Series, year: int, year_index: int, layout: Layout,
-              county_index: int) -> str:
+def file_path(
+    county: pd.Series, year: int, year_index: int, layout: Layout, county_index: int
+) -> str:
     """The file's path relative to the raw folder."""
-    names = {"county": county["county_name"], "prefecture": county["prefecture_name"],
-             "year": year, "ext": layout.fmt}
+    names = {
+        "county": county["county_name"],
+        "prefecture": county["prefecture_name"],
+        "year": year,
+        "ext": layout.fmt,
+    }
     for code, index, pattern in (YEAR_FROM_FILE_NAME, YEAR_FROM_TITLE):
         if (county["county_code"], year_index) == (code, index):
             return pattern.format(**names)
     return FILE_NAMES[(county_index + 2 * year_index) % len(FILE_NAMES)].format(**names)
 
 
-def supplemented_county_years(counties: pd.DataFrame, years: list[int],
-                              merged_away: set[tuple[str, int]]) -> list[tuple[str, int]]:
+def supplemented_county_years(
+    counties: pd.DataFrame, years: list[int], merged_away: set[tuple[str, int]]
+) -> list[tuple[str, int]]:
     """Two county-years that send their junior schools again in a second file (补报)."""
     chosen = []
     for county_index, code in enumerate(counties["county_code"]):
         for year_index, year in enumerate(years):
             layout = layout_for(county_index, year_index, with_ids=code not in COUNTIES_WITHOUT_IDS)
-            special = ((code, year_index) in (YEAR_FROM_FILE_NAME[:2], YEAR_FROM_TITLE[:2])
-                       or (code, year) in merged_away)
-            if layout.structure == "single" and not special and len(chosen) < 2 and year_index == county_index % len(years):
+            special = (code, year_index) in (YEAR_FROM_FILE_NAME[:2], YEAR_FROM_TITLE[:2]) or (
+                code,
+                year,
+            ) in merged_away
+            if (
+                layout.structure == "single"
+                and not special
+                and len(chosen) < 2
+                and year_index == county_index % len(years)
+            ):
                 chosen.append((code, year))
     return chosen
 
@@ -173,13 +260,16 @@ class DefectRotation:
         self.queue = list(DEFECTS)
 
     def take(self, columns: set[str], count: int) -> list[str]:
-        chosen = [kind for kind in self.queue if DEFECT_COLUMNS.get(kind, "school_name") in columns][:count]
+        chosen = [
+            kind for kind in self.queue if DEFECT_COLUMNS.get(kind, "school_name") in columns
+        ][:count]
         self.queue = [kind for kind in self.queue if kind not in chosen] + chosen
         return chosen
 
 
-def pick_defects(schools: pd.DataFrame, layout: Layout, rotation: DefectRotation,
-                 rng: np.random.Generator) -> dict[int, str]:
+def pick_defects(
+    schools: pd.DataFrame, layout: Layout, rotation: DefectRotation, rng: np.random.Generator
+) -> dict[int, str]:
     """Two row defects per file, on distinct primary schools; a file of several counties
     always has a county code wrong."""
     columns = {column.key for column in columns_for(layout, PRIMARY_SHEET_KIND[layout.structure])}
@@ -187,7 +277,9 @@ def pick_defects(schools: pd.DataFrame, layout: Layout, rotation: DefectRotation
         chosen = ["county_unknown", *rotation.take(columns - {"county_code"}, 1)]
     else:
         chosen = rotation.take(columns, 2)
-    candidates = schools[(schools["school_type"] == "primary") & (schools["students_primary"] > 150)]
+    candidates = schools[
+        (schools["school_type"] == "primary") & (schools["students_primary"] > 150)
+    ]
     targets: list[int] = []
     for kind in chosen:
         fits = candidates[~candidates["school_uid"].isin(targets)]
@@ -197,46 +289,88 @@ def pick_defects(schools: pd.DataFrame, layout: Layout, rotation: DefectRotation
     return dict(zip(targets, chosen))
 
 
-def layout_sheets(renderer: CountyYearRenderer, schools: pd.DataFrame, defects: dict[int, str],
-                  year: int) -> list[Sheet]:
+def layout_sheets(
+    renderer: CountyYearRenderer, schools: pd.DataFrame, defects: dict[int, str], year: int
+) -> list[Sheet]:
     layout = renderer.layout
-    records = sorted(schools.to_dict("records"), key=lambda s: (
-        s["county_code"], TYPE_ORDER.index(s["school_type"]), s["township"], s["school_uid"]))
+    records = sorted(
+        schools.to_dict("records"),
+        key=lambda s: (
+            s["county_code"],
+            TYPE_ORDER.index(s["school_type"]),
+            s["township"],
+            s["school_uid"],
+        ),
+    )
     by_type = {t: [s for s in records if s["school_type"] == t] for t in TYPE_ORDER}
     whole = [(s, "school") for s in records]
     if layout.structure == "single":
         if layout.type_from_section:
-            groups = [(t, [(s, "school") for s in members]) for t, members in by_type.items() if members]
+            groups = [
+                (t, [(s, "school") for s in members]) for t, members in by_type.items() if members
+            ]
         else:
             groups = [(None, whole)]
-        sheets = [renderer.table_sheet(("Sheet1", f"{year}年", "基本情况")[layout.synonym], "whole", groups, defects)]
+        sheets = [
+            renderer.table_sheet(
+                ("Sheet1", f"{year}年", "基本情况")[layout.synonym], "whole", groups, defects
+            )
+        ]
     elif layout.structure == "by_stage":
         primary = [(s, "school") for s in by_type["primary"] + by_type["teaching_point"]]
         primary += [(s, "primary") for s in by_type["nine_year"] + by_type["twelve_year"]]
         junior = [(s, "school") for s in by_type["junior"]]
-        junior += [(s, "junior") for s in by_type["nine_year"] + by_type["twelve_year"] + by_type["complete_middle"]]
+        junior += [
+            (s, "junior")
+            for s in by_type["nine_year"] + by_type["twelve_year"] + by_type["complete_middle"]
+        ]
         special = [(s, "school") for s in by_type["special_education"]]
-        sheets = [renderer.table_sheet("小学", "stage", [(None, primary)], defects),
-                  renderer.table_sheet("初中", "stage", [(None, junior)], defects),
-                  renderer.table_sheet("特殊教育", "whole", [(None, special)], defects)]
+        sheets = [
+            renderer.table_sheet("小学", "stage", [(None, primary)], defects),
+            renderer.table_sheet("初中", "stage", [(None, junior)], defects),
+            renderer.table_sheet("特殊教育", "whole", [(None, special)], defects),
+        ]
     elif layout.structure == "by_type":
-        sheets = [renderer.table_sheet(TYPE_LABELS[t][0], "single_type" if t in ("primary", "junior", "teaching_point") else "whole",
-                                       [(None, [(s, "school") for s in members])], defects)
-                  for t, members in by_type.items() if members]
+        sheets = [
+            renderer.table_sheet(
+                TYPE_LABELS[t][0],
+                "single_type" if t in ("primary", "junior", "teaching_point") else "whole",
+                [(None, [(s, "school") for s in members])],
+                defects,
+            )
+            for t, members in by_type.items()
+            if members
+        ]
     else:  # by_township
-        townships = list(dict.fromkeys(s["township"] for s in sorted(records, key=lambda s: s["school_uid"])))
-        sheets = [renderer.table_sheet(township, "whole",
-                                       [(None, [(s, "school") for s in records if s["township"] == township])], defects)
-                  for township in townships]
+        townships = list(
+            dict.fromkeys(s["township"] for s in sorted(records, key=lambda s: s["school_uid"]))
+        )
+        sheets = [
+            renderer.table_sheet(
+                township,
+                "whole",
+                [(None, [(s, "school") for s in records if s["township"] == township])],
+                defects,
+            )
+            for township in townships
+        ]
     if layout.extra_sheets:
-        sheets = [instructions_sheet(year)] + sheets + [hidden_sheet(year), Sheet("Sheet3", skip_reason="empty_sheet")]
+        sheets = (
+            [instructions_sheet(year)]
+            + sheets
+            + [hidden_sheet(year), Sheet("Sheet3", skip_reason="empty_sheet")]
+        )
     return sheets
 
 
 def instructions_sheet(year: int) -> Sheet:
     sheet = Sheet("填表说明", skip_reason="instructions_sheet")
-    for line in (f"{year}年县域义务教育均衡发展数据填报说明", "1. 在校生数以教育事业统计为准。",
-                 "2. 面积单位为平方米,仪器设备值单位为万元。", "3. 教学点请填写所属学校。"):
+    for line in (
+        f"{year}年县域义务教育均衡发展数据填报说明",
+        "1. 在校生数以教育事业统计为准。",
+        "2. 面积单位为平方米,仪器设备值单位为万元。",
+        "3. 教学点请填写所属学校。",
+    ):
         sheet.add([line], not_data("note"))
     return sheet
 
@@ -253,45 +387,107 @@ def sheet_label(workbook: Workbook, sheet: Sheet) -> str:
     return Path(workbook.path).stem if workbook.fmt == "csv" else sheet.name
 
 
-def assemble_truth(workbooks: list[Workbook], bad_files: list[BadFile], master: pd.DataFrame) -> DemoTruth:
+def assemble_truth(
+    workbooks: list[Workbook], bad_files: list[BadFile], master: pd.DataFrame
+) -> DemoTruth:
     rows, files = [], []
     for workbook in workbooks:
         for sheet in workbook.sheets:
             label = sheet_label(workbook, sheet)
             if sheet.skip_reason:
-                files.append(dict(source_file=workbook.path, survey_year=workbook.survey_year, sheet=label,
-                                  status="skipped", reason_code=sheet.skip_reason))
+                files.append(
+                    dict(
+                        source_file=workbook.path,
+                        survey_year=workbook.survey_year,
+                        sheet=label,
+                        status="skipped",
+                        reason_code=sheet.skip_reason,
+                    )
+                )
                 continue
-            counties = {t.record["county_code"] for t in sheet.truth
-                        if t.record and t.record["county_code"]}
-            files.append(dict(source_file=workbook.path, survey_year=workbook.survey_year, sheet=label,
-                              status="loaded", reason_code=None,
-                              county_code=counties.pop() if len(counties) == 1 else None,
-                              rows_read=len(sheet.rows), declared_total_students=sheet.declared_total_students))
+            counties = {
+                t.record["county_code"] for t in sheet.truth if t.record and t.record["county_code"]
+            }
+            files.append(
+                dict(
+                    source_file=workbook.path,
+                    survey_year=workbook.survey_year,
+                    sheet=label,
+                    status="loaded",
+                    reason_code=None,
+                    county_code=counties.pop() if len(counties) == 1 else None,
+                    rows_read=len(sheet.rows),
+                    declared_total_students=sheet.declared_total_students,
+                )
+            )
             for row, truth in enumerate(sheet.truth, start=1):
-                rows.append(dict(survey_year=workbook.survey_year, source_file=workbook.path, sheet=label,
-                                 source_row=row, outcome=truth.outcome, kind=truth.kind, record=truth.record))
+                rows.append(
+                    dict(
+                        survey_year=workbook.survey_year,
+                        source_file=workbook.path,
+                        sheet=label,
+                        source_row=row,
+                        outcome=truth.outcome,
+                        kind=truth.kind,
+                        record=truth.record,
+                    )
+                )
     settle_duplicates_across_files(rows)
     outcomes = pd.DataFrame.from_records(rows)
-    counts = outcomes.pivot_table(index=["source_file", "sheet"], columns="outcome", values="source_row",
-                                  aggfunc="count", fill_value=0)
+    counts = outcomes.pivot_table(
+        index=["source_file", "sheet"],
+        columns="outcome",
+        values="source_row",
+        aggfunc="count",
+        fill_value=0,
+    )
     files = pd.DataFrame.from_records(files, columns=[*FILE_COLUMNS[:7], "declared_total_students"])
-    files = files.join(counts.rename(columns=lambda outcome: f"rows_{outcome}"), on=["source_file", "sheet"])
-    bad = pd.DataFrame.from_records([dict(source_file=b.path, survey_year=b.survey_year, sheet=None,
-                                          status=b.status, reason_code=b.reason_code) for b in bad_files])
+    files = files.join(
+        counts.rename(columns=lambda outcome: f"rows_{outcome}"), on=["source_file", "sheet"]
+    )
+    bad = pd.DataFrame.from_records(
+        [
+            dict(
+                source_file=b.path,
+                survey_year=b.survey_year,
+                sheet=None,
+                status=b.status,
+                reason_code=b.reason_code,
+            )
+            for b in bad_files
+        ]
+    )
     files = pd.concat([files, bad], ignore_index=True)[FILE_COLUMNS]
     where = ["survey_year", "source_file", "sheet", "source_row"]
-    staged = [{**row["record"], **{k: row[k] for k in where}} for row in rows if row["outcome"] == "staged"]
-    quarantined = [{**{k: row[k] for k in where}, "reason_code": row["kind"],
-                    "county_code": row["record"]["county_code"], "school_name": row["record"]["school_name"]}
-                   for row in rows if row["outcome"] == "quarantined"]
+    staged = [
+        {**row["record"], **{k: row[k] for k in where}}
+        for row in rows
+        if row["outcome"] == "staged"
+    ]
+    quarantined = [
+        {
+            **{k: row[k] for k in where},
+            "reason_code": row["kind"],
+            "county_code": row["record"]["county_code"],
+            "school_name": row["record"]["school_name"],
+        }
+        for row in rows
+        if row["outcome"] == "quarantined"
+    ]
     not_data_rows = outcomes.loc[outcomes["outcome"] == "not_data", [*where, "kind"]]
     return DemoTruth(
         schools=pd.DataFrame.from_records(staged, columns=SCHOOL_SURVEY.names),
         quarantined=pd.DataFrame.from_records(quarantined, columns=QUARANTINE_COLUMNS),
-        files=files.astype({"survey_year": "Int64", "rows_read": "Int64", "rows_staged": "Int64",
-                            "rows_quarantined": "Int64", "rows_not_data": "Int64",
-                            "declared_total_students": "float64"}),
+        files=files.astype(
+            {
+                "survey_year": "Int64",
+                "rows_read": "Int64",
+                "rows_staged": "Int64",
+                "rows_quarantined": "Int64",
+                "rows_not_data": "Int64",
+                "declared_total_students": "float64",
+            }
+        ),
         schools_master=master,
         not_data=not_data_rows.reset_index(drop=True),
     )
@@ -304,13 +500,17 @@ def settle_duplicates_across_files(rows: list[dict]) -> None:
     for row in sorted(rows, key=lambda r: (r["source_file"], r["sheet"], r["source_row"])):
         if row["outcome"] == "staged":
             record = row["record"]
-            identity = record["school_id"] if pd.notna(record["school_id"]) else record["school_name"]
+            identity = (
+                record["school_id"] if pd.notna(record["school_id"]) else record["school_name"]
+            )
             key = (record["survey_year"], record["county_code"], identity, record["reported_scope"])
             copies.setdefault(key, []).append(row)
     for same in copies.values():
         if len(same) < 2:
             continue
-        quantities = {tuple(pd.Series(r["record"])[list(QUANTITY_COLUMNS)].fillna(-1)) for r in same}
+        quantities = {
+            tuple(pd.Series(r["record"])[list(QUANTITY_COLUMNS)].fillna(-1)) for r in same
+        }
         agree = len(quantities) == 1
         for row in same if not agree else same[1:]:
             row["outcome"] = "quarantined"

@@ -24,7 +24,11 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "students": ("在校生数", "学生数", "在校学生数"),
     "teachers": ("专任教师数", "专任教师", "专任教师总数"),
     "teachers_above_degree": ("高于规定学历专任教师数", "高于规定学历教师数", "其中:高于规定学历"),
-    "teachers_senior_title": ("中级及以上专业技术职务专任教师数", "中级及以上职称教师数", "其中:中级及以上职称"),
+    "teachers_senior_title": (
+        "中级及以上专业技术职务专任教师数",
+        "中级及以上职称教师数",
+        "其中:中级及以上职称",
+    ),
     "teachers_backbone": ("县级及以上骨干教师数", "骨干教师数", "县级以上骨干教师"),
     "teachers_pe_arts": ("体育、艺术专任教师数", "体育艺术(音乐、美术)教师数", "体艺专任教师数"),
     "teaching_area_m2": ("教学及辅助用房面积", "教辅用房面积", "教学辅助用房"),
@@ -41,8 +45,11 @@ HEADERS: dict[str, tuple[str, ...]] = {
 }
 AREA_KEYS = ("teaching_area_m2", "sports_area_m2", "sports_ground_m2", "indoor_sports_m2")
 TEACHER_KEYS = (
-    "teachers", "teachers_above_degree", "teachers_senior_title",
-    "teachers_backbone", "teachers_pe_arts",
+    "teachers",
+    "teachers_above_degree",
+    "teachers_senior_title",
+    "teachers_backbone",
+    "teachers_pe_arts",
 )
 RESOURCE_KEYS = ("equipment_value_yuan", "computers", "books", "multimedia_rooms")
 STAGE_LABELS = {"primary": "小学", "junior": "初中", "senior": "高中"}
@@ -58,7 +65,11 @@ TYPE_LABELS = {
     "special_education": ("特殊教育学校", "特殊教育学校"),
 }
 SECTION_NUMERALS = "一二三四五六七"
-URBAN_RURAL_LABELS = {"urban": ("城区", "城市"), "town": ("镇区", "县镇"), "rural": ("乡村", "农村")}
+URBAN_RURAL_LABELS = {
+    "urban": ("城区", "城市"),
+    "town": ("镇区", "县镇"),
+    "rural": ("乡村", "农村"),
+}
 OWNERSHIP_LABELS = {"public": ("公办", "公办"), "private": ("民办", "民办")}
 AREA_UNITS = ("(㎡)", "(平方米)", "(m2)", "")
 EQUIPMENT_UNITS = {"万元": "(万元)", "元": "(元)", "file": ""}
@@ -100,8 +111,14 @@ class Layout:
 
 
 FORMATS = (
-    ("xlsx", ""), ("xls", ""), ("csv", "utf-8"), ("xlsx", ""), ("csv", "gbk"),
-    ("xlsm", ""), ("csv", "utf-8-sig"), ("xls", ""),
+    ("xlsx", ""),
+    ("xls", ""),
+    ("csv", "utf-8"),
+    ("xlsx", ""),
+    ("csv", "gbk"),
+    ("xlsm", ""),
+    ("csv", "utf-8-sig"),
+    ("xls", ""),
 )
 STRUCTURES = ("single", "by_stage", "single", "by_type", "by_township")
 
@@ -110,7 +127,9 @@ def layout_for(county_index: int, year_index: int, *, with_ids: bool) -> Layout:
     """The layout a county uses in a year: habits fixed per county, the rest rotating."""
     k = county_index * 3 + year_index
     fmt, encoding = FORMATS[k % len(FORMATS)]
-    structure = "single" if fmt == "csv" else STRUCTURES[(county_index + year_index) % len(STRUCTURES)]
+    structure = (
+        "single" if fmt == "csv" else STRUCTURES[(county_index + year_index) % len(STRUCTURES)]
+    )
     header_rows = (1, 2, 3)[(k + 1) % 3]
     if fmt == "csv":
         header_rows = min(header_rows, 2)
@@ -163,10 +182,22 @@ class PrefectureFile:
 
 
 PREFECTURE_FILES = (
-    PrefectureFile("石家庄市", 1, ("130126", "130129"), "csv", "gbk",
-                   "{year}/{prefecture}/{prefecture}{year}年各县(市、区)义务教育学校汇总.{ext}"),
-    PrefectureFile("保定市", 3, ("130624", "130627"), "xlsx", "",
-                   "{year}/{prefecture}/{year}年{prefecture}均衡发展数据汇总(市教育局).{ext}"),
+    PrefectureFile(
+        "石家庄市",
+        1,
+        ("130126", "130129"),
+        "csv",
+        "gbk",
+        "{year}/{prefecture}/{prefecture}{year}年各县(市、区)义务教育学校汇总.{ext}",
+    ),
+    PrefectureFile(
+        "保定市",
+        3,
+        ("130624", "130627"),
+        "xlsx",
+        "",
+        "{year}/{prefecture}/{year}年{prefecture}均衡发展数据汇总(市教育局).{ext}",
+    ),
 )
 
 
@@ -175,9 +206,17 @@ def prefecture_layout(merged: PrefectureFile, county_index: int) -> Layout:
     base = layout_for(county_index, merged.year_index, with_ids=True)
     in_csv = merged.fmt == "csv"
     return replace(
-        base, fmt=merged.fmt, encoding=merged.encoding, structure="single", type_from_section=False,
-        county_columns=True, students_by_stage=False, teacher_split=False, equipment_unit="万元",
-        extra_sheets=not in_csv and base.extra_sheets, line_breaks=not in_csv and base.line_breaks,
+        base,
+        fmt=merged.fmt,
+        encoding=merged.encoding,
+        structure="single",
+        type_from_section=False,
+        county_columns=True,
+        students_by_stage=False,
+        teacher_split=False,
+        equipment_unit="万元",
+        extra_sheets=not in_csv and base.extra_sheets,
+        line_breaks=not in_csv and base.line_breaks,
         formulas=not in_csv and base.formulas,
         header_rows=min(base.header_rows, 2) if in_csv else base.header_rows,
     )

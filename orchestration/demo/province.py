@@ -20,15 +20,28 @@ from orchestration.settings import CONTRACTS_DIR
 # Ten counties of 河北省 in two prefectures. 新华区 and 桥西区 exist in several
 # prefectures: their files are told apart only by the prefecture folder.
 DEMO_COUNTY_CODES = (
-    "130123", "130125", "130126", "130129", "130105", "130104",
-    "130623", "130624", "130626", "130627",
+    "130123",
+    "130125",
+    "130126",
+    "130129",
+    "130105",
+    "130104",
+    "130623",
+    "130624",
+    "130626",
+    "130627",
 )
 # Counties whose sheets carry no 学校标识码: schools are known by name only.
 COUNTIES_WITHOUT_IDS = ("130129", "130624")
 
 RESOURCE_FIELDS = (
-    "teaching_area_m2", "indoor_sports_m2", "sports_ground_m2", "equipment_value_yuan",
-    "computers", "books", "multimedia_rooms",
+    "teaching_area_m2",
+    "indoor_sports_m2",
+    "sports_ground_m2",
+    "equipment_value_yuan",
+    "computers",
+    "books",
+    "multimedia_rooms",
 )
 # Multi-stage types and their weights (primary, junior, senior) in the national split.
 SPLIT_WEIGHTS = {
@@ -42,8 +55,12 @@ SPLIT_WEIGHTS = {
 }
 # Enrollment of a whole school (persons), by type.
 SIZE_RANGES = {
-    "primary": (100, 2500), "junior": (300, 2200), "nine_year": (300, 1800),
-    "twelve_year": (1200, 3500), "complete_middle": (1200, 3500), "teaching_point": (12, 80),
+    "primary": (100, 2500),
+    "junior": (300, 2200),
+    "nine_year": (300, 1800),
+    "twelve_year": (1200, 3500),
+    "complete_middle": (1200, 3500),
+    "teaching_point": (12, 80),
     "special_education": (40, 160),
 }
 MULTI_STAGE_TYPES = ("nine_year", "twelve_year", "complete_middle", "special_education")
@@ -94,15 +111,21 @@ class CountyProfile:
     narrowing: float = 0.0
     growth: float = 0.0
 
-    def rates(self, standing: float, scatter_draws: dict[str, float],
-              years_on: int) -> dict[str, float]:
+    def rates(
+        self, standing: float, scatter_draws: dict[str, float], years_on: int
+    ) -> dict[str, float]:
         closing = (1 - self.narrowing) ** years_on
         level = self.funding * (1 + self.growth) ** years_on * np.exp(standing * closing)
         rates = {}
         for name, (typical, width, elasticity) in RATES.items():
             scattered = 1 + width * self.scatter * closing * scatter_draws[name]
-            rates[name] = max(0.0, typical * level ** elasticity * scattered)
-        for share in ("above_degree_share", "senior_title_share", "backbone_share", "pe_arts_share"):
+            rates[name] = max(0.0, typical * level**elasticity * scattered)
+        for share in (
+            "above_degree_share",
+            "senior_title_share",
+            "backbone_share",
+            "pe_arts_share",
+        ):
             rates[share] = min(rates[share], 1.0)
         return rates
 
@@ -110,30 +133,42 @@ class CountyProfile:
 # Named profiles, so that the demo shows the whole range of outcomes (docs/demo.md).
 PROFILES = {
     # Well funded and even: every school-stage meets the quality standards.
-    "even": CountyProfile(funding=1.5, locale_gap=0.0, spread=0.08, scatter=0.35,
-                          growth=0.02),
+    "even": CountyProfile(funding=1.5, locale_gap=0.0, spread=0.08, scatter=0.35, growth=0.02),
     # A few large, well-equipped schools in the county seat and many poor village schools,
     # catching up year by year: fails basic balance at first, passes it later.
-    "unequal": CountyProfile(funding=0.95, locale_gap=1.0, spread=0.25, scatter=1.0,
-                             narrowing=0.2, growth=0.03),
+    "unequal": CountyProfile(
+        funding=0.95, locale_gap=1.0, spread=0.25, scatter=1.0, narrowing=0.2, growth=0.03
+    ),
     # Investing and evening out: from typical towards the quality standards.
-    "improving": CountyProfile(funding=1.1, locale_gap=0.15, spread=0.15, scatter=0.8,
-                               narrowing=0.25, growth=0.06),
+    "improving": CountyProfile(
+        funding=1.1, locale_gap=0.15, spread=0.15, scatter=0.8, narrowing=0.25, growth=0.06
+    ),
     # Poorer, with a wide gap between town and village schools that closes slowly.
-    "lagging": CountyProfile(funding=0.85, locale_gap=0.35, spread=0.25, scatter=1.0,
-                             narrowing=0.08, growth=0.02),
-    "typical": CountyProfile(funding=1.0, locale_gap=0.15, spread=0.2, scatter=1.0,
-                             narrowing=0.05, growth=0.03),
+    "lagging": CountyProfile(
+        funding=0.85, locale_gap=0.35, spread=0.25, scatter=1.0, narrowing=0.08, growth=0.02
+    ),
+    "typical": CountyProfile(
+        funding=1.0, locale_gap=0.15, spread=0.2, scatter=1.0, narrowing=0.05, growth=0.03
+    ),
     "steady": CountyProfile(funding=1.1, locale_gap=0.1, spread=0.2, scatter=1.0),
 }
 COUNTY_PROFILES = {
-    "130123": "improving", "130125": "typical", "130126": "lagging", "130129": "typical",
-    "130105": "even", "130104": "steady", "130623": "typical", "130624": "unequal",
-    "130626": "steady", "130627": "lagging",
+    "130123": "improving",
+    "130125": "typical",
+    "130126": "lagging",
+    "130129": "typical",
+    "130105": "even",
+    "130104": "steady",
+    "130623": "typical",
+    "130624": "unequal",
+    "130626": "steady",
+    "130627": "lagging",
 }
 
 TOWNSHIP_STEMS = "东关 西关 南关 北关 城关 新城 岗上 曲阳 北早 南楼 新安 龙门 石门 三圣 上庄 下寨 塔元 五里 青龙 白马 中和 兴华 永安 清水".split()
-VILLAGE_STEMS = tuple(f"{family}{place}" for family in "李王张刘陈杨赵孙高马郭何韩冯" for place in "庄村营屯店寨")
+VILLAGE_STEMS = tuple(
+    f"{family}{place}" for family in "李王张刘陈杨赵孙高马郭何韩冯" for place in "庄村营屯店寨"
+)
 
 
 @dataclass
@@ -180,8 +215,16 @@ class ProvinceBuilder:
         self.serial[county_code] = self.serial.get(county_code, 0) + 1
         return f"21{county_code[2:]}{self.serial[county_code]:04d}"
 
-    def _school(self, county_code: str, name: str, school_type: str, township: str,
-                urban_rural: str, profile: CountyProfile, ownership: str = "public") -> School:
+    def _school(
+        self,
+        county_code: str,
+        name: str,
+        school_type: str,
+        township: str,
+        urban_rural: str,
+        profile: CountyProfile,
+        ownership: str = "public",
+    ) -> School:
         rng = self.rng
         low, high = SIZE_RANGES[school_type]
         if school_type == "primary" and urban_rural == "rural":
@@ -203,25 +246,38 @@ class ProvinceBuilder:
         standing = profile.locale_gap * LOCALE_SIGN[urban_rural] + profile.spread * own_draw
         scatter_draws = {name: float(rng.uniform(-1, 1)) for name in RATES}
         school = School(
-            uid=self.next_uid, county_code=county_code, school_id=self._new_id(county_code),
-            name=name, school_type=school_type, ownership=ownership, urban_rural=urban_rural,
-            township=township, students=[round(p) for p in parts], standing=standing,
+            uid=self.next_uid,
+            county_code=county_code,
+            school_id=self._new_id(county_code),
+            name=name,
+            school_type=school_type,
+            ownership=ownership,
+            urban_rural=urban_rural,
+            township=township,
+            students=[round(p) for p in parts],
+            standing=standing,
             scatter_draws=scatter_draws,
         )
         self.next_uid += 1
         return school
 
-    def initial_county(self, county_code: str, county_name: str,
-                       profile: CountyProfile) -> list[School]:
+    def initial_county(
+        self, county_code: str, county_name: str, profile: CountyProfile
+    ) -> list[School]:
         rng = self.rng
         short = short_county_name(county_name)
-        townships = [f"{stem}{'镇' if i % 3 else '乡'}" for i, stem in
-                     enumerate(rng.choice(TOWNSHIP_STEMS, size=int(rng.integers(5, 9)), replace=False))]
+        townships = [
+            f"{stem}{'镇' if i % 3 else '乡'}"
+            for i, stem in enumerate(
+                rng.choice(TOWNSHIP_STEMS, size=int(rng.integers(5, 9)), replace=False)
+            )
+        ]
         schools: list[School] = []
 
         def add(name: str, school_type: str, township: str, urban_rural: str, **kw) -> School:
-            school = self._school(county_code, name, school_type, township, urban_rural, profile,
-                                  **kw)
+            school = self._school(
+                county_code, name, school_type, township, urban_rural, profile, **kw
+            )
             schools.append(school)
             return school
 
@@ -244,7 +300,9 @@ class ProvinceBuilder:
             for _ in range(int(rng.integers(3, 10))):
                 add(f"{short}{township}{villages.pop()}小学", "primary", township, "rural")
             for _ in range(int(rng.integers(1, 4))):
-                point = add(f"{short}{township}{villages.pop()}教学点", "teaching_point", township, "rural")
+                point = add(
+                    f"{short}{township}{villages.pop()}教学点", "teaching_point", township, "rural"
+                )
                 point.parent_uid = center.uid if rng.random() < 0.7 else None
         # Teaching points on the 50-student line, where the rule of §1 turns.
         points = [s for s in schools if s.school_type == "teaching_point"]
@@ -253,13 +311,17 @@ class ProvinceBuilder:
             point.parent_uid = None
         return schools
 
-    def next_year(self, schools: list[School], county_name: str, year: int,
-                  profile: CountyProfile) -> list[School]:
+    def next_year(
+        self, schools: list[School], county_name: str, year: int, profile: CountyProfile
+    ) -> list[School]:
         """Drift enrollment, rename a few schools, close or merge some, open a new one."""
         rng = self.rng
         survivors = []
         for school in schools:
-            closable = school.school_type in ("primary", "teaching_point") and school.urban_rural == "rural"
+            closable = (
+                school.school_type in ("primary", "teaching_point")
+                and school.urban_rural == "rural"
+            )
             if closable and rng.random() < 0.05:
                 continue  # 布局调整: closed or merged into its township's centre school
             drift = rng.normal(1.0, 0.06)
@@ -275,8 +337,14 @@ class ProvinceBuilder:
         if rng.random() < 0.7:
             number = sum(1 for s in survivors if "城区第" in s.name) + 1
             township = survivors[0].township
-            new = self._school(survivors[0].county_code, f"{county_name}城区第{number}小学({year}年新建)",
-                               "primary", township, "urban", profile)
+            new = self._school(
+                survivors[0].county_code,
+                f"{county_name}城区第{number}小学({year}年新建)",
+                "primary",
+                township,
+                "urban",
+                profile,
+            )
             new.opened_year = year
             survivors.append(new)
         return survivors
@@ -284,8 +352,13 @@ class ProvinceBuilder:
 
 def renamed(name: str) -> str:
     """A new name for the same school, as counties rename or abbreviate them."""
-    for old, new in (("第一中学", "一中"), ("第二中学", "二中"), ("中心小学", "中心校"),
-                     ("实验小学", "实验学校"), ("育才学校", "育才实验学校")):
+    for old, new in (
+        ("第一中学", "一中"),
+        ("第二中学", "二中"),
+        ("中心小学", "中心校"),
+        ("实验小学", "实验学校"),
+        ("育才学校", "育才实验学校"),
+    ):
         if old in name:
             return name.replace(old, new)
     if name.endswith("小学") and "新建" not in name:
@@ -303,32 +376,53 @@ def split_shares(school_type: str, students: Sequence[float]) -> tuple[float, fl
     return weighted[0] / total, weighted[1] / total
 
 
-def school_year_record(school: School, rates: dict[str, float], year: int, county: pd.Series,
-                       names_by_uid: dict[int, str]) -> dict:
+def school_year_record(
+    school: School,
+    rates: dict[str, float],
+    year: int,
+    county: pd.Series,
+    names_by_uid: dict[int, str],
+) -> dict:
     """One master row: identity, per-stage students and teachers, whole and per-stage resources."""
     students = [float(s) for s in school.students]
     compulsory = students[0] + students[1]
     primary_staffing = TEACHING_POINT_STAFFING if school.school_type == "teaching_point" else 1.0
     junior_heavy = JUNIOR_HEAVY if SPLIT_WEIGHTS[school.school_type][1] > 0 else 1.0
     record = {
-        "survey_year": year, "school_uid": school.uid, "school_id": school.school_id,
-        "school_name": school.name, "school_type": school.school_type,
-        "ownership": school.ownership, "urban_rural": school.urban_rural,
-        "township": school.township, "county_code": school.county_code,
-        "county_name": county["county_name"], "prefecture_code": county["prefecture_code"],
+        "survey_year": year,
+        "school_uid": school.uid,
+        "school_id": school.school_id,
+        "school_name": school.name,
+        "school_type": school.school_type,
+        "ownership": school.ownership,
+        "urban_rural": school.urban_rural,
+        "township": school.township,
+        "county_code": school.county_code,
+        "county_name": county["county_name"],
+        "prefecture_code": county["prefecture_code"],
         "prefecture_name": county["prefecture_name"],
         "parent_school_name": names_by_uid.get(school.parent_uid) if school.parent_uid else None,
-        "students_primary": students[0], "students_junior": students[1],
+        "students_primary": students[0],
+        "students_junior": students[1],
         "students_senior": students[2],
     }
-    stage_parts = (("primary", students[0], primary_staffing), ("junior", students[1], JUNIOR_STAFFING))
+    stage_parts = (
+        ("primary", students[0], primary_staffing),
+        ("junior", students[1], JUNIOR_STAFFING),
+    )
     for stage, count, stage_staffing in stage_parts:
         teachers = round(count * rates["teachers"] * stage_staffing) if count else 0
         teachers = max(teachers, 1) if count else 0
         record[f"teachers_{stage}"] = float(teachers)
-        for name, share in (("above_degree", "above_degree_share"), ("senior_title", "senior_title_share"),
-                            ("backbone", "backbone_share"), ("pe_arts", "pe_arts_share")):
-            record[f"teachers_{name}_{stage}"] = float(min(teachers, round(teachers * rates[share])))
+        for name, share in (
+            ("above_degree", "above_degree_share"),
+            ("senior_title", "senior_title_share"),
+            ("backbone", "backbone_share"),
+            ("pe_arts", "pe_arts_share"),
+        ):
+            record[f"teachers_{name}_{stage}"] = float(
+                min(teachers, round(teachers * rates[share]))
+            )
     whole_students = sum(students) if school.school_type in MULTI_STAGE_TYPES else compulsory
     primary_share, junior_share = split_shares(school.school_type, students)
     for resource in RESOURCE_FIELDS:
@@ -340,7 +434,8 @@ def school_year_record(school: School, rates: dict[str, float], year: int, count
         record[f"{resource}_junior"] = float(round(total * junior_share))
     for resource in ("", "_primary", "_junior"):
         record[f"sports_area_m2{resource}"] = (
-            record[f"sports_ground_m2{resource}"] + record[f"indoor_sports_m2{resource}"])
+            record[f"sports_ground_m2{resource}"] + record[f"indoor_sports_m2{resource}"]
+        )
     return record
 
 
@@ -362,7 +457,9 @@ def build_province(rng: np.random.Generator, years: Sequence[int]) -> pd.DataFra
                 rates = profile.rates(school.standing, school.scatter_draws, year - years[0])
                 records.append(school_year_record(school, rates, year, county, names))
     master = pd.DataFrame.from_records(records)
-    master["school_id"] = master["school_id"].where(~master["county_code"].isin(COUNTIES_WITHOUT_IDS))
+    master["school_id"] = master["school_id"].where(
+        ~master["county_code"].isin(COUNTIES_WITHOUT_IDS)
+    )
     return master.astype({"school_id": "string", "parent_school_name": "string"})
 
 

@@ -15,8 +15,18 @@ import pandas as pd
 
 from contracts.staging_schema import QUANTITY_COLUMNS
 from orchestration.demo.layouts import (
-    AREA_KEYS, EQUIPMENT_UNITS, GROUP_LABELS, HEADERS, OWNERSHIP_LABELS, RESOURCE_KEYS,
-    SECTION_NUMERALS, STAGE_LABELS, TEACHER_KEYS, TYPE_LABELS, URBAN_RURAL_LABELS, Layout,
+    AREA_KEYS,
+    EQUIPMENT_UNITS,
+    GROUP_LABELS,
+    HEADERS,
+    OWNERSHIP_LABELS,
+    RESOURCE_KEYS,
+    SECTION_NUMERALS,
+    STAGE_LABELS,
+    TEACHER_KEYS,
+    TYPE_LABELS,
+    URBAN_RURAL_LABELS,
+    Layout,
 )
 
 TO_TRADITIONAL = opencc.OpenCC("s2t")
@@ -139,12 +149,18 @@ def columns_for(layout: Layout, sheet_kind: str) -> list[Column]:
     if layout.with_parent:
         columns.append(Column("parent_school_name"))
     if sheet_kind == "whole" and layout.students_by_stage:
-        columns += [Column("students", stage, "students") for stage in ("primary", "junior", "senior")]
+        columns += [
+            Column("students", stage, "students") for stage in ("primary", "junior", "senior")
+        ]
     else:
         columns.append(Column("students", None, "students"))
     if sheet_kind == "whole":
         if layout.teacher_split:
-            columns += [Column(key, stage, "teachers") for key in TEACHER_KEYS for stage in ("primary", "junior")]
+            columns += [
+                Column(key, stage, "teachers")
+                for key in TEACHER_KEYS
+                for stage in ("primary", "junior")
+            ]
         else:
             columns += [Column(key, None, "teachers") for key in TEACHER_KEYS]
     else:
@@ -191,7 +207,11 @@ def write_header(sheet: Sheet, columns: list[Column], layout: Layout) -> None:
         start = 0
         while start < len(columns):
             end = start
-            while end + 1 < len(columns) and key_of(start) is not None and key_of(end + 1) == key_of(start):
+            while (
+                end + 1 < len(columns)
+                and key_of(start) is not None
+                and key_of(end + 1) == key_of(start)
+            ):
                 end += 1
             yield start, end
             start = end + 1
@@ -210,7 +230,9 @@ def write_header(sheet: Sheet, columns: list[Column], layout: Layout) -> None:
             if top < depth - 1:
                 merges.append((first + top, index, first + depth - 1, index))
     if depth > 1 and not grouped:
-        for start, end in runs(lambda i: (columns[i].key, columns[i].group) if columns[i].stage else None):
+        for start, end in runs(
+            lambda i: (columns[i].key, columns[i].group) if columns[i].stage else None
+        ):
             if columns[start].stage:
                 grid[depth - 2][start] = header_text(columns[start], layout)
                 merges.append((first + depth - 2, start, first + depth - 2, end))
@@ -228,8 +250,9 @@ def write_header(sheet: Sheet, columns: list[Column], layout: Layout) -> None:
 class CountyYearRenderer:
     """Renders one county-year of the master into a Workbook with its truth."""
 
-    def __init__(self, layout: Layout, issuer: str, year: int, source_file: str,
-                 rng: np.random.Generator):
+    def __init__(
+        self, layout: Layout, issuer: str, year: int, source_file: str, rng: np.random.Generator
+    ):
         self.layout = layout
         self.issuer = issuer  # the county (or prefecture) that fills the sheet in
         self.year = year
@@ -238,7 +261,9 @@ class CountyYearRenderer:
         self.scale = 10_000.0 if layout.equipment_unit in ("万元", "file") else 1.0
 
     # ---- values -------------------------------------------------------------------------
-    def quantities(self, school: dict, scope: str, columns: list[Column]) -> dict[int, tuple[str, float]]:
+    def quantities(
+        self, school: dict, scope: str, columns: list[Column]
+    ) -> dict[int, tuple[str, float]]:
         """Per column index: the staging column it feeds and its value in base units."""
         school_type = school["school_type"]
         values = {}
@@ -248,7 +273,9 @@ class CountyYearRenderer:
                 if stage is None:
                     stage = scope if scope != "school" else SINGLE_STAGE.get(school_type)
                 if stage is None:  # a whole-school count the type does not settle
-                    value = sum(school.get(f"{key}_{part}", 0.0) for part in ("primary", "junior", "senior"))
+                    value = sum(
+                        school.get(f"{key}_{part}", 0.0) for part in ("primary", "junior", "senior")
+                    )
                     values[index] = (f"{key}_whole", value)
                 else:
                     values[index] = (f"{key}_{stage}", school[f"{key}_{stage}"])
@@ -260,11 +287,15 @@ class CountyYearRenderer:
                 values[index] = (key, value)
         return values
 
-    def apply_defect(self, defect: str, values: dict[int, tuple[str, float]]) -> dict[int, tuple[str, float]]:
+    def apply_defect(
+        self, defect: str, values: dict[int, tuple[str, float]]
+    ) -> dict[int, tuple[str, float]]:
         values = dict(values)
         by_name = {name: index for index, (name, _) in values.items()}
         students = sum(v for name, v in values.values() if name.startswith("students_"))
-        teacher_index = next(i for n, i in by_name.items() if n.startswith("teachers_") and n.count("_") == 1)
+        teacher_index = next(
+            i for n, i in by_name.items() if n.startswith("teachers_") and n.count("_") == 1
+        )
         if defect == "negative_value":
             name, value = values[teacher_index]
             values[teacher_index] = (name, -value)
@@ -287,7 +318,9 @@ class CountyYearRenderer:
             name, value = values[teacher_index]
             values[teacher_index] = (name, value + 0.5)
         elif defect == "duplicate_conflict":
-            index = next(i for n, i in by_name.items() if n.startswith("students_") and values[i][1] > 0)
+            index = next(
+                i for n, i in by_name.items() if n.startswith("students_") and values[i][1] > 0
+            )
             values[index] = (values[index][0], values[index][1] + 37)
         return values
 
@@ -302,7 +335,12 @@ class CountyYearRenderer:
             return NONE_MARKERS[int(rng.integers(len(NONE_MARKERS)))] if layout.cell_mess else 0
         number = int(value) if float(value).is_integer() else value
         if not layout.cell_mess or rng.random() < 0.6:
-            if layout.formulas and value > 100 and rng.random() < 0.15 and float(value).is_integer():
+            if (
+                layout.formulas
+                and value > 100
+                and rng.random() < 0.15
+                and float(value).is_integer()
+            ):
                 part = int(value) // 3
                 return Formula(f"={part}+{int(value) - part}", float(value))
             return number
@@ -349,12 +387,24 @@ class CountyYearRenderer:
         if key == "parent_school_name":
             return parent_name(school) or ""
         if key == "remark":
-            return "布局调整保留校点" if school["school_type"] == "teaching_point" and self.rng.random() < 0.3 else ""
+            return (
+                "布局调整保留校点"
+                if school["school_type"] == "teaching_point" and self.rng.random() < 0.3
+                else ""
+            )
         return ""
 
     # ---- rows ---------------------------------------------------------------------------
-    def school_row(self, sheet: Sheet, columns: list[Column], school: dict, scope: str,
-                   serial: int, defect: str | None = None, repeat_of: list[object] | None = None) -> list[object]:
+    def school_row(
+        self,
+        sheet: Sheet,
+        columns: list[Column],
+        school: dict,
+        scope: str,
+        serial: int,
+        defect: str | None = None,
+        repeat_of: list[object] | None = None,
+    ) -> list[object]:
         values = self.quantities(school, scope, columns)
         if defect:
             values = self.apply_defect(defect, values)
@@ -376,7 +426,9 @@ class CountyYearRenderer:
             cells = list(repeat_of)
         record = self.staged_record(school, scope, columns, values)
         # A multi-stage school with only a total enrollment column: no stage to put it in.
-        reason = "stage_enrollment_missing" if record.pop("students_whole", None) is not None else None
+        reason = (
+            "stage_enrollment_missing" if record.pop("students_whole", None) is not None else None
+        )
         if defect is not None:
             reason = DEFECTS[defect]
         if defect == "missing_school_name":
@@ -388,14 +440,22 @@ class CountyYearRenderer:
         record["source_row"] = row
         return cells
 
-    def damage_cells(self, defect: str, cells: list[object], columns: list[Column],
-                     values: dict[int, tuple[str, float]], school: dict) -> None:
+    def damage_cells(
+        self,
+        defect: str,
+        cells: list[object],
+        columns: list[Column],
+        values: dict[int, tuple[str, float]],
+        school: dict,
+    ) -> None:
         """Write a cell-level defect into a row's cells."""
         pick = int(self.rng.integers(1 << 16))
         for index, column in enumerate(columns):
             name = values[index][0] if index in values else None
             if defect == "formula_error" and name == "teaching_area_m2":
-                cells[index] = "#DIV/0!"  # typed as text: python-calamine reads true error cells as ""
+                cells[index] = (
+                    "#DIV/0!"  # typed as text: python-calamine reads true error cells as ""
+                )
             elif defect == "missing_students" and column.key == "students":
                 cells[index] = ""
             elif defect == "missing_school_name" and column.key == "school_name":
@@ -418,13 +478,17 @@ class CountyYearRenderer:
             return ExcelError("#DIV/0!") if self.layout.fmt in ("xlsx", "xlsm") else "#DIV/0!"
         ratio = round(values[area_index][1] / students, 2)
         if self.layout.formulas:
-            enrollment = "+".join(f"{column_letter(i)}{row}" for i, (name, _) in values.items()
-                                  if name.startswith("students_"))
+            enrollment = "+".join(
+                f"{column_letter(i)}{row}"
+                for i, (name, _) in values.items()
+                if name.startswith("students_")
+            )
             return Formula(f"=ROUND({column_letter(area_index)}{row}/({enrollment}),2)", ratio)
         return ratio
 
-    def staged_record(self, school: dict, scope: str, columns: list[Column],
-                      values: dict[int, tuple[str, float]]) -> dict:
+    def staged_record(
+        self, school: dict, scope: str, columns: list[Column], values: dict[int, tuple[str, float]]
+    ) -> dict:
         keys = {column.key for column in columns}
         record = dict.fromkeys(QUANTITY_COLUMNS)
         for index, (name, value) in values.items():
@@ -434,10 +498,14 @@ class CountyYearRenderer:
             record[name] = float(value)
         is_point = school["school_type"] == "teaching_point"
         record.update(
-            survey_year=self.year, source_file=self.source_file, county_code=school["county_code"],
+            survey_year=self.year,
+            source_file=self.source_file,
+            county_code=school["county_code"],
             school_id=school["school_id"] if "school_id" in keys else None,
-            school_name=school["school_name"], school_name_key=None,
-            school_type=school["school_type"], reported_scope=scope,
+            school_name=school["school_name"],
+            school_name_key=None,
+            school_type=school["school_type"],
+            reported_scope=scope,
             ownership=school["ownership"] if "ownership" in keys else None,
             urban_rural=school["urban_rural"] if "urban_rural" in keys else None,
             counts_as_school=(not is_point) if "counts_as_school" in keys else None,
@@ -446,16 +514,27 @@ class CountyYearRenderer:
         )
         return record
 
-    def total_row(self, sheet: Sheet, columns: list[Column], label: str, data_rows: list[list[object]],
-                  first_row: int, last_row: int) -> float:
+    def total_row(
+        self,
+        sheet: Sheet,
+        columns: list[Column],
+        label: str,
+        data_rows: list[list[object]],
+        first_row: int,
+        last_row: int,
+    ) -> float:
         """A total row; returns the students it declares."""
         cells: list[object] = []
         students = 0.0
         for index, column in enumerate(columns):
             if column.key == "school_name":
                 cells.append(label)
-            elif column.key == "students" or column.key in TEACHER_KEYS or column.key in AREA_KEYS \
-                    or column.key in RESOURCE_KEYS:
+            elif (
+                column.key == "students"
+                or column.key in TEACHER_KEYS
+                or column.key in AREA_KEYS
+                or column.key in RESOURCE_KEYS
+            ):
                 total = sum(numeric(row[index]) for row in data_rows)
                 total = round(total, 4)
                 if column.key == "students":
@@ -473,26 +552,55 @@ class CountyYearRenderer:
     def title_block(self, sheet: Sheet, width: int) -> None:
         if not self.layout.title_lines:
             return
-        sheet.add(self.pad([f"{self.issuer}{self.year}年义务教育学校基本情况统计表"], width), not_data("title"))
+        sheet.add(
+            self.pad([f"{self.issuer}{self.year}年义务教育学校基本情况统计表"], width),
+            not_data("title"),
+        )
         if width > 1 and self.layout.fmt != "csv":
             sheet.merges.append((len(sheet.rows) - 1, 0, len(sheet.rows) - 1, min(width - 1, 12)))
         unit = "单位:平方米、万元" if self.layout.equipment_unit == "file" else "单位:人、平方米"
-        sheet.add(self.pad([f"填报单位:{self.issuer}教育局", "", "", unit, "", "", f"统计时间:{self.year}年9月30日"], width),
-                  not_data("title"))
+        sheet.add(
+            self.pad(
+                [
+                    f"填报单位:{self.issuer}教育局",
+                    "",
+                    "",
+                    unit,
+                    "",
+                    "",
+                    f"统计时间:{self.year}年9月30日",
+                ],
+                width,
+            ),
+            not_data("title"),
+        )
         if self.layout.blank_rows:
             sheet.add(self.pad([], width), not_data("blank"))
 
     def footer_block(self, sheet: Sheet, width: int) -> None:
         if self.layout.footer:
-            sheet.add(self.pad([f"注:本表数据截至{self.year}年9月30日,在校生数不含附设幼儿班。"], width), not_data("note"))
-            sheet.add(self.pad(["填表人:王××", "", "审核人:李××", "", f"填报日期:{self.year}年10月15日"], width), not_data("note"))
+            sheet.add(
+                self.pad([f"注:本表数据截至{self.year}年9月30日,在校生数不含附设幼儿班。"], width),
+                not_data("note"),
+            )
+            sheet.add(
+                self.pad(
+                    ["填表人:王××", "", "审核人:李××", "", f"填报日期:{self.year}年10月15日"], width
+                ),
+                not_data("note"),
+            )
 
     @staticmethod
     def pad(cells: list[object], width: int) -> list[object]:
         return list(cells) + [""] * (width - len(cells))
 
-    def table_sheet(self, name: str, sheet_kind: str, groups: list[tuple[str | None, list[tuple[dict, str]]]],
-                    defects: dict[int, str]) -> Sheet:
+    def table_sheet(
+        self,
+        name: str,
+        sheet_kind: str,
+        groups: list[tuple[str | None, list[tuple[dict, str]]]],
+        defects: dict[int, str],
+    ) -> Sheet:
         """A sheet holding groups of (school, scope) rows, each group under an optional section row."""
         layout = self.layout
         sheet = Sheet(name)
@@ -520,21 +628,28 @@ class CountyYearRenderer:
                     sheet.add([""] * width, not_data("blank"))
                 defect = defects.get(school["school_uid"]) if scope == "school" else None
                 duplicated = defect in ("duplicate_exact", "duplicate_conflict")
-                cells = self.school_row(sheet, columns, school, scope, serial, None if duplicated else defect)
+                cells = self.school_row(
+                    sheet, columns, school, scope, serial, None if duplicated else defect
+                )
                 section_rows.append(cells)
                 if defect == "duplicate_exact":
                     self.school_row(sheet, columns, school, scope, serial, defect, repeat_of=cells)
                     section_rows.append(cells)
                 elif defect == "duplicate_conflict":
                     sheet.truth[-1].outcome, sheet.truth[-1].kind = "quarantined", DEFECTS[defect]
-                    section_rows.append(self.school_row(sheet, columns, school, scope, serial, defect))
+                    section_rows.append(
+                        self.school_row(sheet, columns, school, scope, serial, defect)
+                    )
             if section_type and layout.totals and section_rows:
                 self.total_row(sheet, columns, "小计", section_rows, first, len(sheet.rows))
             all_rows += section_rows
         if layout.totals:
-            label = "全县合计" if any(g[0] for g in groups) else ("合计", "总计")[layout.synonym % 2]
-            sheet.declared_total_students = self.total_row(sheet, columns, label, all_rows, data_start,
-                                                           len(sheet.rows))
+            label = (
+                "全县合计" if any(g[0] for g in groups) else ("合计", "总计")[layout.synonym % 2]
+            )
+            sheet.declared_total_students = self.total_row(
+                sheet, columns, label, all_rows, data_start, len(sheet.rows)
+            )
         self.footer_block(sheet, width)
         return sheet
 
@@ -542,7 +657,12 @@ class CountyYearRenderer:
 def parent_name(school: dict) -> str | None:
     """The 所属学校 of a teaching point, when it has one."""
     parent = school["parent_school_name"]
-    if school["school_type"] != "teaching_point" or parent is None or parent is pd.NA or parent != parent:
+    if (
+        school["school_type"] != "teaching_point"
+        or parent is None
+        or parent is pd.NA
+        or parent != parent
+    ):
         return None
     return parent
 
@@ -552,7 +672,11 @@ def numeric(cell: object) -> float:
         return float(cell.cached) if isinstance(cell.cached, (int, float)) else 0.0
     if isinstance(cell, (int, float)):
         return float(cell)
-    text = str(cell).translate(str.maketrans("０１２３４５６７８９．，", "0123456789.,")).replace(",", "")
+    text = (
+        str(cell)
+        .translate(str.maketrans("０１２３４５６７８９．，", "0123456789.,"))
+        .replace(",", "")
+    )
     text = text.replace("㎡", "").strip()
     try:
         return float(text)
@@ -567,5 +691,3 @@ def column_letter(index: int) -> str:
         index, remainder = divmod(index - 1, 26)
         letters = chr(65 + remainder) + letters
     return letters
-
-

@@ -29,7 +29,9 @@ SCIENTIFIC = "0.00E+00"
 def write_workbook(out_dir: Path, workbook: Workbook) -> Path:
     path = out_dir / workbook.path
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = {"xlsx": write_xlsx, "xlsm": write_xlsx, "xls": write_xls, "csv": write_csv}[workbook.fmt]
+    writer = {"xlsx": write_xlsx, "xlsm": write_xlsx, "xls": write_xls, "csv": write_csv}[
+        workbook.fmt
+    ]
     writer(path, workbook)
     return path
 
@@ -44,8 +46,13 @@ def write_xlsx(path: Path, workbook: Workbook) -> None:
         ws = book.create_sheet(sheet.name)
         if sheet.hidden:
             ws.sheet_state = "hidden"
-        merged_away = {(r, c) for r1, c1, r2, c2 in sheet.merges
-                       for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) != (r1, c1)}
+        merged_away = {
+            (r, c)
+            for r1, c1, r2, c2 in sheet.merges
+            for r in range(r1, r2 + 1)
+            for c in range(c1, c2 + 1)
+            if (r, c) != (r1, c1)
+        }
         for r, cells in enumerate(sheet.rows):
             for c, value in enumerate(cells):
                 if value == "" or value is None or (r, c) in merged_away:
@@ -66,7 +73,9 @@ def write_xlsx(path: Path, workbook: Workbook) -> None:
             ws.merge_cells(start_row=r1 + 1, start_column=c1 + 1, end_row=r2 + 1, end_column=c2 + 1)
     buffer = io.BytesIO()
     book.save(buffer)
-    path.write_bytes(normalised_zip(buffer.getvalue(), cached, macro_enabled=workbook.fmt == "xlsm"))
+    path.write_bytes(
+        normalised_zip(buffer.getvalue(), cached, macro_enabled=workbook.fmt == "xlsm")
+    )
 
 
 def normalised_zip(data: bytes, cached: dict[int, dict[str, object]], macro_enabled: bool) -> bytes:
@@ -81,7 +90,9 @@ def normalised_zip(data: bytes, cached: dict[int, dict[str, object]], macro_enab
                 content = with_cached_values(content.decode(), cached[int(sheet.group(1))]).encode()
             elif name == "docProps/core.xml":
                 stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), content)
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), content
+                )
             elif name == "[Content_Types].xml" and macro_enabled:
                 content = content.replace(XLSX_CONTENT_TYPE.encode(), XLSM_CONTENT_TYPE.encode())
             info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
@@ -117,8 +128,13 @@ def xls_book(workbook: Workbook) -> xlwt.Workbook:
         if sheet.hidden:
             ws.visibility = 1
         anchors = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in sheet.merges}
-        merged_away = {(r, c) for r1, c1, r2, c2 in sheet.merges
-                       for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) != (r1, c1)}
+        merged_away = {
+            (r, c)
+            for r1, c1, r2, c2 in sheet.merges
+            for r in range(r1, r2 + 1)
+            for c in range(c1, c2 + 1)
+            if (r, c) != (r1, c1)
+        }
         for r, cells in enumerate(sheet.rows):
             for c, value in enumerate(cells):
                 if (r, c) in merged_away:

@@ -21,7 +21,11 @@ _ORDER = ["source_file", "sheet", "source_row"]
 
 def _identity(rows: pd.DataFrame) -> pd.Series:
     by_name = "name:" + rows["school_name_key"].astype("string")
-    return rows["county_code"].astype("string") + "|" + rows["school_id"].astype("string").fillna(by_name)
+    return (
+        rows["county_code"].astype("string")
+        + "|"
+        + rows["school_id"].astype("string").fillna(by_name)
+    )
 
 
 def split_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -38,7 +42,8 @@ def split_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     if not repeated.any():
         return rows, pd.DataFrame()
     fingerprint = rows[_COMPARED].apply(
-        lambda row: json.dumps([None if pd.isna(value) else value for value in row], default=str), axis=1
+        lambda row: json.dumps([None if pd.isna(value) else value for value in row], default=str),
+        axis=1,
     )
     distinct = fingerprint.groupby(key).transform("nunique")
     conflict = repeated & (distinct > 1)
@@ -52,7 +57,9 @@ def split_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         (
             "the same school and part again with different values"
             if code == "duplicate_conflict"
-            else "an exact copy of {source_file} / {sheet} row {source_row}".format(**first.loc[k, _ORDER])
+            else "an exact copy of {source_file} / {sheet} row {source_row}".format(
+                **first.loc[k, _ORDER]
+            )
         )
         for code, k in zip(quarantined["reason_code"], key[conflict | exact_copy])
     ]

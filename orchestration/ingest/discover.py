@@ -50,9 +50,13 @@ def _raw_file(path: Path, raw_dir: Path) -> RawFile:
     if path.name.startswith(LOCK_FILE_PREFIX):
         return receipt("skipped", "lock_file", "an office lock file")
     if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
-        return receipt("skipped", "not_a_spreadsheet", f"{path.suffix or 'no extension'} is not a spreadsheet")
+        return receipt(
+            "skipped", "not_a_spreadsheet", f"{path.suffix or 'no extension'} is not a spreadsheet"
+        )
     if len(years) > 1:
-        return receipt("rejected", "year_conflict", f"folder and file name name {sorted(years)}", None)
+        return receipt(
+            "rejected", "year_conflict", f"folder and file name name {sorted(years)}", None
+        )
     if year is not None:
         return receipt(None)
     try:
@@ -62,7 +66,9 @@ def _raw_file(path: Path, raw_dir: Path) -> RawFile:
     if len(years) > 1:
         return receipt("rejected", "year_conflict", f"title rows name {sorted(years)}", None)
     if not years:
-        return receipt("rejected", "year_unknown", "no year in the folder, the file name or a title row")
+        return receipt(
+            "rejected", "year_unknown", "no year in the folder, the file name or a title row"
+        )
     return receipt(None, survey_year=years.pop())
 
 
@@ -72,7 +78,8 @@ def discover_raw_files(raw_dir: Path) -> list[RawFile]:
     paths = sorted(
         path
         for path in raw_dir.rglob("*")
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(raw_dir).parts)
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(raw_dir).parts)
     )
     return [_raw_file(path, raw_dir) for path in paths]
 

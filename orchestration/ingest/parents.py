@@ -36,6 +36,8 @@ def link_parent_keys(rows: pd.DataFrame) -> pd.DataFrame:
     rows = rows.copy()
     rows.loc[with_parent, "parent_school_name_key"] = [
         _nearest(key, candidates.get(county, []))
-        for key, county in zip(rows.loc[with_parent, "parent_school_name_key"], rows.loc[with_parent, "county_code"])
+        for key, county in zip(
+            rows.loc[with_parent, "parent_school_name_key"], rows.loc[with_parent, "county_code"]
+        )
     ]
     return rows

@@ -51,7 +51,10 @@ def ingest_year(raw_dir: Path, year: int, files: list[RawFile] | None = None) ->
         receipts["rows_staged"] = receipts["rows_staged"] - shift
         receipts["rows_quarantined"] = receipts["rows_quarantined"] + shift
     quarantine = pd.concat(
-        [_frame(reading.quarantine, QUARANTINE.names), duplicates.reindex(columns=QUARANTINE.names)],
+        [
+            _frame(reading.quarantine, QUARANTINE.names),
+            duplicates.reindex(columns=QUARANTINE.names),
+        ],
         ignore_index=True,
     )
     return IngestResult(
@@ -63,4 +66,6 @@ def ingest_year(raw_dir: Path, year: int, files: list[RawFile] | None = None) ->
 
 def undated_file_receipts(files: Iterable[RawFile]) -> pd.DataFrame:
     """ingest_files rows (survey_year null) for files whose year is unknown or conflicting."""
-    return _frame([_file_receipt(raw) for raw in files if raw.survey_year is None], INGEST_FILES.names)
+    return _frame(
+        [_file_receipt(raw) for raw in files if raw.survey_year is None], INGEST_FILES.names
+    )

@@ -92,7 +92,9 @@ class FileReader:
         try:
             grids = read_workbook(self.raw.path)
         except UnreadableFile as error:
-            rejected = replace(self.raw, status="rejected", reason_code=error.reason_code, reason=str(error))
+            rejected = replace(
+                self.raw, status="rejected", reason_code=error.reason_code, reason=str(error)
+            )
             return FileReading([file_receipt(rejected, sha256)])
         reading = FileReading()
         skipped: list[tuple[str, str, str]] = []
@@ -106,13 +108,20 @@ class FileReader:
         if not reading.receipts:
             telling = [code for _, code, _ in skipped if code in _FILE_REASONS]
             code = min(telling, key=_FILE_REASONS.index, default="no_table")
-            reason = next((why for _, c, why in skipped if c == code), "no sheet holds a school table")
+            reason = next(
+                (why for _, c, why in skipped if c == code), "no sheet holds a school table"
+            )
             rejected = replace(self.raw, status="rejected", reason_code=code, reason=reason)
             return FileReading([file_receipt(rejected, sha256)])
         for sheet, code, reason in skipped:
             reading.receipts.append(
-                {**file_receipt(self.raw, sha256), "sheet": sheet, "status": "skipped",
-                 "reason_code": code, "reason": reason}  # fmt: skip
+                {
+                    **file_receipt(self.raw, sha256),
+                    "sheet": sheet,
+                    "status": "skipped",
+                    "reason_code": code,
+                    "reason": reason,
+                }  # fmt: skip
             )
         return reading
 
@@ -128,16 +137,21 @@ class FileReader:
         if table is None:
             raise _SheetSkipped("no_table", "no row reads as the header of a school table")
         titles = title_lines(grid, table)
-        named_years = years_in_name(grid.name) | {y for line in titles for y in years_in_title(line)}
+        named_years = years_in_name(grid.name) | {
+            y for line in titles for y in years_in_title(line)
+        }
         if named_years - {self.raw.survey_year}:
             raise _SheetSkipped(
-                "year_conflict", f"the sheet names {sorted(named_years)}, the file is {self.raw.survey_year}"
+                "year_conflict",
+                f"the sheet names {sorted(named_years)}, the file is {self.raw.survey_year}",
             )
         sheet_name = normalise_text(grid.name)
         region_context = " ".join([*titles, sheet_name, self.file_name, *self.folders])
         county = self.registry.resolve([" ".join(titles), sheet_name, self.file_name, *self.folders],
                                        region_context)  # fmt: skip
-        rows_name_county = table.used("identity", "county_code") or table.used("identity", "county_name")
+        rows_name_county = table.used("identity", "county_code") or table.used(
+            "identity", "county_name"
+        )
         if county.county is None and not rows_name_county:
             raise _SheetSkipped(county.reason_code, county.reason)
         context = SheetContext(
@@ -149,7 +163,9 @@ class FileReader:
         )
         reading.receipts.append(self._read_rows(grid, table, context, reading))
 
-    def _read_rows(self, grid: SheetGrid, table: Table, context: SheetContext, reading: FileReading) -> dict:
+    def _read_rows(
+        self, grid: SheetGrid, table: Table, context: SheetContext, reading: FileReading
+    ) -> dict:
         reader = RowReader(table, context, self.vocabulary, self.registry)
         kinds: Counter[str] = Counter()
         for row in grid.rows[: table.header_start]:
@@ -180,7 +196,9 @@ class FileReader:
             except Rejection as rejection:
                 quarantined += 1
                 name_column = reader.identity.get("school_name")
-                name = row[name_column.index] if name_column and name_column.index < len(row) else None
+                name = (
+                    row[name_column.index] if name_column and name_column.index < len(row) else None
+                )
                 reading.quarantine.append({
                     **where, "source_row": index + 1,
                     "county_code": context.county.county_code if context.county else None,
@@ -193,7 +211,9 @@ class FileReader:
             reading.school_rows.append(
                 {**where, "source_row": index + 1, **record, "raw_values": raw_values(row, table)}
             )
-        unmatched = [{"column": c.letter, "text": c.header_text} for c in table.columns if c.meaning is None]
+        unmatched = [
+            {"column": c.letter, "text": c.header_text} for c in table.columns if c.meaning is None
+        ]
         unmatched += [
             {"column": c.letter, "text": c.header_text, "note": "a second column of the same field"}
             for c in reader.duplicate_columns

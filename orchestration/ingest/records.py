@@ -111,15 +111,21 @@ class RowReader:
         for column in used:
             cell = row[column.index] if column.index < len(row) else None
             if (row_index, column.index) in self.context.error_cells or is_excel_error(cell):
-                raise Rejection("formula_error", f"Excel error in {column.letter} ({column.header_text})")
+                raise Rejection(
+                    "formula_error", f"Excel error in {column.letter} ({column.header_text})"
+                )
         values = []
         for column in self.quantities:
             cell = row[column.index] if column.index < len(row) else None
             try:
                 number, cell_unit = parse_quantity(cell, self.vocabulary)
             except Rejection as error:
-                raise Rejection(error.reason_code, f"{column.letter} ({column.header_text}): {error}")
-            values.append((column, None if number is None else number * self._factor(column, cell_unit)))
+                raise Rejection(
+                    error.reason_code, f"{column.letter} ({column.header_text}): {error}"
+                ) from error
+            values.append(
+                (column, None if number is None else number * self._factor(column, cell_unit))
+            )
         return values
 
     def has_quantities(self, row: list) -> bool:
@@ -143,7 +149,9 @@ class RowReader:
         if code:
             county = self.registry.by_county_code(parse_school_id(code) or "")
             if county is None:
-                raise Rejection("county_unknown", f"county code {code!r} is not in the region registry")
+                raise Rejection(
+                    "county_unknown", f"county code {code!r} is not in the region registry"
+                )
             return county
         name = self._text(row, "county_name")
         if name:
@@ -163,11 +171,16 @@ class RowReader:
         if written:
             school_type = _lookup(self.vocabulary.school_types, written)
             if school_type is None:
-                raise Rejection("unknown_school_type", f"school type {written!r} is not in school_types.csv")
+                raise Rejection(
+                    "unknown_school_type", f"school type {written!r} is not in school_types.csv"
+                )
         else:
             school_type = place_type or self.vocabulary.school_type_in(name)
             if school_type is None:
-                raise Rejection("unknown_school_type", "no type column, section, sheet or file name says the school type")
+                raise Rejection(
+                    "unknown_school_type",
+                    "no type column, section, sheet or file name says the school type",
+                )
         counts = self._text(row, "counts_as_school")
         if counts and _lookup(self.vocabulary.values["counts_as_school"], counts) == "false":
             school_type = "teaching_point"
@@ -199,7 +212,9 @@ class RowReader:
                     record[target] = value
             elif field_name in TEACHER_FIELDS:
                 target = stage or (part if part in COMPULSORY_STAGES else "whole")
-                target = None if target == "senior" else f"{field_name}_{target}"  # no senior column
+                target = (
+                    None if target == "senior" else f"{field_name}_{target}"
+                )  # no senior column
                 if target and value is not None:
                     record[target] = value
             else:
@@ -236,11 +251,19 @@ class RowReader:
             "school_name_key": school_name_key(name, county.county_name),
             "school_type": school_type,
             "reported_scope": scope,
-            "ownership": _lookup(self.vocabulary.values["ownership"], ownership) if ownership else None,
-            "urban_rural": _lookup(self.vocabulary.values["urban_rural"], urban_rural) if urban_rural else None,
+            "ownership": _lookup(self.vocabulary.values["ownership"], ownership)
+            if ownership
+            else None,
+            "urban_rural": _lookup(self.vocabulary.values["urban_rural"], urban_rural)
+            if urban_rural
+            else None,
             "counts_as_school": (
-                None if not counts else _lookup(self.vocabulary.values["counts_as_school"], counts) == "true"
+                None
+                if not counts
+                else _lookup(self.vocabulary.values["counts_as_school"], counts) == "true"
             ),
             "parent_school_name": parent,
-            "parent_school_name_key": school_name_key(parent, county.county_name) if parent else None,
+            "parent_school_name_key": school_name_key(parent, county.county_name)
+            if parent
+            else None,
         }

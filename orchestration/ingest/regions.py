@@ -80,7 +80,9 @@ class RegionRegistry:
                 with path.open(encoding="utf-8", newline="") as handle:
                     counties += [County(**row) for row in csv.DictReader(handle)]
         scope_path = contracts_dir / "scope.yaml"
-        scope = yaml.safe_load(scope_path.read_text(encoding="utf-8")) if scope_path.exists() else {}
+        scope = (
+            yaml.safe_load(scope_path.read_text(encoding="utf-8")) if scope_path.exists() else {}
+        )
         return cls(counties, scope or {})
 
     def by_county_code(self, code: str) -> County | None:
@@ -136,7 +138,9 @@ class RegionRegistry:
                     return CountyMatch(counties.pop())
                 names = "、".join(candidates[0].county_name for candidates in named)
                 return CountyMatch(
-                    None, "county_ambiguous", f"{names} in {level!r}: several counties, nothing settles which"
+                    None,
+                    "county_ambiguous",
+                    f"{names} in {level!r}: several counties, nothing settles which",
                 )
         return CountyMatch(None, "county_unknown", "no county of the region registry is named")
 

@@ -167,8 +167,10 @@ def _xlsx_error_cells(path: Path) -> dict[str, frozenset[tuple[int, int]]]:
             found = {}
             for sheet in book.iter(f"{_MAIN_NS}sheet"):
                 target = targets.get(sheet.get(f"{_REL_NS}id"), "")
-                member = target.lstrip("/") if target.startswith("/") else str(
-                    PurePosixPath("xl") / target
+                member = (
+                    target.lstrip("/")
+                    if target.startswith("/")
+                    else str(PurePosixPath("xl") / target)
                 )
                 cells = set()
                 for tag in _ERROR_CELL.findall(archive.read(member)):

@@ -8,7 +8,9 @@ from orchestration.ingest.text import normalise_text
 
 # A year not glued to other digits; `2019-2020学年` (a school year) names its first year.
 _YEAR = re.compile(r"(?<!\d)(19[89]\d|20[0-9]\d)(?:\s*[-~至/]\s*(19[89]\d|20[0-9]\d))?(?!\d)")
-_TITLE_YEAR = re.compile(r"(?<!\d)(19[89]\d|20[0-9]\d)(?:\s*[-~至/]\s*(?:19[89]\d|20[0-9]\d))?\s*(?:年(?!\s*\d{1,2}\s*月)|学年|年度)")
+_TITLE_YEAR = re.compile(
+    r"(?<!\d)(19[89]\d|20[0-9]\d)(?:\s*[-~至/]\s*(?:19[89]\d|20[0-9]\d))?\s*(?:年(?!\s*\d{1,2}\s*月)|学年|年度)"
+)
 _DATE_LINE = re.compile(r"(日期|时间|填报|制表|打印)")
 YEAR_FOLDER = re.compile(r"^(19[89]\d|20[0-9]\d)$")
 

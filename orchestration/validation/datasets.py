@@ -55,14 +55,18 @@ def county_frame(result: IngestResult, previous_school_rows: pd.DataFrame | None
     )
     frame["staged_schools"] = frame["staged_schools"].fillna(0).astype("int64")
     data_rows = frame["rows_staged"] + frame["rows_quarantined"]
-    frame["quarantine_share"] = (frame["rows_quarantined"] / data_rows.where(data_rows > 0)).astype("float64")
+    frame["quarantine_share"] = (frame["rows_quarantined"] / data_rows.where(data_rows > 0)).astype(
+        "float64"
+    )
     previous = (
         _enrollment(previous_school_rows, ["county_code"])
         if previous_school_rows is not None and len(previous_school_rows)
         else pd.Series(dtype="float64")
     )
     frame["previous_enrollment"] = frame["county_code"].map(previous).astype("float64")
-    ratio = frame["enrollment"] / frame["previous_enrollment"].where(frame["previous_enrollment"] > 0)
+    ratio = frame["enrollment"] / frame["previous_enrollment"].where(
+        frame["previous_enrollment"] > 0
+    )
     frame["enrollment_ratio"] = ratio.astype("float64")
     return frame.reset_index(drop=True)
 
@@ -91,8 +95,12 @@ def sheet_frame(result: IngestResult, previous_school_rows: pd.DataFrame | None)
     declared = files[(files["status"] == "loaded") & files["declared_total_students"].notna()]
     rows = result.school_rows
     staged = (
-        rows[list(STUDENT_COLUMNS)].fillna(0).sum(axis=1)
-        .groupby([rows[key] for key in SHEET_KEY]).sum().rename("staged_students")
+        rows[list(STUDENT_COLUMNS)]
+        .fillna(0)
+        .sum(axis=1)
+        .groupby([rows[key] for key in SHEET_KEY])
+        .sum()
+        .rename("staged_students")
     )
     held = result.quarantine.merge(declared[SHEET_KEY], on=SHEET_KEY)
     held = held.assign(students=held["raw_values"].map(readable_students).astype("float64"))
@@ -104,7 +112,13 @@ def sheet_frame(result: IngestResult, previous_school_rows: pd.DataFrame | None)
         declared[[*SHEET_KEY, "county_code", "declared_total_students"]]
         .merge(staged.reset_index(), on=SHEET_KEY, how="left")
         .merge(quarantined.reset_index(), on=SHEET_KEY, how="left")
-        .fillna({"staged_students": 0, "readable_quarantined_students": 0, "unreadable_quarantined_rows": 0})
+        .fillna(
+            {
+                "staged_students": 0,
+                "readable_quarantined_students": 0,
+                "unreadable_quarantined_rows": 0,
+            }
+        )
     )
     known = frame["staged_students"] + frame["readable_quarantined_students"]
     frame["students_over_declared"] = (known - frame["declared_total_students"]).astype("float64")
@@ -119,14 +133,19 @@ def sheet_frame(result: IngestResult, previous_school_rows: pd.DataFrame | None)
 FrameBuilder = Callable[[IngestResult, pd.DataFrame | None], pd.DataFrame]
 FRAMES: dict[str, tuple[FrameBuilder, list[str]]] = {
     # frame name -> (builder, the columns that locate a failing row in the examples)
-    "schools": (school_frame, ["source_file", "sheet", "source_row", "county_code", "school_id", "school_name"]),
+    "schools": (
+        school_frame,
+        ["source_file", "sheet", "source_row", "county_code", "school_id", "school_name"],
+    ),
     "counties": (county_frame, COUNTY_KEY),
     "sheets": (sheet_frame, [*SHEET_KEY, "county_code"]),
 }
 
 
 def load_suites(directory: Path = EXPECTATIONS_DIR) -> list[dict[str, Any]]:
-    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(directory.glob("*.json"))]
+    return [
+        json.loads(path.read_text(encoding="utf-8")) for path in sorted(directory.glob("*.json"))
+    ]
 
 
 def _context(gx: Any, docs_dir: Path | None) -> Any:
@@ -142,7 +161,10 @@ def _context(gx: Any, docs_dir: Path | None) -> Any:
             DATA_DOCS_SITE,
             {
                 "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
+                },
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
@@ -155,20 +177,27 @@ def _json_scalar(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _outcome(suite: dict[str, Any], validation: Any, frame: pd.DataFrame, locators: list[str],
-             data_docs: Path | None) -> CheckOutcome:
+def _outcome(
+    suite: dict[str, Any],
+    validation: Any,
+    frame: pd.DataFrame,
+    locators: list[str],
+    data_docs: Path | None,
+) -> CheckOutcome:
     failures, examples = [], []
     for result in validation.results:
         column = result.expectation_config.kwargs.get("column")
         details = result.result or {}
         if result.success:
             continue
-        failures.append({
-            "expectation": result.expectation_config.type,
-            "column": column,
-            "unexpected_count": details.get("unexpected_count"),
-            "error": (result.exception_info or {}).get("exception_message"),
-        })
+        failures.append(
+            {
+                "expectation": result.expectation_config.type,
+                "column": column,
+                "unexpected_count": details.get("unexpected_count"),
+                "error": (result.exception_info or {}).get("exception_message"),
+            }
+        )
         for index in details.get("partial_unexpected_index_list") or []:
             if len(examples) >= MAX_EXAMPLES:
                 break
@@ -178,14 +207,21 @@ def _outcome(suite: dict[str, Any], validation: Any, frame: pd.DataFrame, locato
                 example[column] = _json_scalar(row[column])
             examples.append(example)
     meta = suite["meta"]
-    metadata: dict[str, Any] = {"rows_checked": len(frame), "failures": failures, "examples": examples}
+    metadata: dict[str, Any] = {
+        "rows_checked": len(frame),
+        "failures": failures,
+        "examples": examples,
+    }
     if data_docs is not None:
         metadata["data_docs"] = str(data_docs)
-    return CheckOutcome(suite["name"], bool(validation.success), meta["severity"], meta["description"], metadata)
+    return CheckOutcome(
+        suite["name"], bool(validation.success), meta["severity"], meta["description"], metadata
+    )
 
 
-def run_dataset_suites(result: IngestResult, previous_school_rows: pd.DataFrame | None,
-                       docs_dir: Path | None = None) -> list[CheckOutcome]:
+def run_dataset_suites(
+    result: IngestResult, previous_school_rows: pd.DataFrame | None, docs_dir: Path | None = None
+) -> list[CheckOutcome]:
     """Every suite of contracts/expectations/ over this year's staged data, one outcome each.
 
     `previous_school_rows`: the previous survey year's staged rows (for enrollment drift),
@@ -197,8 +233,10 @@ def run_dataset_suites(result: IngestResult, previous_school_rows: pd.DataFrame 
     context = _context(gx, docs_dir)
     datasource = context.data_sources.add_pandas("junheng")
     frames = {name: builder(result, previous_school_rows) for name, (builder, _) in FRAMES.items()}
-    batches = {name: datasource.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
-               for name in frames}
+    batches = {
+        name: datasource.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
+        for name in frames
+    }
     data_docs = docs_dir / "index.html" if docs_dir is not None else None
     outcomes = []
     for definition in load_suites():
@@ -211,7 +249,9 @@ def run_dataset_suites(result: IngestResult, previous_school_rows: pd.DataFrame 
             batch_parameters={"dataframe": frames[frame_name]},
             result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES},
         )
-        outcomes.append(_outcome(definition, validation, frames[frame_name], FRAMES[frame_name][1], data_docs))
+        outcomes.append(
+            _outcome(definition, validation, frames[frame_name], FRAMES[frame_name][1], data_docs)
+        )
     if docs_dir is not None:
         context.build_data_docs(site_names=[DATA_DOCS_SITE])
     return outcomes

@@ -39,10 +39,14 @@ def _table(frame: pd.DataFrame, code_columns: tuple[str, ...] = ()) -> str:
         return "<p>None.</p>"
     head = "".join(f"<th>{escape(str(column))}</th>" for column in frame.columns)
     body = "".join(
-        "<tr>" + "".join(
-            f"<td><code>{_cell(value)}</code></td>" if column in code_columns else f"<td>{_cell(value)}</td>"
+        "<tr>"
+        + "".join(
+            f"<td><code>{_cell(value)}</code></td>"
+            if column in code_columns
+            else f"<td>{_cell(value)}</td>"
             for column, value in zip(frame.columns, row)
-        ) + "</tr>"
+        )
+        + "</tr>"
         for row in frame.itertuples(index=False)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -50,15 +54,17 @@ def _table(frame: pd.DataFrame, code_columns: tuple[str, ...] = ()) -> str:
 
 def _outcomes_table(outcomes: list[CheckOutcome]) -> str:
     rows = "".join(
-        f'<tr><td>{escape(outcome.name)}</td>'
+        f"<tr><td>{escape(outcome.name)}</td>"
         f'<td class="{"passed" if outcome.passed else escape(outcome.severity)}">'
-        f'{"passed" if outcome.passed else "failed"}</td>'
+        f"{'passed' if outcome.passed else 'failed'}</td>"
         f"<td>{escape(outcome.severity)}</td><td>{escape(outcome.description)}</td>"
         f"<td><code>{_cell(outcome.metadata)}</code></td></tr>"
         for outcome in outcomes
     )
-    return ("<table><thead><tr><th>check</th><th>result</th><th>severity</th><th>what it checks</th>"
-            f"<th>details</th></tr></thead><tbody>{rows}</tbody></table>")
+    return (
+        "<table><thead><tr><th>check</th><th>result</th><th>severity</th><th>what it checks</th>"
+        f"<th>details</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 def _data_docs_link(outcomes: list[CheckOutcome], page_dir: Path) -> str:
@@ -73,20 +79,33 @@ def _data_docs_link(outcomes: list[CheckOutcome], page_dir: Path) -> str:
     return f"<h2>great-expectations Data Docs</h2><ul>{links}</ul>"
 
 
-def write_validation_report(report_dir: Path, survey_year: int, outcomes: list[CheckOutcome],
-                            result: IngestResult) -> Path:
+def write_validation_report(
+    report_dir: Path, survey_year: int, outcomes: list[CheckOutcome], result: IngestResult
+) -> Path:
     """Write report_dir/<year>/index.html: outcomes, quarantine by county and reason, every
     quarantined row, and links to the GE Data Docs named in the outcomes' metadata."""
     page_dir = report_dir / str(survey_year)
     page_dir.mkdir(parents=True, exist_ok=True)
     quarantine = result.quarantine[result.quarantine["survey_year"] == survey_year]
     summary = (
-        quarantine.groupby(["county_code", "stage", "reason_code"], dropna=False).size()
-        .rename("rows").reset_index().sort_values(["county_code", "rows"], ascending=[True, False])
+        quarantine.groupby(["county_code", "stage", "reason_code"], dropna=False)
+        .size()
+        .rename("rows")
+        .reset_index()
+        .sort_values(["county_code", "rows"], ascending=[True, False])
     )
     rows = quarantine.sort_values(["source_file", "sheet", "source_row"])[
-        ["source_file", "sheet", "source_row", "county_code", "school_name", "stage", "reason_code", "reason",
-         "raw_values"]
+        [
+            "source_file",
+            "sheet",
+            "source_row",
+            "county_code",
+            "school_name",
+            "stage",
+            "reason_code",
+            "reason",
+            "raw_values",
+        ]
     ]
     title = f"Junheng validation report, survey year {survey_year}"
     page = (

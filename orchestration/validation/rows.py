@@ -56,12 +56,16 @@ def _failures(school_rows: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataF
         return pd.DataFrame(columns=["index", "reason_code", "detail"])
     frame_level = cases["schema_context"] == "DataFrameSchema"
     # A data-frame check is reported once per column of the failing row: keep one.
-    cases = pd.concat([cases[frame_level].drop_duplicates(["index", "check_number"]), cases[~frame_level]])
+    cases = pd.concat(
+        [cases[frame_level].drop_duplicates(["index", "check_number"]), cases[~frame_level]]
+    )
     cases = cases.assign(locates_a_row=cases["index"].notna())
     # Few distinct kinds of failure, many rows: name each kind once.
     kind_columns = ["schema_context", "column", "check", "check_number", "locates_a_row"]
     kinds = cases[kind_columns].drop_duplicates()
-    kinds = kinds.assign(reason_code=[_reason_code(kind, schema) for kind in kinds.to_dict("records")])
+    kinds = kinds.assign(
+        reason_code=[_reason_code(kind, schema) for kind in kinds.to_dict("records")]
+    )
     cases = cases.merge(kinds, on=kind_columns, how="left")
     detail = [
         str(check) if context == "DataFrameSchema" else f"{column}={value!s} {check}"
@@ -73,8 +77,10 @@ def _failures(school_rows: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataF
 
 
 def _staged_row_json(rows: pd.DataFrame) -> list[str]:
-    return [json.dumps(record, ensure_ascii=False, default=str) for record in
-            rows.astype(object).where(rows.notna(), None).to_dict(orient="records")]
+    return [
+        json.dumps(record, ensure_ascii=False, default=str)
+        for record in rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
+    ]
 
 
 def _quarantine(rows: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
@@ -123,8 +129,11 @@ def validate_school_rows(result: IngestResult) -> tuple[IngestResult, CheckOutco
 
     validated = IngestResult(
         school_rows=rows.drop(index=quarantined.index).reset_index(drop=True),
-        quarantine=pd.concat([result.quarantine, quarantined.reset_index(drop=True)], ignore_index=True)
-        if len(quarantined) else result.quarantine,
+        quarantine=pd.concat(
+            [result.quarantine, quarantined.reset_index(drop=True)], ignore_index=True
+        )
+        if len(quarantined)
+        else result.quarantine,
         ingest_files=_move_to_quarantined(result.ingest_files, quarantined),
     )
     by_code = quarantined["reason_code"].value_counts().to_dict()
@@ -133,21 +142,33 @@ def validate_school_rows(result: IngestResult) -> tuple[IngestResult, CheckOutco
         "rows_quarantined": len(quarantined),
         "quarantined_by_reason": {code: int(count) for code, count in by_code.items()},
         "contract_failures": len(contract),
-        "examples": examples(quarantined.rename(columns={"source_file": "file", "source_row": "row"}),
-                             ["file", "sheet", "row", "reason_code", "reason"]),
+        "examples": examples(
+            quarantined.rename(columns={"source_file": "file", "source_row": "row"}),
+            ["file", "sheet", "row", "reason_code", "reason"],
+        ),
         "contract_examples": [
             {"row": None if pd.isna(index) else int(index), "detail": detail}
-            for index, detail in contract[["index", "detail"]].head(MAX_EXAMPLES).itertuples(index=False)
+            for index, detail in contract[["index", "detail"]]
+            .head(MAX_EXAMPLES)
+            .itertuples(index=False)
         ],
     }
     if len(contract):
         return validated, CheckOutcome(
-            "row_schema", False, ERROR,
+            "row_schema",
+            False,
+            ERROR,
             f"{len(contract)} failures break the staging contract (an ingest bug); "
-            f"{len(quarantined)} rows quarantined", metadata)
+            f"{len(quarantined)} rows quarantined",
+            metadata,
+        )
     return validated, CheckOutcome(
-        "row_schema", quarantined.empty, WARN,
-        f"{len(quarantined)} of {len(rows)} staged rows quarantined by the school-row schema", metadata)
+        "row_schema",
+        quarantined.empty,
+        WARN,
+        f"{len(quarantined)} of {len(rows)} staged rows quarantined by the school-row schema",
+        metadata,
+    )
 
 
 def check_row_accounting(ingest_files: pd.DataFrame) -> CheckOutcome:
@@ -155,7 +176,9 @@ def check_row_accounting(ingest_files: pd.DataFrame) -> CheckOutcome:
     loaded = ingest_files[ingest_files["status"] == "loaded"]
     counts = loaded[["rows_read", "rows_staged", "rows_quarantined", "rows_not_data"]]
     accounted = counts["rows_staged"] + counts["rows_quarantined"] + counts["rows_not_data"]
-    broken = loaded[(accounted != counts["rows_read"]) | (counts < 0).any(axis=1) | counts.isna().any(axis=1)]
+    broken = loaded[
+        (accounted != counts["rows_read"]) | (counts < 0).any(axis=1) | counts.isna().any(axis=1)
+    ]
     return CheckOutcome(
         name="row_accounting",
         passed=broken.empty,
@@ -181,7 +204,9 @@ def check_unique_schools(school_rows: pd.DataFrame) -> CheckOutcome:
     """ERROR when a school and reported part is staged twice in a year and county (after dedupe)."""
     keyed = school_rows.assign(school_identity=school_identity(school_rows))
     key = ["survey_year", "county_code", "school_identity", "reported_scope"]
-    duplicated = keyed[keyed.duplicated(key, keep=False)].sort_values([*key, "source_file", "source_row"])
+    duplicated = keyed[keyed.duplicated(key, keep=False)].sort_values(
+        [*key, "source_file", "source_row"]
+    )
     return CheckOutcome(
         name="unique_schools",
         passed=duplicated.empty,

@@ -26,15 +26,23 @@ class DbtBuild:
 
 def invoke_dbt(*args: str, state_dir: Path, work_dir: Path) -> dbtRunnerResult:
     """dbt with the project's profile pointed at `state_dir`; target and logs kept out of the repo."""
-    paths = Paths(raw_dir=work_dir / "raw", warehouse_dir=work_dir / "warehouse", state_dir=state_dir)
+    paths = Paths(
+        raw_dir=work_dir / "raw", warehouse_dir=work_dir / "warehouse", state_dir=state_dir
+    )
     with environment({**dbt_environment(paths), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}):
-        return dbtRunner().invoke([
-            *args,
-            "--project-dir", str(DBT_PROJECT_DIR),
-            "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(work_dir / "target"),
-            "--log-path", str(work_dir / "logs"),
-        ])
+        return dbtRunner().invoke(
+            [
+                *args,
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(work_dir / "target"),
+                "--log-path",
+                str(work_dir / "logs"),
+            ]
+        )
 
 
 @pytest.fixture(scope="session")

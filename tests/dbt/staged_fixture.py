@@ -62,31 +62,96 @@ def _school(year: int, county: str, name_key: str, school_type: str, *, seed: in
 def school_rows(year: int) -> list[dict]:
     renamed = "正定一小" if year == YEARS[0] else "正定第一小学"
     rows = [
-        _school(year, ZHENGDING, renamed, "primary", seed=0, school_id="1301230001",
-                students_primary=480),
-        _school(year, ZHENGDING, "正定二小", "primary", seed=2, school_id="1301230002",
-                students_primary=210 + 10 * (year - YEARS[0])),
+        _school(
+            year,
+            ZHENGDING,
+            renamed,
+            "primary",
+            seed=0,
+            school_id="1301230001",
+            students_primary=480,
+        ),
+        _school(
+            year,
+            ZHENGDING,
+            "正定二小",
+            "primary",
+            seed=2,
+            school_id="1301230002",
+            students_primary=210 + 10 * (year - YEARS[0]),
+        ),
         # A nine-year school reported whole, teachers given only for the whole school.
-        _school(year, ZHENGDING, "九年制", "nine_year", seed=1, school_id="1301230003",
-                students_primary=166, students_junior=210, books=23226,
-                teachers_whole=30, teachers_above_degree_whole=28,
-                teachers_senior_title_whole=12, teachers_backbone_whole=5,
-                teachers_pe_arts_whole=4),
+        _school(
+            year,
+            ZHENGDING,
+            "九年制",
+            "nine_year",
+            seed=1,
+            school_id="1301230003",
+            students_primary=166,
+            students_junior=210,
+            books=23226,
+            teachers_whole=30,
+            teachers_above_degree_whole=28,
+            teachers_senior_title_whole=12,
+            teachers_backbone_whole=5,
+            teachers_pe_arts_whole=4,
+        ),
         # The statistics-form layout: sports pieces apart, indoor rooms inside teaching area.
-        _school(year, ZHENGDING, "正定一中", "junior", seed=3, students_junior=620,
-                sports_area_m2=None, sports_ground_m2=5200.0, indoor_sports_m2=800.0,
-                school_id="1301230004" if year > YEARS[0] else None),
-        _school(year, ZHENGDING, "西村教学点", "teaching_point", seed=4, students_primary=35,
-                parent_school_name="正定二小", parent_school_name_key="正定二小"),
+        _school(
+            year,
+            ZHENGDING,
+            "正定一中",
+            "junior",
+            seed=3,
+            students_junior=620,
+            sports_area_m2=None,
+            sports_ground_m2=5200.0,
+            indoor_sports_m2=800.0,
+            school_id="1301230004" if year > YEARS[0] else None,
+        ),
+        _school(
+            year,
+            ZHENGDING,
+            "西村教学点",
+            "teaching_point",
+            seed=4,
+            students_primary=35,
+            parent_school_name="正定二小",
+            parent_school_name_key="正定二小",
+        ),
         _school(year, ZHENGDING, "东村教学点", "teaching_point", seed=5, students_primary=64),
-        _school(year, ZHENGDING, "南村教学点", "teaching_point", seed=6, students_primary=30,
-                parent_school_name="不存在", parent_school_name_key="不存在"),
-        _school(year, ZHENGDING, "特教学校", "special_education", seed=7, students_primary=40,
-                students_junior=20),
+        _school(
+            year,
+            ZHENGDING,
+            "南村教学点",
+            "teaching_point",
+            seed=6,
+            students_primary=30,
+            parent_school_name="不存在",
+            parent_school_name_key="不存在",
+        ),
+        _school(
+            year,
+            ZHENGDING,
+            "特教学校",
+            "special_education",
+            seed=7,
+            students_primary=40,
+            students_junior=20,
+        ),
         _school(year, XINGTANG, "行唐一小", "primary", seed=8, students_primary=350),
         # A private school whose sheet leaves the multimedia rooms empty.
-        _school(year, XINGTANG, "行唐二小", "primary", seed=9, students_primary=95,
-                ownership="private", multimedia_rooms=None),
+        _school(
+            year,
+            XINGTANG,
+            "行唐二小",
+            "primary",
+            seed=9,
+            students_primary=95,
+            ownership="private",
+            multimedia_rooms=None,
+        ),
         _school(year, XINGTANG, "行唐中学", "junior", seed=10, students_junior=500),
     ]
     if year < YEARS[-1]:  # a school merged away after 2020: its validity ends then
@@ -100,24 +165,47 @@ def ingest_rows(year: int, staged: list[dict]) -> list[dict]:
     receipts = []
     for county in (ZHENGDING, XINGTANG):
         count = sum(1 for row in staged if row["county_code"] == county)
-        receipts.append({
-            "survey_year": year, "source_file": f"{year}/{county}.xlsx", "sheet": "Sheet1",
-            "status": "loaded", "county_code": county, "rows_read": count + 4,
-            "rows_staged": count, "rows_quarantined": 1 if county == ZHENGDING else 0,
-            "rows_not_data": 3 if county == ZHENGDING else 4, "file_sha256": "0" * 64,
-        })
-    receipts.append({"survey_year": year, "source_file": f"{year}/说明.docx", "status": "skipped",
-                     "reason_code": "not_a_spreadsheet", "reason": "not a spreadsheet"})
+        receipts.append(
+            {
+                "survey_year": year,
+                "source_file": f"{year}/{county}.xlsx",
+                "sheet": "Sheet1",
+                "status": "loaded",
+                "county_code": county,
+                "rows_read": count + 4,
+                "rows_staged": count,
+                "rows_quarantined": 1 if county == ZHENGDING else 0,
+                "rows_not_data": 3 if county == ZHENGDING else 4,
+                "file_sha256": "0" * 64,
+            }
+        )
+    receipts.append(
+        {
+            "survey_year": year,
+            "source_file": f"{year}/说明.docx",
+            "status": "skipped",
+            "reason_code": "not_a_spreadsheet",
+            "reason": "not a spreadsheet",
+        }
+    )
     return receipts
 
 
 def quarantine_rows(year: int) -> list[dict]:
-    return [{
-        "survey_year": year, "source_file": f"{year}/{ZHENGDING}.xlsx", "sheet": "Sheet1",
-        "source_row": 30, "county_code": ZHENGDING, "school_name": "无名", "stage": "ingest",
-        "reason_code": "missing_students", "reason": "no enrollment",
-        "raw_values": '{"学校名称": "无名"}',
-    }]
+    return [
+        {
+            "survey_year": year,
+            "source_file": f"{year}/{ZHENGDING}.xlsx",
+            "sheet": "Sheet1",
+            "source_row": 30,
+            "county_code": ZHENGDING,
+            "school_name": "无名",
+            "stage": "ingest",
+            "reason_code": "missing_students",
+            "reason": "no enrollment",
+            "raw_values": '{"学校名称": "无名"}',
+        }
+    ]
 
 
 def write_staged(state_dir: Path) -> None:

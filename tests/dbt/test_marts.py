@@ -12,46 +12,158 @@ from tests.dbt.conftest import DbtBuild, invoke_dbt
 
 # warehouse-contract.md, "Public tables": the columns each table has at least.
 BASE_QUANTITIES = [
-    "students", "teachers", "teachers_above_degree", "teachers_senior_title", "teachers_backbone",
-    "teachers_pe_arts", "teaching_area_m2", "sports_area_m2", "equipment_value_yuan", "computers",
-    "books", "multimedia_rooms",
+    "students",
+    "teachers",
+    "teachers_above_degree",
+    "teachers_senior_title",
+    "teachers_backbone",
+    "teachers_pe_arts",
+    "teaching_area_m2",
+    "sports_area_m2",
+    "equipment_value_yuan",
+    "computers",
+    "books",
+    "multimedia_rooms",
 ]
 CONTRACT_COLUMNS = {
-    "dim_region": ["county_code", "county_name", "prefecture_code", "prefecture_name",
-                   "province_code", "province_name"],
-    "dim_school": ["school_key", "school_id", "school_name", "school_type", "ownership",
-                   "urban_rural", "county_code", "valid_from_year", "valid_to_year", "is_current"],
-    "dim_indicator": ["indicator_code", "regime", "indicator_name_zh", "indicator_name_en", "unit",
-                      "primary_standard", "junior_standard", "cv_threshold_primary",
-                      "cv_threshold_junior"],
-    "fct_school_stage": ["survey_year", "school_key", "school_id", "county_code", "stage",
-                         *BASE_QUANTITIES, "is_estimated_split", "in_scope", "exclusion_reason"],
-    "fct_school_indicator": ["survey_year", "school_key", "county_code", "stage", "indicator_code",
-                             "value", "prev_value", "standard", "meets_standard",
-                             "ratio_to_standard"],
-    "fct_school_quality": ["survey_year", "school_key", "county_code", "stage", "indicators_met",
-                           "min_ratio_to_standard", "passes_quality",
-                           "shortfall_q1_teachers_above_degree", "shortfall_q2_teachers_backbone",
-                           "shortfall_q3_teachers_pe_arts", "shortfall_q4_teaching_area_m2",
-                           "shortfall_q5_sports_area_m2", "shortfall_q6_equipment_value_yuan",
-                           "shortfall_q7_multimedia_rooms"],
-    "fct_county_indicator": ["survey_year", "county_code", "stage", "indicator_code",
-                             "n_school_stages", "enrollment", "weighted_mean", "std", "cv",
-                             "cv_threshold", "prev_cv", "cv_delta", "cv_reason"],
-    "fct_county_assessment": ["survey_year", "county_code", "stage", "assessable",
-                              "basic_composite_cv", "basic_pass", "quality_composite_cv",
-                              "quality_school_stages", "quality_school_stages_passing",
-                              "quality_pass", "prev_basic_composite_cv", "prev_basic_pass",
-                              "prev_quality_composite_cv", "prev_quality_pass"],
-    "fct_region_rollup": ["survey_year", "region_level", "region_code", "stage", "counties",
-                          "counties_assessable", "counties_basic_pass", "counties_quality_pass",
-                          "share_school_stages_quality_pass", "prev_counties",
-                          "prev_counties_assessable", "prev_counties_basic_pass",
-                          "prev_counties_quality_pass", "prev_share_school_stages_quality_pass"],
-    "ingest_files": ["survey_year", "source_file", "sheet", "status", "reason", "rows_read",
-                     "rows_staged", "rows_quarantined", "rows_not_data", "file_sha256"],
-    "quarantine": ["survey_year", "source_file", "sheet", "source_row", "reason_code", "reason",
-                   "raw_values"],
+    "dim_region": [
+        "county_code",
+        "county_name",
+        "prefecture_code",
+        "prefecture_name",
+        "province_code",
+        "province_name",
+    ],
+    "dim_school": [
+        "school_key",
+        "school_id",
+        "school_name",
+        "school_type",
+        "ownership",
+        "urban_rural",
+        "county_code",
+        "valid_from_year",
+        "valid_to_year",
+        "is_current",
+    ],
+    "dim_indicator": [
+        "indicator_code",
+        "regime",
+        "indicator_name_zh",
+        "indicator_name_en",
+        "unit",
+        "primary_standard",
+        "junior_standard",
+        "cv_threshold_primary",
+        "cv_threshold_junior",
+    ],
+    "fct_school_stage": [
+        "survey_year",
+        "school_key",
+        "school_id",
+        "county_code",
+        "stage",
+        *BASE_QUANTITIES,
+        "is_estimated_split",
+        "in_scope",
+        "exclusion_reason",
+    ],
+    "fct_school_indicator": [
+        "survey_year",
+        "school_key",
+        "county_code",
+        "stage",
+        "indicator_code",
+        "value",
+        "prev_value",
+        "standard",
+        "meets_standard",
+        "ratio_to_standard",
+    ],
+    "fct_school_quality": [
+        "survey_year",
+        "school_key",
+        "county_code",
+        "stage",
+        "indicators_met",
+        "min_ratio_to_standard",
+        "passes_quality",
+        "shortfall_q1_teachers_above_degree",
+        "shortfall_q2_teachers_backbone",
+        "shortfall_q3_teachers_pe_arts",
+        "shortfall_q4_teaching_area_m2",
+        "shortfall_q5_sports_area_m2",
+        "shortfall_q6_equipment_value_yuan",
+        "shortfall_q7_multimedia_rooms",
+    ],
+    "fct_county_indicator": [
+        "survey_year",
+        "county_code",
+        "stage",
+        "indicator_code",
+        "n_school_stages",
+        "enrollment",
+        "weighted_mean",
+        "std",
+        "cv",
+        "cv_threshold",
+        "prev_cv",
+        "cv_delta",
+        "cv_reason",
+    ],
+    "fct_county_assessment": [
+        "survey_year",
+        "county_code",
+        "stage",
+        "assessable",
+        "basic_composite_cv",
+        "basic_pass",
+        "quality_composite_cv",
+        "quality_school_stages",
+        "quality_school_stages_passing",
+        "quality_pass",
+        "prev_basic_composite_cv",
+        "prev_basic_pass",
+        "prev_quality_composite_cv",
+        "prev_quality_pass",
+    ],
+    "fct_region_rollup": [
+        "survey_year",
+        "region_level",
+        "region_code",
+        "stage",
+        "counties",
+        "counties_assessable",
+        "counties_basic_pass",
+        "counties_quality_pass",
+        "share_school_stages_quality_pass",
+        "prev_counties",
+        "prev_counties_assessable",
+        "prev_counties_basic_pass",
+        "prev_counties_quality_pass",
+        "prev_share_school_stages_quality_pass",
+    ],
+    "ingest_files": [
+        "survey_year",
+        "source_file",
+        "sheet",
+        "status",
+        "reason",
+        "rows_read",
+        "rows_staged",
+        "rows_quarantined",
+        "rows_not_data",
+        "file_sha256",
+    ],
+    "quarantine": [
+        "survey_year",
+        "source_file",
+        "sheet",
+        "source_row",
+        "reason_code",
+        "reason",
+        "raw_values",
+    ],
 }
 
 
@@ -108,13 +220,18 @@ def test_county_cv_equals_a_python_recomputation(dbt_build: DbtBuild) -> None:
             if amount is None:
                 continue
             value = indicator["per_students"] * amount / stage["students"]
-            key = (stage["survey_year"], stage["county_code"], stage["stage"],
-                   indicator["indicator_code"])
+            key = (
+                stage["survey_year"],
+                stage["county_code"],
+                stage["stage"],
+                indicator["indicator_code"],
+            )
             observations[key].append((stage["students"], value))
 
     county_rows = read_mart(dbt_build, "fct_county_indicator")
-    assert {(r["survey_year"], r["county_code"], r["stage"], r["indicator_code"])
-            for r in county_rows} == set(observations)
+    assert {
+        (r["survey_year"], r["county_code"], r["stage"], r["indicator_code"]) for r in county_rows
+    } == set(observations)
     for row in county_rows:
         key = (row["survey_year"], row["county_code"], row["stage"], row["indicator_code"])
         expected = weighted_cv(observations[key])
@@ -160,15 +277,23 @@ def test_fact_keys_point_to_the_version_valid_that_year(dbt_build: DbtBuild) -> 
 
 @pytest.mark.parametrize(
     ("survey_years", "predicate"),
-    [("[]", "true"), ("[2019, 2021]", "survey_year in (2019, 2021)"), ("2020", "survey_year in (2020)")],
+    [
+        ("[]", "true"),
+        ("[2019, 2021]", "survey_year in (2019, 2021)"),
+        ("2020", "survey_year in (2020)"),
+    ],
 )
 def test_survey_years_var_selects_fact_years(
     dbt_build: DbtBuild, survey_years: str, predicate: str
 ) -> None:
     result = invoke_dbt(
-        "compile", "--inline", "select {{ in_survey_years('survey_year') }}",
-        "--vars", f"{{survey_years: {survey_years}}}",
-        state_dir=dbt_build.state_dir, work_dir=dbt_build.work_dir,
+        "compile",
+        "--inline",
+        "select {{ in_survey_years('survey_year') }}",
+        "--vars",
+        f"{{survey_years: {survey_years}}}",
+        state_dir=dbt_build.state_dir,
+        work_dir=dbt_build.work_dir,
     )
     assert result.success
     assert result.result.results[0].node.compiled_code.strip() == f"select {predicate}"

@@ -9,20 +9,39 @@ import pandas as pd
 
 STAGES = ("primary", "junior")
 QUANTITIES = (
-    "students", "teachers", "teachers_above_degree", "teachers_senior_title", "teachers_backbone",
-    "teachers_pe_arts", "teaching_area_m2", "sports_area_m2", "equipment_value_yuan", "computers",
-    "books", "multimedia_rooms",
+    "students",
+    "teachers",
+    "teachers_above_degree",
+    "teachers_senior_title",
+    "teachers_backbone",
+    "teachers_pe_arts",
+    "teaching_area_m2",
+    "sports_area_m2",
+    "equipment_value_yuan",
+    "computers",
+    "books",
+    "multimedia_rooms",
 )
 # code: (numerator, per students, primary standard, junior standard)
-BASIC = {"B1": ("teaching_area_m2", 1), "B2": ("sports_area_m2", 1),
-         "B3": ("equipment_value_yuan", 1), "B4": ("computers", 100), "B5": ("books", 1),
-         "B6": ("teachers", 1), "B7": ("teachers_above_degree", 1),
-         "B8": ("teachers_senior_title", 1)}
-QUALITY = {"Q1": ("teachers_above_degree", 100, 4.2, 5.3), "Q2": ("teachers_backbone", 100, 1.0, 1.0),
-           "Q3": ("teachers_pe_arts", 100, 0.9, 0.9), "Q4": ("teaching_area_m2", 1, 4.5, 5.8),
-           "Q5": ("sports_area_m2", 1, 7.5, 10.2),
-           "Q6": ("equipment_value_yuan", 1, 2000, 2500),
-           "Q7": ("multimedia_rooms", 100, 2.3, 2.4)}
+BASIC = {
+    "B1": ("teaching_area_m2", 1),
+    "B2": ("sports_area_m2", 1),
+    "B3": ("equipment_value_yuan", 1),
+    "B4": ("computers", 100),
+    "B5": ("books", 1),
+    "B6": ("teachers", 1),
+    "B7": ("teachers_above_degree", 1),
+    "B8": ("teachers_senior_title", 1),
+}
+QUALITY = {
+    "Q1": ("teachers_above_degree", 100, 4.2, 5.3),
+    "Q2": ("teachers_backbone", 100, 1.0, 1.0),
+    "Q3": ("teachers_pe_arts", 100, 0.9, 0.9),
+    "Q4": ("teaching_area_m2", 1, 4.5, 5.8),
+    "Q5": ("sports_area_m2", 1, 7.5, 10.2),
+    "Q6": ("equipment_value_yuan", 1, 2000, 2500),
+    "Q7": ("multimedia_rooms", 100, 2.3, 2.4),
+}
 BASIC_THRESHOLD = {"primary": 0.65, "junior": 0.55}
 QUALITY_THRESHOLD = {"primary": 0.50, "junior": 0.45}
 
@@ -37,8 +56,16 @@ def school_stages(master: pd.DataFrame) -> pd.DataFrame:
     master = master[master["school_type"] != "special_education"]
     parts = []
     for stage in STAGES:
-        part = master[["survey_year", "county_code", "school_uid", "school_name", "school_type",
-                       "parent_school_name"]].assign(stage=stage)
+        part = master[
+            [
+                "survey_year",
+                "county_code",
+                "school_uid",
+                "school_name",
+                "school_type",
+                "parent_school_name",
+            ]
+        ].assign(stage=stage)
         for quantity in QUANTITIES:
             part[quantity] = master[f"{quantity}_{stage}"]
         parts.append(part)
@@ -79,16 +106,25 @@ def county_assessment(master: pd.DataFrame) -> pd.DataFrame:
     rows = []
     stages = school_quality(school_stages(master))
     for (year, county, stage), group in stages.groupby(["survey_year", "county_code", "stage"]):
-        cvs = {code: weighted_cv(group["students"], per * group[numerator] / group["students"])
-               for code, (numerator, per, *_) in {**BASIC, **QUALITY}.items()}
+        cvs = {
+            code: weighted_cv(group["students"], per * group[numerator] / group["students"])
+            for code, (numerator, per, *_) in {**BASIC, **QUALITY}.items()
+        }
         composite = float(np.mean([cvs[code] for code in BASIC]))
         worst_quality_cv = max(cvs[code] for code in QUALITY)
-        rows.append(dict(
-            survey_year=year, county_code=county, stage=stage, school_stages=len(group),
-            schools_passing=int(group["passes"].sum()), composite_cv=composite,
-            worst_quality_cv=worst_quality_cv,
-            basic_pass=composite <= BASIC_THRESHOLD[stage],
-            quality_pass=(bool(group["passes"].all())
-                          and worst_quality_cv <= QUALITY_THRESHOLD[stage]),
-        ))
+        rows.append(
+            dict(
+                survey_year=year,
+                county_code=county,
+                stage=stage,
+                school_stages=len(group),
+                schools_passing=int(group["passes"].sum()),
+                composite_cv=composite,
+                worst_quality_cv=worst_quality_cv,
+                basic_pass=composite <= BASIC_THRESHOLD[stage],
+                quality_pass=(
+                    bool(group["passes"].all()) and worst_quality_cv <= QUALITY_THRESHOLD[stage]
+                ),
+            )
+        )
     return pd.DataFrame.from_records(rows)

@@ -34,8 +34,10 @@ def test_the_even_county_passes_the_quality_test_in_both_stages_every_year(asses
 def test_most_county_stages_are_in_between_and_some_gaps_narrow(assessment) -> None:
     between = assessment["basic_pass"] & ~assessment["quality_pass"]
     assert between.mean() > 0.6
-    first, last = (assessment.xs(year, level="survey_year")["composite_cv"]
-                   for year in (assessment.index.levels[2].min(), assessment.index.levels[2].max()))
+    first, last = (
+        assessment.xs(year, level="survey_year")["composite_cv"]
+        for year in (assessment.index.levels[2].min(), assessment.index.levels[2].max())
+    )
     narrowed = (last < first - 0.05).groupby(level="county_code").all()
     assert 3 <= narrowed.sum() < len(narrowed)
     # Counties in between still differ: some school-stages pass the quality test, not all.

@@ -60,7 +60,10 @@ def test_some_counties_fail_the_cv_threshold_and_others_pass(demo) -> None:
     _, truth = demo
     primary = truth.schools_master[truth.schools_master["school_type"] == "primary"]
     cvs = primary.groupby(["county_code", "survey_year"]).apply(
-        lambda g: weighted_cv(g["students_primary"], g["equipment_value_yuan"] / g["students_primary"]))
+        lambda g: weighted_cv(
+            g["students_primary"], g["equipment_value_yuan"] / g["students_primary"]
+        )
+    )
     assert (cvs > 0.50).any() and (cvs <= 0.50).any()  # Q6 primary threshold
 
 
@@ -69,7 +72,9 @@ def test_renames_closures_and_openings_keep_the_school_id(demo) -> None:
     master = truth.schools_master
     names = master.groupby("school_uid")["school_name"].nunique()
     assert (names > 1).sum() >= 5
-    renamed = master[master["school_uid"].isin(names[names > 1].index) & master["school_id"].notna()]
+    renamed = master[
+        master["school_uid"].isin(names[names > 1].index) & master["school_id"].notna()
+    ]
     assert (renamed.groupby("school_uid")["school_id"].nunique() == 1).all()
     years = master.groupby("school_uid")["survey_year"].agg(["min", "max"])
     assert (years["max"] < master["survey_year"].max()).sum() >= 10  # closed (布局调整)
@@ -82,12 +87,17 @@ def test_staged_truth_covers_ids_scopes_and_whole_school_teachers(demo) -> None:
     without = staged["county_code"].isin(COUNTIES_WITHOUT_IDS)
     assert staged.loc[without, "school_id"].isna().all()
     assert staged.loc[~without, "school_id"].str.fullmatch(r"21\d{8}").all()
-    both = staged[staged["school_type"] == "nine_year"].groupby(["source_file", "school_name"])["reported_scope"]
+    both = staged[staged["school_type"] == "nine_year"].groupby(["source_file", "school_name"])[
+        "reported_scope"
+    ]
     assert (both.agg(set) == {"primary", "junior"}).sum() >= 5  # on a primary and a junior sheet
     multi = staged["school_type"].isin(["nine_year", "twelve_year"])
     assert staged.loc[multi, "teachers_whole"].notna().sum() >= 10
     assert staged.loc[multi, "teachers_primary"].notna().sum() >= 10
-    assert staged["sports_ground_m2"].notna().sum() >= 50 and staged["sports_area_m2"].notna().sum() >= 50
+    assert (
+        staged["sports_ground_m2"].notna().sum() >= 50
+        and staged["sports_area_m2"].notna().sum() >= 50
+    )
     assert staged["equipment_value_yuan"].gt(0).all() or staged["equipment_value_yuan"].isna().any()
 
 

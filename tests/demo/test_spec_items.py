@@ -36,8 +36,11 @@ class Corpus:
                     self.numeric_ids += 1
                 if cell not in ("", None):
                     self.cells[str(cell)] += 1
-        widths = [i for i in range(max((len(r) for r in rows), default=0))
-                  if all(i >= len(r) or r[i] in ("", None) for r in rows)]
+        widths = [
+            i
+            for i in range(max((len(r) for r in rows), default=0))
+            if all(i >= len(r) or r[i] in ("", None) for r in rows)
+        ]
         self.blank_columns += sum(1 for i in widths if i < max(len(r) for r in rows) - 1)
 
     def has(self, pattern: str) -> int:
@@ -54,7 +57,9 @@ def corpus(demo) -> Corpus:
         if path.suffix == ".csv":
             rows, encoding = read_csv_rows(path)
             bom = path.read_bytes().startswith(b"\xef\xbb\xbf")
-            corpus.csv_encodings["utf-8-sig" if bom else "utf-8" if encoding == "utf-8-sig" else encoding] += 1
+            corpus.csv_encodings[
+                "utf-8-sig" if bom else "utf-8" if encoding == "utf-8-sig" else encoding
+            ] += 1
             corpus.add_rows(rows)
             continue
         if path.suffix not in (".xlsx", ".xlsm", ".xls") or path.name.startswith("~$"):
@@ -92,9 +97,17 @@ def test_where_the_table_is(corpus: Corpus) -> None:
     assert corpus.merge_heights[2] >= 10 and corpus.merge_heights[3] >= 10  # 2- and 3-row headers
     assert corpus.merge_heights[1] >= 10  # labels merged across their stage columns
     assert corpus.max_data_sheets >= 5  # a sheet per school type or per township
-    assert corpus.sheet_names["九年一贯制学校"] and corpus.sheet_names["初中"] and corpus.sheet_names["小学"]
+    assert (
+        corpus.sheet_names["九年一贯制学校"]
+        and corpus.sheet_names["初中"]
+        and corpus.sheet_names["小学"]
+    )
     assert any(name.endswith(("乡", "镇")) for name in corpus.sheet_names)
-    assert corpus.sheet_names["填表说明"] >= 3 and corpus.hidden_sheets >= 3 and corpus.empty_sheets >= 3
+    assert (
+        corpus.sheet_names["填表说明"] >= 3
+        and corpus.hidden_sheets >= 3
+        and corpus.empty_sheets >= 3
+    )
     for label in ("一、小学", "二、初级中学", "三、九年一贯制学校"):
         assert corpus.cells[label] >= 3, label
     for label in ("合计", "小计", "全县合计", "总计"):
@@ -109,17 +122,20 @@ def normalised_headers(corpus: Corpus) -> set[str]:
     return {re.sub(r"\s+", "", text) for text in corpus.cells}
 
 
-@pytest.mark.parametrize("synonyms", [
-    ("学校名称", "校名", "单位名称"),
-    ("在校生数", "学生数", "在校学生数"),
-    ("教学及辅助用房面积(㎡)", "教辅用房面积(平方米)", "教学辅助用房(m2)"),
-    ("体育运动场馆面积", "运动场面积", "体育场地面积"),
-    ("教学仪器设备值(万元)", "仪器设备总值(元)", "教学仪器设备资产值"),
-    ("图书册数", "图书", "藏书量"),
-    ("教学用计算机", "计算机台数", "学生用计算机台数"),
-    ("网络多媒体教室数", "多媒体教室数"),
-    ("运动场地面积", "室内体育用房"),  # the statistics-form floor layout
-])
+@pytest.mark.parametrize(
+    "synonyms",
+    [
+        ("学校名称", "校名", "单位名称"),
+        ("在校生数", "学生数", "在校学生数"),
+        ("教学及辅助用房面积(㎡)", "教辅用房面积(平方米)", "教学辅助用房(m2)"),
+        ("体育运动场馆面积", "运动场面积", "体育场地面积"),
+        ("教学仪器设备值(万元)", "仪器设备总值(元)", "教学仪器设备资产值"),
+        ("图书册数", "图书", "藏书量"),
+        ("教学用计算机", "计算机台数", "学生用计算机台数"),
+        ("网络多媒体教室数", "多媒体教室数"),
+        ("运动场地面积", "室内体育用房"),  # the statistics-form floor layout
+    ],
+)
 def test_header_synonyms_and_units(corpus: Corpus, synonyms: tuple[str, ...]) -> None:
     headers = normalised_headers(corpus)
     for synonym in synonyms:
@@ -151,7 +167,11 @@ def test_error_cells_formulas_and_scientific_ids_in_the_xlsx_xml(demo) -> None:
         if not zipfile.is_zipfile(path):
             continue
         with zipfile.ZipFile(path) as archive:
-            xml = "".join(archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/"))
+            xml = "".join(
+                archive.read(n).decode()
+                for n in archive.namelist()
+                if n.startswith("xl/worksheets/")
+            )
             styles = archive.read("xl/styles.xml").decode()
         errors += xml.count('t="e"')
         scientific += 'numFmtId="11"' in styles  # the built-in 0.00E+00 format
@@ -184,10 +204,14 @@ def test_bad_files_are_there(demo, corpus: Corpus) -> None:
     assert list(out_dir.rglob("~$*.xlsx")) and list(out_dir.rglob("*.docx"))
     outside = [p for p in out_dir.iterdir() if p.is_file()]
     year_in_name = [p for p in outside if re.search(r"20\d\d年", p.name)]
-    assert year_in_name and len(outside) > len(year_in_name)  # a year from the name, one from a title
+    assert year_in_name and len(outside) > len(
+        year_in_name
+    )  # a year from the name, one from a title
     ambiguous = truth.files[truth.files["reason_code"] == "county_ambiguous"]["source_file"]
     assert all("新华区" in f and "石家庄市" not in f for f in ambiguous)
-    legit = truth.files[truth.files["source_file"].str.contains("新华区") & (truth.files["status"] == "loaded")]
+    legit = truth.files[
+        truth.files["source_file"].str.contains("新华区") & (truth.files["status"] == "loaded")
+    ]
     assert legit["source_file"].str.contains("石家庄市").all() and len(legit) >= 5
 
 
@@ -200,13 +224,13 @@ def compound_file_streams(data: bytes) -> dict[str, int]:
     fat = struct.unpack_from(f"<{sector_size // 4}I", data, fat_offset)
     sector, entries = struct.unpack_from("<I", data, 48)[0], b""
     while sector < 0xFFFFFFFA:
-        entries += data[(sector + 1) * sector_size:(sector + 2) * sector_size]
+        entries += data[(sector + 1) * sector_size : (sector + 2) * sector_size]
         sector = fat[sector]
     streams = {}
     for offset in range(0, len(entries), 128):
         name_length, kind = struct.unpack_from("<HB", entries, offset + 64)
         if kind == 2:
-            name = entries[offset:offset + name_length - 2].decode("utf-16-le")
+            name = entries[offset : offset + name_length - 2].decode("utf-16-le")
             streams[name] = struct.unpack_from("<Q", entries, offset + 120)[0]
     return streams
 
@@ -224,7 +248,9 @@ def test_password_protected_workbooks_are_compound_files_as_excel_writes_them(de
                 CalamineWorkbook.from_path(str(path))
         else:
             assert set(streams) == {"EncryptionInfo", "EncryptedPackage"}
-            assert streams["EncryptedPackage"] > 4096  # in regular sectors; EncryptionInfo in the mini stream
+            assert (
+                streams["EncryptedPackage"] > 4096
+            )  # in regular sectors; EncryptionInfo in the mini stream
             assert not zipfile.is_zipfile(path)
 
 
@@ -236,11 +262,15 @@ def test_a_merged_prefecture_file_holds_several_counties_with_a_code_column(demo
     for source_file in merged:
         rows = truth.schools[truth.schools["source_file"] == source_file]
         assert rows["county_code"].nunique() >= 2
-        elsewhere = truth.schools[(truth.schools["survey_year"] == rows["survey_year"].iloc[0])
-                                  & truth.schools["county_code"].isin(rows["county_code"].unique())]
+        elsewhere = truth.schools[
+            (truth.schools["survey_year"] == rows["survey_year"].iloc[0])
+            & truth.schools["county_code"].isin(rows["county_code"].unique())
+        ]
         assert (elsewhere["source_file"] == source_file).all()  # those counties sent nothing else
-        missing_stages = truth.quarantined[(truth.quarantined["source_file"] == source_file)
-                                           & (truth.quarantined["reason_code"] == "stage_enrollment_missing")]
+        missing_stages = truth.quarantined[
+            (truth.quarantined["source_file"] == source_file)
+            & (truth.quarantined["reason_code"] == "stage_enrollment_missing")
+        ]
         assert len(missing_stages) >= 1
 
 

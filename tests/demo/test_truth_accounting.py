@@ -21,18 +21,30 @@ def test_every_written_row_is_accounted_for(demo) -> None:
     out_dir, truth = demo
     loaded = truth.files[truth.files["status"] == "loaded"]
     assert len(loaded) > 50
-    outcomes = pd.concat([
-        truth.schools[["source_file", "sheet", "source_row", "school_name"]].assign(outcome="staged"),
-        truth.quarantined[["source_file", "sheet", "source_row", "school_name", "reason_code"]]
-        .assign(outcome="quarantined"),
-        truth.not_data[["source_file", "sheet", "source_row", "kind"]].assign(outcome="not_data"),
-    ])
+    outcomes = pd.concat(
+        [
+            truth.schools[["source_file", "sheet", "source_row", "school_name"]].assign(
+                outcome="staged"
+            ),
+            truth.quarantined[
+                ["source_file", "sheet", "source_row", "school_name", "reason_code"]
+            ].assign(outcome="quarantined"),
+            truth.not_data[["source_file", "sheet", "source_row", "kind"]].assign(
+                outcome="not_data"
+            ),
+        ]
+    )
     assert not outcomes.duplicated(["source_file", "sheet", "source_row"]).any()
     for receipt in loaded.itertuples():
         rows = read_sheet_rows(out_dir / receipt.source_file, receipt.sheet)
         assert len(rows) == receipt.rows_read, receipt.source_file
-        assert receipt.rows_read == receipt.rows_staged + receipt.rows_quarantined + receipt.rows_not_data
-        sheet = outcomes[(outcomes["source_file"] == receipt.source_file) & (outcomes["sheet"] == receipt.sheet)]
+        assert (
+            receipt.rows_read
+            == receipt.rows_staged + receipt.rows_quarantined + receipt.rows_not_data
+        )
+        sheet = outcomes[
+            (outcomes["source_file"] == receipt.source_file) & (outcomes["sheet"] == receipt.sheet)
+        ]
         assert sorted(sheet["source_row"]) == list(range(1, len(rows) + 1))
         for row in sheet.itertuples():
             cells = rows[row.source_row - 1]
@@ -64,8 +76,18 @@ def test_reason_codes_are_those_of_the_contract(demo) -> None:
     for code in reasons.loc[reasons["applies_to"] == "row", "reason_code"]:
         assert (quarantined["reason_code"] == code).sum() >= 2, code
         assert formats.get(code, 0) >= 2, f"{code} occurs in one format only"
-    for code in ("unreadable", "lock_file", "not_a_spreadsheet", "no_table", "year_unknown",
-                 "year_conflict", "county_ambiguous", "instructions_sheet", "hidden_sheet", "empty_sheet"):
+    for code in (
+        "unreadable",
+        "lock_file",
+        "not_a_spreadsheet",
+        "no_table",
+        "year_unknown",
+        "year_conflict",
+        "county_ambiguous",
+        "instructions_sheet",
+        "hidden_sheet",
+        "empty_sheet",
+    ):
         assert (truth.files["reason_code"] == code).any(), code
     protected = truth.files.loc[truth.files["reason_code"] == "password_protected", "source_file"]
     assert protected.str.rsplit(".", n=1).str[-1].nunique() >= 2
@@ -76,14 +98,21 @@ def test_quarantined_rows_show_their_defect(demo) -> None:
     schools = truth.schools_master
     for row in truth.quarantined.itertuples():
         cells = read_sheet_rows(out_dir / row.source_file, row.sheet)[row.source_row - 1]
-        numbers = [c for c in cells if isinstance(c, (int, float)) or (isinstance(c, str) and c.lstrip("-").isdigit())]
+        numbers = [
+            c
+            for c in cells
+            if isinstance(c, (int, float)) or (isinstance(c, str) and c.lstrip("-").isdigit())
+        ]
         values = [float(c) for c in numbers]
         if row.reason_code == "formula_error":
             assert "#DIV/0!" in cells
         elif row.reason_code == "negative_value":
             assert min(values) < 0
         elif row.reason_code == "implausible_area":
-            true = schools[(schools["survey_year"] == row.survey_year) & (schools["school_name"] == row.school_name)]
+            true = schools[
+                (schools["survey_year"] == row.survey_year)
+                & (schools["school_name"] == row.school_name)
+            ]
             assert max(values) >= 1000 * float(true["teaching_area_m2"].iloc[0]) * 0.99
         elif row.reason_code == "non_integer_count":
             assert any(re.fullmatch(r"\d+\.5", str(c)) for c in cells)
@@ -103,12 +132,18 @@ def test_every_exact_duplicate_has_one_staged_copy(demo) -> None:
     duplicates = truth.quarantined[truth.quarantined["reason_code"] == "duplicate_exact"]
     across_files = 0
     for row in duplicates.itertuples():
-        staged = truth.schools[(truth.schools["survey_year"] == row.survey_year)
-                               & (truth.schools["county_code"] == row.county_code)
-                               & (truth.schools["school_name"] == row.school_name)]
+        staged = truth.schools[
+            (truth.schools["survey_year"] == row.survey_year)
+            & (truth.schools["county_code"] == row.county_code)
+            & (truth.schools["school_name"] == row.school_name)
+        ]
         assert len(staged) == 1
         (copy,) = staged.itertuples()
-        assert (copy.source_file, copy.sheet, copy.source_row) < (row.source_file, row.sheet, row.source_row)
+        assert (copy.source_file, copy.sheet, copy.source_row) < (
+            row.source_file,
+            row.sheet,
+            row.source_row,
+        )
         if copy.source_file == row.source_file:
             rows = read_sheet_rows(out_dir / row.source_file, row.sheet)
             assert rows[row.source_row - 1] == rows[copy.source_row - 1]  # pasted twice
@@ -140,4 +175,8 @@ def test_staged_quantities_are_the_cells_of_their_row(demo) -> None:
                 value = getattr(row, column)
                 if pd.notna(value) and value != 0:
                     shown = {value, round(value / 10_000, 4)}
-                    assert any(abs(n - v) < 1e-6 for n in numbers for v in shown), (source_file, row.source_row, column)
+                    assert any(abs(n - v) < 1e-6 for n in numbers for v in shown), (
+                        source_file,
+                        row.source_row,
+                        column,
+                    )

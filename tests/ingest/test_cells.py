@@ -31,7 +31,10 @@ def test_none_markers_read_as_zero(cell):
 
 
 def test_empty_cells_of_columns_the_sheet_has_are_none_and_absent_columns_null(tmp_path):
-    rows = [["学校名称", "办学类型", "小学在校生数", "初中在校生数", "图书册数"], ["城关小学", "小学", 300, None, "无"]]
+    rows = [
+        ["学校名称", "办学类型", "小学在校生数", "初中在校生数", "图书册数"],
+        ["城关小学", "小学", 300, None, "无"],
+    ]
     (row,) = ingest_book(tmp_path, [Sheet("学校", rows)]).school_rows.itertuples()
     assert (row.students_primary, row.students_junior, row.books) == (300, 0, 0)
     assert row.computers != row.computers  # no such column: null, not zero
@@ -55,7 +58,10 @@ def test_school_ids(cell, expected):
 
 
 def test_cell_units_override_the_column_unit(tmp_path):
-    rows = [["学校名称", "办学类型", "在校生数", "教学仪器设备值(元)"], ["城关小学", "小学", 10, "3.5万元"]]
+    rows = [
+        ["学校名称", "办学类型", "在校生数", "教学仪器设备值(元)"],
+        ["城关小学", "小学", 10, "3.5万元"],
+    ]
     result = ingest_book(tmp_path, [Sheet("学校", rows)])
     assert result.school_rows.iloc[0]["equipment_value_yuan"] == 35_000
 
@@ -87,7 +93,11 @@ def test_unparseable_numbers_are_quarantined_with_the_raw_row(tmp_path):
     result = ingest_book(tmp_path, [Sheet("学校", rows)])
     (row,) = result.quarantine.itertuples()
     assert row.reason_code == "unparseable_number"
-    assert json.loads(row.raw_values) == {"学校名称": "城关小学", "办学类型": "小学", "在校生数": "约三百"}
+    assert json.loads(row.raw_values) == {
+        "学校名称": "城关小学",
+        "办学类型": "小学",
+        "在校生数": "约三百",
+    }
 
 
 def test_school_ids_typed_as_numbers_in_a_workbook(tmp_path):

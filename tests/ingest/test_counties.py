@@ -45,8 +45,18 @@ def test_the_deployment_scope_settles_a_repeated_name():
     registry = region_registry()
     counties = list(registry.by_code.values())
     # 新华区: Shijiazhuang and Cangzhou (Hebei), Pingdingshan (Henan)
-    assert RegionRegistry(counties, {"provinces": ["河南省"]}).resolve(["新华区"], "").county.county_code == "410402"
-    assert RegionRegistry(counties, {"prefectures": ["130100"]}).resolve(["新华区"], "").county.county_code == "130105"
+    assert (
+        RegionRegistry(counties, {"provinces": ["河南省"]})
+        .resolve(["新华区"], "")
+        .county.county_code
+        == "410402"
+    )
+    assert (
+        RegionRegistry(counties, {"prefectures": ["130100"]})
+        .resolve(["新华区"], "")
+        .county.county_code
+        == "130105"
+    )
     in_hebei = RegionRegistry(counties, {"provinces": ["河北省"]})
     assert in_hebei.resolve(["新华区"], "").reason_code == "county_ambiguous"
     assert in_hebei.resolve(["新华区"], "沧州市").county.county_code == "130902"

@@ -10,7 +10,6 @@ import pytest
 from orchestration.demo.encrypted import compound_file, encrypted_workbook, encrypted_xls
 from orchestration.demo.render import Sheet as DemoSheet
 from orchestration.demo.render import Workbook as DemoWorkbook
-
 from orchestration.ingest.discover import discover_raw_files, survey_years
 from orchestration.ingest.pipeline import ingest_year, undated_file_receipts
 from tests.ingest.workbooks import HEADER, Sheet, assert_accounting, write_book
@@ -46,7 +45,9 @@ def test_an_encrypted_workbook_is_known_by_its_encryptioninfo_stream(tmp_path, n
     raw = tmp_path / "raw"
     (raw / "2019").mkdir(parents=True)
     # 70 000 bytes: a FAT over two sectors
-    (raw / "2019" / name).write_bytes(encrypted_workbook(np.random.default_rng(7), package_size=70_000))
+    (raw / "2019" / name).write_bytes(
+        encrypted_workbook(np.random.default_rng(7), package_size=70_000)
+    )
     (row,) = ingest_year(raw, 2019).ingest_files.itertuples()
     assert (row.status, row.reason_code) == ("rejected", "password_protected")
 
@@ -71,7 +72,9 @@ def test_the_words_encryptioninfo_inside_a_stream_do_not_make_a_file_encrypted(t
 
 def test_a_file_without_any_table_is_rejected_no_table(tmp_path):
     raw = tmp_path / "raw"
-    write_book(raw / "2019/正定县.xlsx", [Sheet("封面", [["正定县教育局"]]), Sheet("图", [["图1"]])])
+    write_book(
+        raw / "2019/正定县.xlsx", [Sheet("封面", [["正定县教育局"]]), Sheet("图", [["图1"]])]
+    )
     result = ingest_year(raw, 2019)
     (row,) = result.ingest_files.itertuples()
     assert (row.status, row.reason_code, row.sheet) == ("rejected", "no_table", None)
@@ -81,7 +84,10 @@ def test_year_from_folder_then_file_name_then_title(tmp_path):
     raw = tmp_path / "raw"
     write_book(raw / "2019/石家庄市/正定县(终稿)(1).xlsx", [Sheet("学校", TABLE)])
     write_book(raw / "报送/正定县2018年均衡数据.xlsx", [Sheet("学校", TABLE)])
-    write_book(raw / "报送/正定县均衡数据.xlsx", [Sheet("学校", [["2017年义务教育学校基本情况统计表"], *TABLE])])
+    write_book(
+        raw / "报送/正定县均衡数据.xlsx",
+        [Sheet("学校", [["2017年义务教育学校基本情况统计表"], *TABLE])],
+    )
     files = discovered(raw)
     assert files["2019/石家庄市/正定县(终稿)(1).xlsx"].survey_year == 2019
     assert files["报送/正定县2018年均衡数据.xlsx"].survey_year == 2018
@@ -105,7 +111,11 @@ def test_two_years_named_or_none_reject_the_file(tmp_path):
     assert undated["survey_year"].isna().all()
     # a title naming another year than the folder: the file is rejected at reading
     (row,) = ingest_year(raw, 2019).ingest_files.itertuples()
-    assert (row.source_file, row.status, row.reason_code) == ("2019/正定县.xlsx", "rejected", "year_conflict")
+    assert (row.source_file, row.status, row.reason_code) == (
+        "2019/正定县.xlsx",
+        "rejected",
+        "year_conflict",
+    )
 
 
 def test_a_school_year_names_its_first_year(tmp_path):

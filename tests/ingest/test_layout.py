@@ -56,7 +56,13 @@ def test_header_of_two_rows_without_merges_carries_the_group_label_right(tmp_pat
 
 def test_line_breaks_spaces_and_units_inside_header_cells(tmp_path):
     rows = [
-        ["学校\n名称", "办学 类型", "在校生数(人)", "教学及辅助\n用房面积(㎡)", "教学仪器设备值（万元）"],
+        [
+            "学校\n名称",
+            "办学 类型",
+            "在校生数(人)",
+            "教学及辅助\n用房面积(㎡)",
+            "教学仪器设备值（万元）",
+        ],
         ["正定县第一小学", "小学", 100, 500, 2.5],
     ]
     result = ingest_book(tmp_path, [Sheet("学校", rows)])
@@ -160,14 +166,20 @@ def test_blank_rows_blank_columns_serial_and_column_index_rows(tmp_path):
 
 
 def test_unmatched_headers_are_reported_with_their_column_letter(tmp_path):
-    rows = [["学校名称", "办学类型", "在校生数", "其中:女生", "食堂面积"], ["城关小学", "小学", 1, 1, 2]]
+    rows = [
+        ["学校名称", "办学类型", "在校生数", "其中:女生", "食堂面积"],
+        ["城关小学", "小学", 1, 1, 2],
+    ]
     result = ingest_book(tmp_path, [Sheet("学校", rows)])
     unmatched = json.loads(receipt(result, "学校")["unmatched_headers"])
     assert [(u["column"], u["text"]) for u in unmatched] == [("D", "其中:女生"), ("E", "食堂面积")]
 
 
 def test_traditional_characters_in_headers_and_cells(tmp_path):
-    rows = [["學校名稱", "辦學類型", "在校學生數", "專任教師", "圖書冊數"], ["城關小學", "小學", 120, 9, 3000]]
+    rows = [
+        ["學校名稱", "辦學類型", "在校學生數", "專任教師", "圖書冊數"],
+        ["城關小學", "小學", 120, 9, 3000],
+    ]
     result = ingest_book(tmp_path, [Sheet("學校", rows)])
     row = school(result, "城关小学")
     assert (row["school_type"], row["students_primary"], row["teachers_primary"], row["books"]) == (
@@ -176,14 +188,24 @@ def test_traditional_characters_in_headers_and_cells(tmp_path):
 
 
 def test_a_sheet_without_a_table_beside_one_with_a_table_is_skipped(tmp_path):
-    sheets = [Sheet("学校", [HEADER, ["城关小学", "小学", 1, 1, 1]]), Sheet("图表", [["某某统计图"], [1, 2]])]
+    sheets = [
+        Sheet("学校", [HEADER, ["城关小学", "小学", 1, 1, 1]]),
+        Sheet("图表", [["某某统计图"], [1, 2]]),
+    ]
     result = ingest_book(tmp_path, sheets)
     assert receipt(result, "图表")["reason_code"] == "no_table"
 
 
 def test_header_forms_of_statistics_forms(tmp_path):
     rows = [
-        ["学校名称", "办学类型", "小学在校生数", "小学其中:高于规定学历", "体育艺术\n(音乐、美术)教师数", "生均教学用房(m2)"],
+        [
+            "学校名称",
+            "办学类型",
+            "小学在校生数",
+            "小学其中:高于规定学历",
+            "体育艺术\n(音乐、美术)教师数",
+            "生均教学用房(m2)",
+        ],
         ["城关小学", "小学", 300, 20, 4, 3.5],
     ]
     result = ingest_book(tmp_path, [Sheet("学校", rows)])

@@ -76,7 +76,9 @@ def build_sheet(layout) -> Sheet:
             header = {"name": names["name"], "type": names["type"], "teachers": names["teachers"],
                       "area": names["area"] + layout["area_unit"], "equipment": equipment_header,
                       "books": names["books"]}[key]  # fmt: skip
-            position = {"name": 0, "type": 1, "teachers": 4, "area": 5, "equipment": 6, "books": 7}[key]
+            position = {"name": 0, "type": 1, "teachers": 4, "area": 5, "equipment": 6, "books": 7}[
+                key
+            ]
             scale = 10_000 if key == "equipment" and layout["equipment_in_wan"] else 1
             columns.append(([header], lambda s, p=position, k=scale: s[p] if p < 2 else s[p] / k))
     for position in sorted(layout["blank_columns"], reverse=True):
@@ -100,7 +102,9 @@ def build_sheet(layout) -> Sheet:
     rows += header_rows
     for number, school in enumerate(SCHOOLS):
         cells = [getter(school) for _, getter in columns]
-        rows.append([text(c) if isinstance(c, str) else _number(c, layout["number_style"]) for c in cells])
+        rows.append(
+            [text(c) if isinstance(c, str) else _number(c, layout["number_style"]) for c in cells]
+        )
         if number in layout["blank_rows_after"]:
             rows.append([])
     if layout["suffix"] == "csv":
@@ -112,16 +116,23 @@ def build_sheet(layout) -> Sheet:
 @given(layouts())
 def test_parsed_values_do_not_depend_on_the_layout(layout):
     with tempfile.TemporaryDirectory() as folder:
-        result = ingest_book(Path(folder), [build_sheet(layout)], f"2019/石家庄市/正定县.{layout['suffix']}")
+        result = ingest_book(
+            Path(folder), [build_sheet(layout)], f"2019/石家庄市/正定县.{layout['suffix']}"
+        )
     staged = result.school_rows.set_index("school_name").sort_index()
     assert result.quarantine.empty, result.quarantine[["reason_code", "reason"]]
     assert list(staged.index) == sorted(school[0] for school in SCHOOLS)
     for name, kind, primary, junior, teachers, area, equipment, books in SCHOOLS:
         row = staged.loc[name]
-        assert row["school_type"] == {"小学": "primary", "初中": "junior", "九年一贯制学校": "nine_year"}[kind]
+        assert (
+            row["school_type"]
+            == {"小学": "primary", "初中": "junior", "九年一贯制学校": "nine_year"}[kind]
+        )
         # an empty cell of a column the sheet has is none: 0
         assert (row["students_primary"], row["students_junior"]) == (primary or 0, junior or 0)
-        teacher_column = {"小学": "teachers_primary", "初中": "teachers_junior"}.get(kind, "teachers_whole")
+        teacher_column = {"小学": "teachers_primary", "初中": "teachers_junior"}.get(
+            kind, "teachers_whole"
+        )
         assert row[teacher_column] == teachers
         assert row["teaching_area_m2"] == area
         assert abs(row["equipment_value_yuan"] - equipment) < 1e-6

@@ -10,7 +10,9 @@ def test_school_name_key_unifies_spellings():
     assert school_name_key("正定县第一中学", "正定县") == school_name_key("正定一中", "正定县")
     assert school_name_key("正定县第1初级中学", "正定县") == school_name_key("正定一中", "正定县")
     assert school_name_key("城關小學") == school_name_key("城关小学")
-    assert school_name_key("正定县第一中学", "正定县") != school_name_key("正定县第一小学", "正定县")
+    assert school_name_key("正定县第一中学", "正定县") != school_name_key(
+        "正定县第一小学", "正定县"
+    )
 
 
 def test_a_nine_year_school_on_a_primary_and_a_junior_sheet_gives_two_parts(tmp_path):
@@ -20,13 +22,22 @@ def test_a_nine_year_school_on_a_primary_and_a_junior_sheet_gives_two_parts(tmp_
     result = ingest_book(tmp_path, [Sheet("小学", primary), Sheet("初中", junior)])
     rows = result.school_rows.set_index("reported_scope")
     assert sorted(rows.index) == ["junior", "primary"]
-    assert (rows.loc["primary", "students_primary"], rows.loc["primary", "teachers_primary"]) == (166, 10)
-    assert (rows.loc["junior", "students_junior"], rows.loc["junior", "teachers_junior"]) == (210, 20)
+    assert (rows.loc["primary", "students_primary"], rows.loc["primary", "teachers_primary"]) == (
+        166,
+        10,
+    )
+    assert (rows.loc["junior", "students_junior"], rows.loc["junior", "teachers_junior"]) == (
+        210,
+        20,
+    )
     assert rows.loc["junior", "books"] == 14000 and rows.loc["junior", "school_type"] == "nine_year"
 
 
 def test_a_multi_stage_school_with_only_a_total_enrollment_is_quarantined(tmp_path):
-    rows = [["学校名称", "办学类型", "在校生数", "专任教师数"], ["正定县实验学校", "九年一贯制", 376, 30]]
+    rows = [
+        ["学校名称", "办学类型", "在校生数", "专任教师数"],
+        ["正定县实验学校", "九年一贯制", 376, 30],
+    ]
     result = ingest_book(tmp_path, [Sheet("学校", rows)])
     assert result.quarantine["reason_code"].tolist() == ["stage_enrollment_missing"]
 
@@ -60,7 +71,10 @@ def test_teaching_points_parents_ownership_and_urban_rural(tmp_path):
     assert (point["school_type"], point["counts_as_school"], point["parent_school_name_key"]) == (
         "teaching_point", False, "一小",
     )  # fmt: skip
-    assert (rows_by_name.loc["育才学校", "ownership"], rows_by_name.loc["育才学校", "urban_rural"]) == ("private", "town")
+    assert (
+        rows_by_name.loc["育才学校", "ownership"],
+        rows_by_name.loc["育才学校", "urban_rural"],
+    ) == ("private", "town")
     assert rows_by_name.loc["东庄教学点", "school_type"] == "teaching_point"
     assert rows_by_name.loc["东庄教学点", "urban_rural"] == "rural"
 
@@ -104,6 +118,9 @@ def test_a_teaching_points_parent_is_linked_to_the_school_it_nearly_names(tmp_pa
         ["北街教学点", "教学点", "城关第二小学", 20],  # 城关二小 is not 城关一小
     ]
     staged = ingest_book(tmp_path, [Sheet("学校", rows)]).school_rows.set_index("school_name")
-    assert staged.loc["西街教学点", "parent_school_name_key"] == staged.loc["正定县城关镇东街小学", "school_name_key"]
+    assert (
+        staged.loc["西街教学点", "parent_school_name_key"]
+        == staged.loc["正定县城关镇东街小学", "school_name_key"]
+    )
     assert staged.loc["北街教学点", "parent_school_name_key"] == "城关二小"
     assert staged.loc["北街教学点", "parent_school_name"] == "城关第二小学"

@@ -28,7 +28,9 @@ def write_book(path: Path, sheets: list[Sheet], encoding: str = "utf-8") -> Path
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with path.open("w", encoding=encoding, newline="") as handle:
-            csv.writer(handle).writerows([["" if c is None else c for c in row] for row in sheets[0].rows])
+            csv.writer(handle).writerows(
+                [["" if c is None else c for c in row] for row in sheets[0].rows]
+            )
     elif suffix == ".xls":
         book = xlwt.Workbook(encoding="utf-8")
         for sheet in sheets:
@@ -37,7 +39,9 @@ def write_book(path: Path, sheets: list[Sheet], encoding: str = "utf-8") -> Path
             for (top, left), (bottom, right) in sheet.merges:
                 value = sheet.rows[top][left] if left < len(sheet.rows[top]) else ""
                 ws.write_merge(top, bottom, left, right, value)
-                merged_cells |= {(r, c) for r in range(top, bottom + 1) for c in range(left, right + 1)}
+                merged_cells |= {
+                    (r, c) for r in range(top, bottom + 1) for c in range(left, right + 1)
+                }
             for r, row in enumerate(sheet.rows):
                 for c, value in enumerate(row):
                     if value not in (None, "") and (r, c) not in merged_cells:
@@ -55,7 +59,12 @@ def write_book(path: Path, sheets: list[Sheet], encoding: str = "utf-8") -> Path
                     if value not in (None, ""):
                         ws.cell(row=r + 1, column=c + 1, value=value)
             for (top, left), (bottom, right) in sheet.merges:
-                ws.merge_cells(start_row=top + 1, start_column=left + 1, end_row=bottom + 1, end_column=right + 1)
+                ws.merge_cells(
+                    start_row=top + 1,
+                    start_column=left + 1,
+                    end_row=bottom + 1,
+                    end_column=right + 1,
+                )
             if sheet.hidden:
                 ws.sheet_state = "hidden"
         book.save(path)

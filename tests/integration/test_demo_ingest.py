@@ -8,8 +8,6 @@ and the row accounting holds for every sheet.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,15 +25,21 @@ ROW_REASON_CODES = set(
     pd.read_csv(CONTRACTS_DIR / "reason_codes.csv").query("applies_to == 'row'")["reason_code"]
 )
 # The reader computes the name keys; the truth leaves them to it.
-COMPARED = [c for c in SCHOOL_SURVEY.names if c not in ("school_name_key", "parent_school_name_key")]
+COMPARED = [
+    c for c in SCHOOL_SURVEY.names if c not in ("school_name_key", "parent_school_name_key")
+]
 
 
 @pytest.fixture(scope="module")
-def province(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoTruth, IngestResult, pd.DataFrame]:
+def province(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[DemoTruth, IngestResult, pd.DataFrame]:
     raw_dir = tmp_path_factory.mktemp("raw")
     truth = generate_demo_province(raw_dir)
     files = discover_raw_files(raw_dir)
-    results = [validate_school_rows(ingest_year(raw_dir, year, files))[0] for year in survey_years(files)]
+    results = [
+        validate_school_rows(ingest_year(raw_dir, year, files))[0] for year in survey_years(files)
+    ]
     merged = IngestResult(
         school_rows=pd.concat([r.school_rows for r in results], ignore_index=True),
         quarantine=pd.concat([r.quarantine for r in results], ignore_index=True),
@@ -59,7 +63,9 @@ def test_every_true_row_is_staged_with_its_values(province):
         else:
             both_null = (ours.isna() & theirs.isna()).to_numpy()
             same = both_null | (ours.astype(object) == theirs.astype(object)).to_numpy()
-        assert same.all(), f"{column}: {int((~same).sum())} rows differ, e.g. {staged.index[~same][:3].tolist()}"
+        assert same.all(), (
+            f"{column}: {int((~same).sum())} rows differ, e.g. {staged.index[~same][:3].tolist()}"
+        )
 
 
 def test_every_injected_bad_row_is_quarantined_with_its_reason(province):
@@ -83,8 +89,14 @@ def test_every_bad_file_gets_its_status_and_reason(province):
 
     ours, theirs = by_key(receipts), by_key(truth.files)
     assert set(theirs["reason_code"].dropna()) >= {
-        "unreadable", "lock_file", "not_a_spreadsheet", "no_table", "year_unknown",
-        "year_conflict", "county_ambiguous", "password_protected",
+        "unreadable",
+        "lock_file",
+        "not_a_spreadsheet",
+        "no_table",
+        "year_unknown",
+        "year_conflict",
+        "county_ambiguous",
+        "password_protected",
     }
     assert ours.index.equals(theirs.index)
     assert ours.fillna("").equals(theirs.fillna(""))
@@ -96,7 +108,9 @@ def test_a_merged_prefecture_file_takes_each_row_county_from_its_columns(provinc
     merged = loaded.loc[loaded["county_code"].isna(), "source_file"]
     assert merged.str.rsplit(".", n=1).str[-1].nunique() >= 2  # in two formats
     receipts = result.ingest_files[result.ingest_files["status"] == "loaded"]
-    assert receipts.loc[receipts["source_file"].isin(merged), "county_code"].isna().sum() == len(merged)
+    assert receipts.loc[receipts["source_file"].isin(merged), "county_code"].isna().sum() == len(
+        merged
+    )
     staged = result.school_rows[result.school_rows["source_file"].isin(merged)]
     assert (staged.groupby("source_file")["county_code"].nunique() >= 2).all()
     ours = receipts.set_index(["source_file", "sheet"])["county_code"].sort_index()
@@ -111,7 +125,9 @@ def test_declared_totals_are_those_of_the_total_rows(province):
     ours = loaded.set_index(key)["declared_total_students"].sort_index().astype(float)
     expected = truth.files[truth.files["status"] == "loaded"].set_index(key)
     theirs = expected["declared_total_students"].sort_index().astype(float)
-    assert theirs.notna().sum() > 50 and theirs.isna().sum() > 10  # sheets with and without a 合计 row
+    assert (
+        theirs.notna().sum() > 50 and theirs.isna().sum() > 10
+    )  # sheets with and without a 合计 row
     assert ours.index.equals(theirs.index)
     same = np.isclose(ours, theirs, equal_nan=True)
     assert same.all(), ours[~same].head()
@@ -122,7 +138,10 @@ def test_row_accounting_holds_for_every_sheet(province):
     outcome = check_row_accounting(result.ingest_files)
     assert outcome.passed, outcome.metadata
     loaded = result.ingest_files[result.ingest_files["status"] == "loaded"]
-    assert (loaded["rows_read"] == loaded["rows_staged"] + loaded["rows_quarantined"] + loaded["rows_not_data"]).all()
+    assert (
+        loaded["rows_read"]
+        == loaded["rows_staged"] + loaded["rows_quarantined"] + loaded["rows_not_data"]
+    ).all()
     expected = truth.files[truth.files["status"] == "loaded"].set_index(["source_file", "sheet"])
     counts = ["rows_read", "rows_staged", "rows_quarantined", "rows_not_data"]
     ours = loaded.set_index(["source_file", "sheet"])[counts].sort_index().astype(int)

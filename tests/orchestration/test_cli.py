@@ -23,7 +23,9 @@ def test_year_range_rejects_nonsense(text):
 def calls(monkeypatch):
     recorded = []
     monkeypatch.setattr(
-        cli, "run_command", lambda paths, years, write_demo=True: recorded.append((years, write_demo))
+        cli,
+        "run_command",
+        lambda paths, years, write_demo=True: recorded.append((years, write_demo)),
     )
     return recorded
 

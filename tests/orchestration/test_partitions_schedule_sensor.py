@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from dagster import (
     AddDynamicPartitionsRequest,
-    instance_for_test,
     DeleteDynamicPartitionsRequest,
     SkipReason,
     build_schedule_context,
     build_sensor_context,
+    instance_for_test,
 )
 
 from orchestration.partitions import (

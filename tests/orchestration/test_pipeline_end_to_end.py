@@ -93,8 +93,11 @@ def junior_b5_cv(rows: pd.DataFrame) -> tuple[int, float]:
     """The enrollment-weighted CV of books per junior student, from staged rows."""
     weights, values = [], []
     for row in rows.itertuples(index=False):
-        a, b, c = (row.students_primary or 0.0, row.students_junior or 0.0,
-                   row.students_senior or 0.0)
+        a, b, c = (
+            row.students_primary or 0.0,
+            row.students_junior or 0.0,
+            row.students_senior or 0.0,
+        )
         if b == 0:
             continue  # no junior part
         if row.reported_scope == "junior":
@@ -136,13 +139,21 @@ def test_a_county_junior_b5_cv_matches_a_recomputation_from_staged_rows(deployme
 
 # balance-indicators.md §3: each indicator's numerator and its per-students scale.
 INDICATORS = {
-    "B1": ("teaching_area_m2", 1), "B2": ("sports_area_m2", 1),
-    "B3": ("equipment_value_yuan", 1), "B4": ("computers", 100), "B5": ("books", 1),
-    "B6": ("teachers", 1), "B7": ("teachers_above_degree", 1),
-    "B8": ("teachers_senior_title", 1), "Q1": ("teachers_above_degree", 100),
-    "Q2": ("teachers_backbone", 100), "Q3": ("teachers_pe_arts", 100),
-    "Q4": ("teaching_area_m2", 1), "Q5": ("sports_area_m2", 1),
-    "Q6": ("equipment_value_yuan", 1), "Q7": ("multimedia_rooms", 100),
+    "B1": ("teaching_area_m2", 1),
+    "B2": ("sports_area_m2", 1),
+    "B3": ("equipment_value_yuan", 1),
+    "B4": ("computers", 100),
+    "B5": ("books", 1),
+    "B6": ("teachers", 1),
+    "B7": ("teachers_above_degree", 1),
+    "B8": ("teachers_senior_title", 1),
+    "Q1": ("teachers_above_degree", 100),
+    "Q2": ("teachers_backbone", 100),
+    "Q3": ("teachers_pe_arts", 100),
+    "Q4": ("teaching_area_m2", 1),
+    "Q5": ("sports_area_m2", 1),
+    "Q6": ("equipment_value_yuan", 1),
+    "Q7": ("multimedia_rooms", 100),
 }
 
 

@@ -74,9 +74,7 @@ def test_a_year_that_lost_all_its_rows_is_removed(dirs):
 
 def test_rows_without_a_year_form_the_null_partition(dirs):
     marts, warehouse = dirs
-    table = pa.table(
-        {"survey_year": pa.array([2019, None], pa.int32()), "value": [1.0, 2.0]}
-    )
+    table = pa.table({"survey_year": pa.array([2019, None], pa.int32()), "value": [1.0, 2.0]})
     write_mart(marts, "ingest_files", table)
     publish_tables(marts, warehouse, [2019])
 

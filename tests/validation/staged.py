@@ -67,4 +67,3 @@ def make_result(rows: list[dict], quarantine: list[dict] = (), **sheet_overrides
 
 def good_rows() -> list[dict]:
     return [school_row(number) for number in range(1, 6)]
-

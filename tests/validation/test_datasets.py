@@ -27,30 +27,50 @@ def clean_result(good_rows):
 
 def test_clean_year_passes_every_suite(clean_result, tmp_path):
     outcomes = outcomes_by_name(clean_result, clean_result.school_rows, docs_dir=tmp_path / "docs")
-    assert set(outcomes) == {"school_ids_unique", "counties_have_schools", "enrollment_drift",
-                             "quarantine_share", "declared_totals", "per_student_bands"}
+    assert set(outcomes) == {
+        "school_ids_unique",
+        "counties_have_schools",
+        "enrollment_drift",
+        "quarantine_share",
+        "declared_totals",
+        "per_student_bands",
+    }
     assert failing(outcomes) == set()
     assert (tmp_path / "docs" / "index.html").is_file()
     json.dumps([outcome.metadata for outcome in outcomes.values()])
 
 
 def test_school_id_in_two_counties_fails_with_error(good_rows):
-    elsewhere = school_row(9, county_code=OTHER_COUNTY, source_file="2019/灵寿县.xlsx",
-                           school_id=good_rows[0]["school_id"])
+    elsewhere = school_row(
+        9,
+        county_code=OTHER_COUNTY,
+        source_file="2019/灵寿县.xlsx",
+        school_id=good_rows[0]["school_id"],
+    )
     outcome = outcomes_by_name(make_result([*good_rows, elsewhere]))["school_ids_unique"]
     assert not outcome.passed and outcome.severity == ERROR
-    assert {example["county_code"] for example in outcome.metadata["examples"]} == {COUNTY, OTHER_COUNTY}
+    assert {example["county_code"] for example in outcome.metadata["examples"]} == {
+        COUNTY,
+        OTHER_COUNTY,
+    }
 
 
 def test_county_whose_files_were_all_rejected_fails_with_error(good_rows):
     result = make_result(good_rows)
-    rejected = result.ingest_files.assign(source_file="2019/灵寿县.xlsx", sheet=None, status="rejected",
-                                          reason_code="no_table", county_code=OTHER_COUNTY)
+    rejected = result.ingest_files.assign(
+        source_file="2019/灵寿县.xlsx",
+        sheet=None,
+        status="rejected",
+        reason_code="no_table",
+        county_code=OTHER_COUNTY,
+    )
     result.ingest_files = pd.concat([result.ingest_files, rejected], ignore_index=True)
 
     outcome = outcomes_by_name(result)["counties_have_schools"]
     assert not outcome.passed and outcome.severity == ERROR
-    assert outcome.metadata["examples"] == [{"survey_year": 2019, "county_code": OTHER_COUNTY, "staged_schools": 0}]
+    assert outcome.metadata["examples"] == [
+        {"survey_year": 2019, "county_code": OTHER_COUNTY, "staged_schools": 0}
+    ]
 
 
 def test_enrollment_drift_warns(clean_result):
@@ -58,7 +78,9 @@ def test_enrollment_drift_warns(clean_result):
     outcomes = outcomes_by_name(clean_result, previous)
     assert failing(outcomes) == {"enrollment_drift"}
     assert outcomes["enrollment_drift"].severity == WARN
-    assert outcomes["enrollment_drift"].metadata["examples"][0]["enrollment_ratio"] == pytest.approx(2.0)
+    assert outcomes["enrollment_drift"].metadata["examples"][0][
+        "enrollment_ratio"
+    ] == pytest.approx(2.0)
 
 
 def test_county_without_previous_year_is_not_compared(clean_result):
@@ -67,9 +89,18 @@ def test_county_without_previous_year_is_not_compared(clean_result):
 
 
 def test_high_quarantine_share_warns(good_rows):
-    held = [{"survey_year": 2019, "source_file": good_rows[0]["source_file"], "sheet": good_rows[0]["sheet"],
-             "source_row": 50 + n, "stage": "ingest", "reason_code": "formula_error", "raw_values": "{}"}
-            for n in range(2)]
+    held = [
+        {
+            "survey_year": 2019,
+            "source_file": good_rows[0]["source_file"],
+            "sheet": good_rows[0]["sheet"],
+            "source_row": 50 + n,
+            "stage": "ingest",
+            "reason_code": "formula_error",
+            "raw_values": "{}",
+        }
+        for n in range(2)
+    ]
     outcome = outcomes_by_name(make_result(good_rows, quarantine=held))["quarantine_share"]
     assert not outcome.passed and outcome.severity == WARN
     assert outcome.metadata["examples"][0]["quarantine_share"] == pytest.approx(2 / 7)
@@ -77,7 +108,9 @@ def test_high_quarantine_share_warns(good_rows):
 
 @pytest.mark.parametrize("declared", [1900.0, 2100.0])
 def test_staged_total_off_the_declared_total_fails_with_error(good_rows, declared):
-    outcome = outcomes_by_name(make_result(good_rows, declared_total_students=declared))["declared_totals"]
+    outcome = outcomes_by_name(make_result(good_rows, declared_total_students=declared))[
+        "declared_totals"
+    ]
     assert not outcome.passed and outcome.severity == ERROR
 
 
@@ -91,9 +124,15 @@ def test_declared_total_counts_the_students_of_rows_quarantined_by_validation(go
 
 
 def test_declared_total_is_one_sided_when_a_quarantined_row_is_unreadable(good_rows):
-    held = {"survey_year": 2019, "source_file": good_rows[0]["source_file"], "sheet": good_rows[0]["sheet"],
-            "source_row": 50, "stage": "ingest", "reason_code": "unparseable_number",
-            "raw_values": json.dumps({"在校生数": "四百"}, ensure_ascii=False)}
+    held = {
+        "survey_year": 2019,
+        "source_file": good_rows[0]["source_file"],
+        "sheet": good_rows[0]["sheet"],
+        "source_row": 50,
+        "stage": "ingest",
+        "reason_code": "unparseable_number",
+        "raw_values": json.dumps({"在校生数": "四百"}, ensure_ascii=False),
+    }
     short = make_result(good_rows, quarantine=[held], declared_total_students=2400.0)
     assert outcomes_by_name(short)["declared_totals"].passed
     doubled = make_result(good_rows, quarantine=[held], declared_total_students=1600.0)
@@ -113,9 +152,15 @@ def test_implausible_per_student_values_warn(good_rows):
     outcome = outcomes["per_student_bands"]
     assert outcome.severity == WARN
     assert outcome.metadata["examples"] == [
-        {"source_file": odd["source_file"], "sheet": odd["sheet"], "source_row": odd["source_row"],
-         "county_code": COUNTY, "school_id": odd["school_id"], "school_name": odd["school_name"],
-         "books_per_student": 500.0}
+        {
+            "source_file": odd["source_file"],
+            "sheet": odd["sheet"],
+            "source_row": odd["source_row"],
+            "county_code": COUNTY,
+            "school_id": odd["school_id"],
+            "school_name": odd["school_name"],
+            "books_per_student": 500.0,
+        }
     ]
 
 

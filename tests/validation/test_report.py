@@ -14,8 +14,13 @@ def test_report_lists_outcomes_and_quarantine_with_every_value_escaped(good_rows
     docs = tmp_path / "docs" / "index.html"
     outcomes = [
         row_outcome,
-        CheckOutcome("declared_totals", False, ERROR, f"total {SCRIPT}",
-                     {"examples": [{"sheet": SCRIPT}], "data_docs": str(docs)}),
+        CheckOutcome(
+            "declared_totals",
+            False,
+            ERROR,
+            f"total {SCRIPT}",
+            {"examples": [{"sheet": SCRIPT}], "data_docs": str(docs)},
+        ),
     ]
 
     path = write_validation_report(tmp_path / "reports", 2019, outcomes, validated)

@@ -4,7 +4,11 @@ import pandas as pd
 import pytest
 
 from orchestration.validation.outcome import ERROR, WARN
-from orchestration.validation.rows import check_row_accounting, check_unique_schools, validate_school_rows
+from orchestration.validation.rows import (
+    check_row_accounting,
+    check_unique_schools,
+    validate_school_rows,
+)
 from tests.validation.staged import make_result, school_row
 
 BAD_ROWS = {
@@ -58,12 +62,31 @@ def test_a_row_failing_several_checks_is_quarantined_once_with_every_reason(good
 
 
 def test_ingest_quarantine_is_kept_and_other_sheets_untouched(good_rows):
-    other_sheet = [school_row(20 + n, sheet="初中", school_type="junior", reported_scope="junior",
-                              students_primary=None, students_junior=300.0, teachers_primary=None,
-                              teachers_junior=25.0) for n in range(2)]
-    ingest_held = {"survey_year": 2019, "source_file": "2019/正定县.xlsx", "sheet": "小学", "source_row": 40,
-                   "stage": "ingest", "reason_code": "missing_school_name", "raw_values": "{}"}
-    result = make_result([*good_rows, school_row(9, books=-1.0), *other_sheet], quarantine=[ingest_held])
+    other_sheet = [
+        school_row(
+            20 + n,
+            sheet="初中",
+            school_type="junior",
+            reported_scope="junior",
+            students_primary=None,
+            students_junior=300.0,
+            teachers_primary=None,
+            teachers_junior=25.0,
+        )
+        for n in range(2)
+    ]
+    ingest_held = {
+        "survey_year": 2019,
+        "source_file": "2019/正定县.xlsx",
+        "sheet": "小学",
+        "source_row": 40,
+        "stage": "ingest",
+        "reason_code": "missing_school_name",
+        "raw_values": "{}",
+    }
+    result = make_result(
+        [*good_rows, school_row(9, books=-1.0), *other_sheet], quarantine=[ingest_held]
+    )
 
     validated, _ = validate_school_rows(result)
 
@@ -82,7 +105,9 @@ def test_teaching_point_without_students_is_not_quarantined(good_rows):
 
 
 def test_missing_school_id_is_allowed(good_rows):
-    validated, outcome = validate_school_rows(make_result([*good_rows, school_row(9, school_id=None)]))
+    validated, outcome = validate_school_rows(
+        make_result([*good_rows, school_row(9, school_id=None)])
+    )
     assert outcome.passed
 
 
@@ -95,7 +120,9 @@ def test_contract_break_fails_with_error_and_is_not_quarantined(good_rows):
 
 
 def test_row_accounting_fails_on_a_sheet_that_loses_rows(good_rows):
-    files = make_result(good_rows).ingest_files.assign(rows_read=lambda frame: frame["rows_read"] + 1)
+    files = make_result(good_rows).ingest_files.assign(
+        rows_read=lambda frame: frame["rows_read"] + 1
+    )
     skipped = files.assign(sheet="说明", status="skipped", rows_read=None)
     outcome = check_row_accounting(pd.concat([files, skipped], ignore_index=True))
     assert not outcome.passed and outcome.severity == ERROR
