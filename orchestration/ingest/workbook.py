@@ -11,19 +11,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-import struct
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
 import charset_normalizer
+import olefile
 import python_calamine
+import xlrd
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".csv"})
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTED_OOXML_STREAM = "encryptioninfo"
-_LAST_SECTOR_NUMBER = 0xFFFFFFFA  # above: free, end of chain, FAT and DIFAT markers
+_ENCRYPTED_OOXML_STREAM = "EncryptionInfo"
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _ERROR_CELL = re.compile(rb"<c\s[^>]*?\bt=[\"']e[\"'][^>]*>")
@@ -58,7 +57,7 @@ def read_workbook(path: Path) -> list[SheetGrid]:
     # Excel saves an encrypted workbook (.xlsx, .xlsm, or one renamed .xls) as an OLE
     # compound file holding an EncryptionInfo stream; an encrypted BIFF .xls instead
     # carries a FILEPASS record, which calamine reports as a PasswordError.
-    if _ENCRYPTED_OOXML_STREAM in _compound_file_entries(path):
+    if _is_encrypted_ooxml(path):
         raise UnreadableFile("password_protected", "encrypted: an EncryptionInfo stream")
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
@@ -66,7 +65,7 @@ def read_workbook(path: Path) -> list[SheetGrid]:
         raise UnreadableFile("password_protected", f"the workbook is encrypted: {error}") from error
     except Exception as error:  # calamine raises several error types for a damaged file
         raise UnreadableFile("unreadable", f"can not open as {suffix}: {error}") from error
-    errors = _xlsx_error_cells(path) if suffix in {".xlsx", ".xlsm"} else {}
+    errors = _xls_error_cells(path) if suffix == ".xls" else _xlsx_error_cells(path)
     sheets = []
     with workbook:
         for meta in workbook.sheets_metadata:
@@ -83,49 +82,15 @@ def read_workbook(path: Path) -> list[SheetGrid]:
     return sheets
 
 
-def _compound_file_entries(path: Path) -> set[str]:
-    """The lower-cased names in the directory of an OLE compound file ([MS-CFB] 2.2-2.6);
-    empty for any other file, or a damaged one."""
-    with path.open("rb") as handle:
-        if handle.read(len(_OLE_MAGIC)) != _OLE_MAGIC:
-            return set()
-    data = path.read_bytes()
+def _is_encrypted_ooxml(path: Path) -> bool:
+    """Whether `path` is an OLE compound file holding an EncryptionInfo stream."""
+    if not olefile.isOleFile(str(path)):
+        return False
     try:
-        sector_size = 1 << struct.unpack_from("<H", data, 30)[0]
-        fat_count, first_directory = struct.unpack_from("<II", data, 44)
-        first_difat, difat_count = struct.unpack_from("<II", data, 68)
-        per_sector = sector_size // 4
-
-        def sector(number: int) -> bytes:
-            start = (number + 1) * sector_size
-            if number >= _LAST_SECTOR_NUMBER or start + sector_size > len(data):
-                raise ValueError(f"sector {number} is outside the file")
-            return data[start : start + sector_size]
-
-        fat_sectors = list(struct.unpack_from("<109I", data, 76))
-        difat = first_difat
-        for _ in range(difat_count):  # FAT sector numbers beyond the header's 109
-            numbers = struct.unpack(f"<{per_sector}I", sector(difat))
-            fat_sectors += numbers[:-1]
-            difat = numbers[-1]
-        fat = [
-            entry
-            for number in fat_sectors[:fat_count]
-            for entry in struct.unpack(f"<{per_sector}I", sector(number))
-        ]
-        names, current, seen = set(), first_directory, set()
-        while current < _LAST_SECTOR_NUMBER and current not in seen and current < len(fat):
-            seen.add(current)
-            entries = sector(current)
-            for offset in range(0, sector_size, 128):
-                name_length, kind = struct.unpack_from("<HB", entries, offset + 64)
-                if kind in (1, 2) and 2 <= name_length <= 64:  # a storage or a stream
-                    name = entries[offset : offset + name_length - 2]
-                    names.add(name.decode("utf-16-le", "replace").lower())
-            current = fat[current]
-        return names
-    except (struct.error, ValueError):
-        return set()
+        with olefile.OleFileIO(str(path)) as container:
+            return container.exists(_ENCRYPTED_OOXML_STREAM)
+    except OSError:  # a damaged container: calamine reports it as unreadable
+        return False
 
 
 def _read_csv_rows(path: Path) -> list[list[Cell]]:
@@ -151,6 +116,27 @@ def _column_index(letters: str) -> int:
     for letter in letters:
         index = index * 26 + ord(letter) - ord("A") + 1
     return index - 1
+
+
+def _xls_error_cells(path: Path) -> dict[str, frozenset[tuple[int, int]]]:
+    """Cells holding an error value (BOOLERR records, formulas whose result is an error),
+    per sheet name, read with xlrd: calamine gives them as empty strings, as for .xlsx."""
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+    except Exception:  # xlrd raises several error types; calamine has read the file already
+        return {}
+    with book:
+        found = {}
+        for index, name in enumerate(book.sheet_names()):
+            sheet = book.sheet_by_index(index)
+            found[name] = frozenset(
+                (row, column)
+                for row in range(sheet.nrows)
+                for column, kind in enumerate(sheet.row_types(row))
+                if kind == xlrd.XL_CELL_ERROR
+            )
+            book.unload_sheet(index)
+        return found
 
 
 def _xlsx_error_cells(path: Path) -> dict[str, frozenset[tuple[int, int]]]:

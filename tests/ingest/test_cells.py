@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import xlwt
 
 from orchestration.ingest.cells import Rejection, parse_quantity, parse_school_id
 from orchestration.ingest.vocabulary import vocabulary
@@ -86,6 +87,30 @@ def test_cached_formula_values_count_and_error_values_quarantine(tmp_path):
         "南关小学", "formula_error", 3,
     )  # fmt: skip
     assert json.loads(quarantined.raw_values)["学校名称"] == "南关小学"
+
+
+def test_error_values_of_an_xls_workbook_quarantine_their_row(tmp_path):
+    """calamine reads an .xls error cell as an empty string, which would count as 0 books."""
+    rows = [
+        ["学校名称", "办学类型", "在校生数", "图书册数"],
+        ["城关小学", "小学", 100, 500],
+        ["南关小学", "小学", 80, None],
+    ]
+    path = write_book(tmp_path / "raw/2019/正定县.xls", [Sheet("学校", rows)])
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("学校")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value)
+    sheet.row(2).set_cell_error(3, "#DIV/0!")
+    book.save(str(path))
+    from orchestration.ingest.pipeline import ingest_year
+
+    result = ingest_year(tmp_path / "raw", 2019)
+    assert list(result.school_rows["school_name"]) == ["城关小学"]
+    (quarantined,) = result.quarantine.itertuples()
+    assert (quarantined.reason_code, quarantined.source_row) == ("formula_error", 3)
 
 
 def test_unparseable_numbers_are_quarantined_with_the_raw_row(tmp_path):
