@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 
 import duckdb
 import pytest
 
 from tests.dbt.conftest import DbtBuild, invoke_dbt
+from tests.spec_reference import BASE_QUANTITIES, weighted_cv
 
 # warehouse-contract.md, "Public tables": the columns each table has at least.
-BASE_QUANTITIES = [
-    "students",
-    "teachers",
-    "teachers_above_degree",
-    "teachers_senior_title",
-    "teachers_backbone",
-    "teachers_pe_arts",
-    "teaching_area_m2",
-    "sports_area_m2",
-    "equipment_value_yuan",
-    "computers",
-    "books",
-    "multimedia_rooms",
-]
 CONTRACT_COLUMNS = {
     "dim_region": [
         "county_code",
@@ -195,18 +181,6 @@ def test_public_model_has_its_contract_columns(dbt_build: DbtBuild, table: str) 
     path = dbt_build.marts_dir / f"{table}.parquet"
     columns = duckdb.read_parquet(str(path)).columns
     assert set(CONTRACT_COLUMNS[table]) <= set(columns)
-
-
-def weighted_cv(observations: list[tuple[float, float]]) -> float | None:
-    """balance-indicators.md §4, written out independently of the dbt macro."""
-    if len(observations) < 2:
-        return None
-    total = sum(weight for weight, _ in observations)
-    mean = sum(weight * value for weight, value in observations) / total
-    if mean == 0:
-        return None
-    variance = sum(weight * (value - mean) ** 2 for weight, value in observations) / total
-    return math.sqrt(variance) / mean
 
 
 def test_county_cv_equals_a_python_recomputation(dbt_build: DbtBuild) -> None:

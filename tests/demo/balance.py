@@ -7,43 +7,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-STAGES = ("primary", "junior")
-QUANTITIES = (
-    "students",
-    "teachers",
-    "teachers_above_degree",
-    "teachers_senior_title",
-    "teachers_backbone",
-    "teachers_pe_arts",
-    "teaching_area_m2",
-    "sports_area_m2",
-    "equipment_value_yuan",
-    "computers",
-    "books",
-    "multimedia_rooms",
+from tests.spec_reference import (
+    BASE_QUANTITIES,
+    BASIC,
+    BASIC_THRESHOLD,
+    QUALITY,
+    QUALITY_THRESHOLD,
+    weighted_cv,
 )
-# code: (numerator, per students, primary standard, junior standard)
-BASIC = {
-    "B1": ("teaching_area_m2", 1),
-    "B2": ("sports_area_m2", 1),
-    "B3": ("equipment_value_yuan", 1),
-    "B4": ("computers", 100),
-    "B5": ("books", 1),
-    "B6": ("teachers", 1),
-    "B7": ("teachers_above_degree", 1),
-    "B8": ("teachers_senior_title", 1),
-}
-QUALITY = {
-    "Q1": ("teachers_above_degree", 100, 4.2, 5.3),
-    "Q2": ("teachers_backbone", 100, 1.0, 1.0),
-    "Q3": ("teachers_pe_arts", 100, 0.9, 0.9),
-    "Q4": ("teaching_area_m2", 1, 4.5, 5.8),
-    "Q5": ("sports_area_m2", 1, 7.5, 10.2),
-    "Q6": ("equipment_value_yuan", 1, 2000, 2500),
-    "Q7": ("multimedia_rooms", 100, 2.3, 2.4),
-}
-BASIC_THRESHOLD = {"primary": 0.65, "junior": 0.55}
-QUALITY_THRESHOLD = {"primary": 0.50, "junior": 0.45}
+
+STAGES = ("primary", "junior")
 
 
 def school_stages(master: pd.DataFrame) -> pd.DataFrame:
@@ -66,7 +39,7 @@ def school_stages(master: pd.DataFrame) -> pd.DataFrame:
                 "parent_school_name",
             ]
         ].assign(stage=stage)
-        for quantity in QUANTITIES:
+        for quantity in BASE_QUANTITIES:
             part[quantity] = master[f"{quantity}_{stage}"]
         parts.append(part)
     stages = pd.concat(parts, ignore_index=True)
@@ -78,14 +51,8 @@ def school_stages(master: pd.DataFrame) -> pd.DataFrame:
     stages.loc[attached, "school_uid"] = parents.reindex(pd.MultiIndex.from_frame(owner)).to_numpy()
     stages = stages[~(points & ~attached & (stages["students"] < 50))]
     keys = ["survey_year", "county_code", "stage", "school_uid"]
-    stages = stages.groupby(keys, as_index=False)[list(QUANTITIES)].sum()
+    stages = stages.groupby(keys, as_index=False)[list(BASE_QUANTITIES)].sum()
     return stages[stages["students"] > 0].reset_index(drop=True)
-
-
-def weighted_cv(students: pd.Series, values: pd.Series) -> float:
-    """§4: the enrollment-weighted coefficient of variation."""
-    mean = np.average(values, weights=students)
-    return float(np.sqrt(np.average((values - mean) ** 2, weights=students)) / mean)
 
 
 def school_quality(stages: pd.DataFrame) -> pd.DataFrame:
@@ -107,7 +74,7 @@ def county_assessment(master: pd.DataFrame) -> pd.DataFrame:
     stages = school_quality(school_stages(master))
     for (year, county, stage), group in stages.groupby(["survey_year", "county_code", "stage"]):
         cvs = {
-            code: weighted_cv(group["students"], per * group[numerator] / group["students"])
+            code: weighted_cv(zip(group["students"], per * group[numerator] / group["students"]))
             for code, (numerator, per, *_) in {**BASIC, **QUALITY}.items()
         }
         composite = float(np.mean([cvs[code] for code in BASIC]))

@@ -8,6 +8,7 @@ import pytest
 
 from orchestration import cli
 from orchestration.demo import generate_demo_province
+from tests.spec_reference import INDICATORS, weighted_cv
 
 YEAR = 2019
 pytestmark = pytest.mark.pipeline
@@ -135,37 +136,6 @@ def test_a_county_junior_b5_cv_matches_a_recomputation_from_staged_rows(deployme
         ).fetchone()
     assert n == n_expected
     assert cv == pytest.approx(cv_expected, rel=1e-9)
-
-
-# balance-indicators.md §3: each indicator's numerator and its per-students scale.
-INDICATORS = {
-    "B1": ("teaching_area_m2", 1),
-    "B2": ("sports_area_m2", 1),
-    "B3": ("equipment_value_yuan", 1),
-    "B4": ("computers", 100),
-    "B5": ("books", 1),
-    "B6": ("teachers", 1),
-    "B7": ("teachers_above_degree", 1),
-    "B8": ("teachers_senior_title", 1),
-    "Q1": ("teachers_above_degree", 100),
-    "Q2": ("teachers_backbone", 100),
-    "Q3": ("teachers_pe_arts", 100),
-    "Q4": ("teaching_area_m2", 1),
-    "Q5": ("sports_area_m2", 1),
-    "Q6": ("equipment_value_yuan", 1),
-    "Q7": ("multimedia_rooms", 100),
-}
-
-
-def weighted_cv(pairs: list[tuple[float, float]]) -> float | None:
-    """balance-indicators.md §4, written out again independently of the dbt macro."""
-    total = sum(p for p, _ in pairs)
-    if len(pairs) < 2 or total == 0:
-        return None
-    mean = sum(p * x for p, x in pairs) / total
-    if mean == 0:
-        return None
-    return math.sqrt(sum(p * (x - mean) ** 2 for p, x in pairs) / total) / mean
 
 
 def test_every_county_cv_equals_a_plain_python_recomputation_from_school_stages(deployment):
