@@ -1,7 +1,8 @@
 """The same school twice in one year: the stated rule (contracts/reason_codes.csv).
 
-A school is the same when its county and its 10-digit id match, or, without an id, its
-county and `school_name_key`; a part is its `reported_scope`. Copies with the same
+A school is the same when its county and identity match (`identity.school_identity`: the
+10-digit id, borrowed by a row without one from the same name key, else the name key); a
+part is its `reported_scope`. Copies with the same
 quantities and type are exact duplicates: the first (by file, sheet, row) is staged,
 the others quarantined `duplicate_exact`. Copies that differ are `duplicate_conflict`,
 every copy quarantined: the warehouse can not tell which one is right.
@@ -14,18 +15,10 @@ import json
 import pandas as pd
 
 from contracts.staging_schema import QUANTITY_COLUMNS
+from orchestration.ingest.identity import school_identity
 
 _COMPARED = ["school_type", *QUANTITY_COLUMNS]
 _ORDER = ["source_file", "sheet", "source_row"]
-
-
-def _identity(rows: pd.DataFrame) -> pd.Series:
-    by_name = "name:" + rows["school_name_key"].astype("string")
-    return (
-        rows["county_code"].astype("string")
-        + "|"
-        + rows["school_id"].astype("string").fillna(by_name)
-    )
 
 
 def split_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -37,7 +30,7 @@ def split_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     if rows.empty:
         return rows, pd.DataFrame()
     rows = rows.sort_values(_ORDER, kind="stable").reset_index(drop=True)
-    key = _identity(rows) + "|" + rows["reported_scope"]
+    key = rows["county_code"] + "|" + school_identity(rows) + "|" + rows["reported_scope"]
     repeated = key.duplicated(keep=False)
     if not repeated.any():
         return rows, pd.DataFrame()

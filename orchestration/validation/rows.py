@@ -16,6 +16,7 @@ import pandera.pandas as pa
 
 from contracts.school_row_schema import CONTRACT, NULL_REASONS, SCHOOL_ROW_SCHEMA
 from contracts.staging_schema import QUARANTINE
+from orchestration.ingest.identity import school_identity
 from orchestration.ingest.result import IngestResult
 from orchestration.settings import CONTRACTS_DIR
 from orchestration.validation.outcome import ERROR, MAX_EXAMPLES, WARN, CheckOutcome, examples
@@ -193,11 +194,6 @@ def check_row_accounting(ingest_files: pd.DataFrame) -> CheckOutcome:
             ),
         },
     )
-
-
-def school_identity(school_rows: pd.DataFrame) -> pd.Series:
-    """The 10-digit id where the sheet has one, else the normalised name within the county."""
-    return ("id:" + school_rows["school_id"]).fillna("name:" + school_rows["school_name_key"])
 
 
 def check_unique_schools(school_rows: pd.DataFrame) -> CheckOutcome:

@@ -109,6 +109,20 @@ def test_exact_duplicates_stage_the_first_copy_and_conflicts_quarantine_all(tmp_
     assert result.quarantine["raw_values"].str.contains("正定").all()
 
 
+def test_a_school_listed_by_id_in_one_file_and_by_name_in_another_is_one_school(tmp_path):
+    with_id = [["学校标识码", *HEADER], ["2101230001", "正定县第一小学", "小学", 400, 8, 2000]]
+    by_name = [HEADER, ["正定一小", "小学", 400, 8, 2000], ["正定县第二小学", "小学", 300, 9, 900]]
+    write_book(tmp_path / "raw/2019/正定县b.xlsx", [Sheet("学校", by_name)])
+    result = ingest_book(tmp_path, [Sheet("学校", with_id)], "2019/正定县a.xlsx")
+    assert sorted(result.school_rows["school_name"]) == ["正定县第一小学", "正定县第二小学"]
+    (copy,) = result.quarantine.itertuples()
+    assert (copy.source_file, copy.source_row, copy.reason_code) == (
+        "2019/正定县b.xlsx",
+        2,
+        "duplicate_exact",
+    )
+
+
 def test_a_teaching_points_parent_is_linked_to_the_school_it_nearly_names(tmp_path):
     rows = [
         ["学校名称", "办学类型", "所属学校", "在校生数"],

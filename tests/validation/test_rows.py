@@ -146,6 +146,12 @@ def test_unique_schools_keys_by_scope_and_by_name_without_id(good_rows):
     assert not check_unique_schools(make_result([*no_id, same_name]).school_rows).passed
 
 
+def test_unique_schools_sees_a_school_staged_by_id_and_again_by_name(good_rows):
+    by_name = dict(good_rows[0], school_id=None, source_row=99)
+    outcome = check_unique_schools(make_result([*good_rows, by_name]).school_rows)
+    assert not outcome.passed and outcome.metadata["duplicate_keys"] == 1
+
+
 def test_text_in_a_quantity_column_breaks_the_contract(good_rows):
     result = make_result(good_rows)
     result.school_rows["books"] = result.school_rows["books"].astype(object)
