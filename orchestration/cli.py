@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -40,6 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     backfill.add_argument("first", type=int)
     backfill.add_argument("last", type=int)
 
+    for command in (run, backfill):
+        command.add_argument(
+            "--verbose", action="store_true", help="print Dagster's and dbt's log as the run goes"
+        )
+
     args = parser.parse_args(argv)
     paths = Paths.from_env()
     if args.command == "dbt-parse":
@@ -47,8 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         return demo_command(args.raw or paths.raw_dir)
     if args.command == "run":
-        return run_command(paths, args.years)
-    return run_command(paths, (args.first, args.last), write_demo=False)
+        return run_command(paths, args.years, verbose=args.verbose)
+    return run_command(paths, (args.first, args.last), write_demo=False, verbose=args.verbose)
 
 
 def year_range(text: str) -> tuple[int, int]:
@@ -90,9 +97,23 @@ def ensure_dagster_home(paths: Paths) -> Path:
     return home
 
 
-def run_command(paths: Paths, years: tuple[int, int] | None, write_demo: bool = True) -> int:
-    """Materialize every asset for the survey years in one in-process run."""
-    from dagster import DagsterInstance
+def run_command(
+    paths: Paths,
+    years: tuple[int, int] | None,
+    write_demo: bool = True,
+    verbose: bool = False,
+) -> int:
+    """Materialize every asset for the survey years in one in-process run.
+
+    Unless `verbose`, Dagster's and dbt's log goes to `<state>/logs/last_run.log` (the run's
+    events are also in the Dagster UI) and only the summary is printed.
+    """
+    from dagster import BetaWarning, DagsterInstance, PreviewWarning
+
+    # Yearly single-run backfills and partitioned asset checks are what Junheng is built
+    # on (docs/operations.md); Dagster flags them as beta/preview on every import.
+    warnings.filterwarnings("ignore", category=BetaWarning)
+    warnings.filterwarnings("ignore", category=PreviewWarning)
 
     from orchestration.ingest.discover import discover_raw_files, survey_years
     from orchestration.partitions import partition_range_tags, sync_year_partitions
@@ -119,7 +140,13 @@ def run_command(paths: Paths, years: tuple[int, int] | None, write_demo: bool = 
         prepare_dbt_manifest(paths)
     from orchestration.definitions import build_definitions
 
-    with DagsterInstance.get() as instance:
+    log_path = paths.state_dir / "logs" / "last_run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        DagsterInstance.get() as instance,
+        log_path.open("w", encoding="utf-8") as log,
+        contextlib.redirect_stdout(sys.stdout if verbose else log),
+    ):
         sync_year_partitions(instance, found)
         result = (
             build_definitions()
@@ -127,10 +154,16 @@ def run_command(paths: Paths, years: tuple[int, int] | None, write_demo: bool = 
             .execute_in_process(
                 instance=instance,
                 tags=partition_range_tags(str(selected[0]), str(selected[-1])),
-                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+                run_config={
+                    "loggers": {
+                        "console": {"config": {"log_level": "INFO" if verbose else "ERROR"}}
+                    }
+                },
                 raise_on_error=False,
             )
         )
+    if not verbose:
+        print(f"run log: {log_path}")
     print_summary(paths, selected, files, result)
     return 0 if result.success else 1
 
@@ -166,10 +199,24 @@ def print_summary(paths: Paths, years: list[int], files: list, result) -> None:
         for table, partitions in rows.items():
             print(f"  {table}: {sum(partitions.values())} rows")
         print(f"BI catalog: {paths.warehouse_dir / CATALOG_FILE}")
+    print_check_summary(result)
+    reports = [paths.reports_dir / str(year) / "index.html" for year in years]
+    print("validation reports: " + ", ".join(str(r) for r in reports if r.exists()))
     if not result.success:
         failed = [event.step_key for event in result.all_events if event.is_step_failure]
         print(f"the run failed (run id {result.run_id}); failed steps: {', '.join(failed)}")
-        print("see the run in the Dagster UI (make dev) or the log above")
+        print("see the run log named above, or the run in the Dagster UI (make dev)")
+
+
+def print_check_summary(result) -> None:
+    """How many checks passed, and which failed with what severity."""
+    evaluations = result.get_asset_check_evaluations()
+    failed = sorted(
+        f"{e.asset_check_key.name} ({e.severity.value})" for e in evaluations if not e.passed
+    )
+    print(f"checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed")
+    for name in failed:
+        print(f"  failed: {name}")
 
 
 if __name__ == "__main__":

@@ -25,16 +25,22 @@ def calls(monkeypatch):
     monkeypatch.setattr(
         cli,
         "run_command",
-        lambda paths, years, write_demo=True: recorded.append((years, write_demo)),
+        lambda paths, years, write_demo=True, verbose=False: recorded.append(
+            (years, write_demo, verbose)
+        ),
     )
     return recorded
 
 
 def test_run_and_backfill_build_the_same_way(calls):
     cli.main(["run", "--years", "2019-2020"])
-    cli.main(["run"])
+    cli.main(["run", "--verbose"])
     cli.main(["backfill", "2016", "2018"])
-    assert calls == [((2019, 2020), True), (None, True), ((2016, 2018), False)]
+    assert calls == [
+        ((2019, 2020), True, False),
+        (None, True, True),
+        ((2016, 2018), False, False),
+    ]
 
 
 def test_dagster_home_defaults_to_the_state_folder_with_junhengs_config(tmp_path, monkeypatch):
