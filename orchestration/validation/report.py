@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from orchestration.ingest.regions import region_registry
 from orchestration.ingest.result import IngestResult
 from orchestration.validation.outcome import CheckOutcome
 
@@ -86,9 +87,26 @@ def write_validation_report(
     quarantined row, and links to the GE Data Docs named in the outcomes' metadata."""
     page_dir = report_dir / str(survey_year)
     page_dir.mkdir(parents=True, exist_ok=True)
+    county_names = {code: county.county_name for code, county in region_registry().by_code.items()}
     quarantine = result.quarantine[result.quarantine["survey_year"] == survey_year]
+    quarantine = quarantine.assign(county_name=quarantine["county_code"].map(county_names))
+    receipts = result.ingest_files[result.ingest_files["survey_year"] == survey_year]
+    receipts = receipts.assign(county_name=receipts["county_code"].map(county_names))[
+        [
+            "source_file",
+            "sheet",
+            "county_name",
+            "status",
+            "reason_code",
+            "reason",
+            "rows_read",
+            "rows_staged",
+            "rows_quarantined",
+            "rows_not_data",
+        ]
+    ].sort_values(["source_file", "sheet"], na_position="first")
     summary = (
-        quarantine.groupby(["county_code", "stage", "reason_code"], dropna=False)
+        quarantine.groupby(["county_code", "county_name", "stage", "reason_code"], dropna=False)
         .size()
         .rename("rows")
         .reset_index()
@@ -99,7 +117,7 @@ def write_validation_report(
             "source_file",
             "sheet",
             "source_row",
-            "county_code",
+            "county_name",
             "school_name",
             "stage",
             "reason_code",
@@ -113,6 +131,7 @@ def write_validation_report(
         f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>"
         f"<h2>Checks</h2>{_outcomes_table(outcomes)}"
         f"{_data_docs_link(outcomes, page_dir)}"
+        f"<h2>Files and sheets: every row accounted for</h2>{_table(receipts)}"
         f"<h2>Quarantine by county and reason ({len(quarantine)} rows)</h2>{_table(summary)}"
         f"<h2>Quarantined rows</h2>{_table(rows, code_columns=('raw_values',))}"
         "</body></html>"

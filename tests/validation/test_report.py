@@ -40,3 +40,14 @@ def test_report_without_quarantine_or_docs(good_rows, tmp_path):
     validated, outcome = validate_school_rows(make_result(good_rows))
     page = write_validation_report(tmp_path, 2019, [outcome], validated).read_text(encoding="utf-8")
     assert "row_schema" in page and "Data Docs" not in page
+
+
+def test_report_names_the_county_and_accounts_for_every_sheet(good_rows, tmp_path):
+    validated, outcome = validate_school_rows(make_result([*good_rows, school_row(9, books=-1.0)]))
+    page = write_validation_report(tmp_path, 2019, [outcome], validated).read_text(encoding="utf-8")
+    assert "正定县" in page  # the registry's name beside the code 130123
+    (receipt,) = validated.ingest_files.itertuples()
+    accounting = (receipt.rows_read, receipt.rows_staged, receipt.rows_quarantined, 3)
+    assert accounting == (9, 5, 1, 3)
+    cells = "".join(f"<td>{n}</td>" for n in accounting)
+    assert cells in page
