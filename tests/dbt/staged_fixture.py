@@ -120,7 +120,16 @@ def school_rows(year: int) -> list[dict]:
             parent_school_name="正定二小",
             parent_school_name_key="正定二小",
         ),
-        _school(year, ZHENGDING, "东村教学点", "teaching_point", seed=5, students_primary=64),
+        # A teaching point with a few junior students: its junior part is excluded, not lost.
+        _school(
+            year,
+            ZHENGDING,
+            "东村教学点",
+            "teaching_point",
+            seed=5,
+            students_primary=64,
+            students_junior=7,
+        ),
         _school(
             year,
             ZHENGDING,

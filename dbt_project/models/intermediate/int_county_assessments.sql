@@ -98,6 +98,7 @@ final as (
         verdicts.basic_composite_cv,
         verdicts.basic_cv_threshold,
         verdicts.basic_pass,
+        case when verdicts.basic_pass is null then 'not_assessable' end as basic_pass_reason,
         verdicts.quality_composite_cv,
         verdicts.quality_max_cv,
         verdicts.quality_cv_threshold,

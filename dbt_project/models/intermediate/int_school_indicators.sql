@@ -65,6 +65,8 @@ final as (
         compared.students,
         compared.amount,
         compared.value,
+        -- In scope means students > 0, so a value is null only when its numerator is.
+        case when compared.value is null then 'numerator_not_reported' end as value_reason,
         previous_year.value as prev_value,
         compared.standard,
         compared.meets_standard,

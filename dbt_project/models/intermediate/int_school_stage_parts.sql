@@ -4,6 +4,8 @@
 -- 1 : 1.2). Teachers are taken per stage as reported; a whole-school count is split by
 -- the same share and the part is marked estimated. A teaching point's row gives its
 -- primary part, to itself or, when folded, to its parent school (int_school_stages).
+-- Students of a stage the school type does not have are never dropped: they form a part
+-- excluded as 'stage_not_offered_by_school_type'.
 with school_rows as (
     select * from {{ ref('int_school_rows') }}
 ),
@@ -20,20 +22,40 @@ typed_rows as (
     from school_rows
 ),
 
-row_stages as (
+-- The stages of the row's type, and any other compulsory stage the row reports students in
+-- (a teaching point's junior students, a primary school's attached junior classes): such a
+-- part is kept, excluded with a reason, and takes no share of the resources.
+candidate_stages as (
     select
         typed_rows.*,
-        stage_split_weights.stage,
-        stage_split_weights.split_weight,
-        stage_split_weights.exclusion_reason as type_exclusion_reason,
-        case stage_split_weights.stage
+        candidate.stage,
+        case candidate.stage
             when 'primary' then coalesce(typed_rows.students_primary, 0)
             when 'junior' then coalesce(typed_rows.students_junior, 0)
             when 'senior' then coalesce(typed_rows.students_senior, 0)
         end as stage_students
     from typed_rows
-    inner join stage_split_weights on typed_rows.stage_type = stage_split_weights.school_type
-    where typed_rows.scoped_stage is null or typed_rows.scoped_stage = stage_split_weights.stage
+    cross join (values ('primary'), ('junior'), ('senior')) as candidate (stage)
+    where typed_rows.scoped_stage is null or typed_rows.scoped_stage = candidate.stage
+),
+
+row_stages as (
+    select
+        candidate_stages.*,
+        coalesce(stage_split_weights.split_weight, 0) as split_weight,
+        case
+            when stage_split_weights.stage is null then 'stage_not_offered_by_school_type'
+            else stage_split_weights.exclusion_reason
+        end as type_exclusion_reason
+    from candidate_stages
+    left join stage_split_weights
+        on candidate_stages.stage_type = stage_split_weights.school_type
+        and candidate_stages.stage = stage_split_weights.stage
+    where stage_split_weights.stage is not null
+        or (
+            candidate_stages.stage <> 'senior'
+            and (candidate_stages.stage_students > 0 or candidate_stages.scoped_stage is not null)
+        )
 ),
 
 shared as (
@@ -41,10 +63,14 @@ shared as (
         *,
         case
             when scoped_stage is not null then 1.0
-            else split_weight * stage_students
-                / nullif(sum(split_weight * stage_students) over (partition by school_row_key), 0)
+            when sum(split_weight * stage_students) over by_row > 0
+                then split_weight * stage_students / sum(split_weight * stage_students) over by_row
+            -- A row with no students (a teaching point listed with none this year) still
+            -- reports resources: they go by the weights alone, all of them to a one-stage type.
+            else split_weight / nullif(sum(split_weight) over by_row, 0)
         end as stage_share
     from row_stages
+    window by_row as (partition by school_row_key)
 ),
 
 stage_teachers as (

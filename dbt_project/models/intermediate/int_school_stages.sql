@@ -29,6 +29,7 @@ attributed_parts as (
     from stage_parts
     left join parent_primary_parts
         on stage_parts.is_teaching_point
+        and stage_parts.stage = 'primary'
         and stage_parts.survey_year = parent_primary_parts.survey_year
         and stage_parts.county_code = parent_primary_parts.county_code
         and stage_parts.parent_school_name_key = parent_primary_parts.school_name_key
@@ -40,8 +41,9 @@ school_stage_totals as (
         attributed_school_uid as school_uid,
         stage,
         sum(students) as students,
+        -- A quantity that one of the rows did not report makes the total unknown, not smaller.
         {%- for field in quantities %}
-        sum({{ field }}) as {{ field }},
+        case when count({{ field }}) = count(*) then sum({{ field }}) end as {{ field }},
         {%- endfor %}
         max(stage_share) filter (where parent_school_uid is null) as stage_share,
         bool_or(is_estimated_split) as is_estimated_split,
@@ -114,7 +116,7 @@ final as (
         scoped.is_estimated_split,
         scoped.teaching_points_folded,
         parents.school_key as folded_into_school_key,
-        scoped.is_teaching_point and scoped.parent_school_name_key is not null
+        scoped.is_teaching_point and scoped.stage = 'primary' and scoped.parent_school_name_key is not null
             and scoped.folded_into_school_uid is null as parent_school_not_found,
         scoped.exclusion_reason is null as in_scope,
         scoped.exclusion_reason,
