@@ -32,6 +32,14 @@ def is_excel_error(value: object) -> bool:
     return isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS
 
 
+def is_number_text(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def cell_text(value: object) -> str:
     """A cell as normalised text; whole floats lose their `.0` (ids and codes typed as numbers)."""
     if is_blank(value):
@@ -72,12 +80,14 @@ def parse_quantity(value: object, vocabulary: Vocabulary) -> tuple[float | None,
 
 
 def parse_school_id(value: object) -> str | None:
-    """A school id as its digits: 2113000123.0, '1.30123E+09' and '21130 00123' all read."""
+    """A school id as its digits: 2113000123.0, '1.30123E+09', '21130 00123' and
+    '="2113000123"' all read."""
     if is_blank(value):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(int(value))
-    text = "".join(normalise_text(value).split())
+    # `'2113000123` and `="2113000123"`: the marks that keep a long number text in Excel
+    text = "".join(normalise_text(value).split()).lstrip("'=").strip('"')
     if re.fullmatch(r"\d+(\.\d+)?[eE]\+?\d+", text):
         return str(int(float(text)))
     if re.fullmatch(r"\d+\.0+", text):

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from orchestration.ingest.table import locate_table, title_lines
 from orchestration.ingest.vocabulary import vocabulary
 from orchestration.ingest.workbook import SPREADSHEET_SUFFIXES, UnreadableFile, read_workbook
-from orchestration.ingest.years import YEAR_FOLDER, years_in_name, years_in_title
+from orchestration.ingest.years import years_in_name, years_in_title, years_of_folder
 
 LOCK_FILE_PREFIX = "~$"
 
@@ -39,7 +39,7 @@ def _title_years(path: Path) -> set[int]:
 def _raw_file(path: Path, raw_dir: Path) -> RawFile:
     relative = PurePosixPath(path.relative_to(raw_dir).as_posix())
     source_file = str(relative)
-    years = {int(part) for part in relative.parts[:-1] if YEAR_FOLDER.match(part)}
+    years = {year for part in relative.parts[:-1] for year in years_of_folder(part)}
     years |= years_in_name(path.stem)
     year = next(iter(years)) if len(years) == 1 else None
 

@@ -19,15 +19,22 @@ from orchestration.ingest.discover import RawFile
 from orchestration.ingest.records import RowReader, SheetContext, raw_values
 from orchestration.ingest.regions import RegionRegistry
 from orchestration.ingest.rows import DATA, RowKind, classify_row
-from orchestration.ingest.table import Table, locate_table, title_lines
+from orchestration.ingest.table import (
+    Table,
+    locate_table,
+    merged_down,
+    starts_another_table,
+    title_lines,
+)
 from orchestration.ingest.text import compact, normalise_text
 from orchestration.ingest.vocabulary import Vocabulary
 from orchestration.ingest.workbook import SheetGrid, UnreadableFile, read_workbook
 from orchestration.ingest.years import years_in_name, years_in_title
 
+# A title line `label: value` (填报单位:城关镇中心校, 单位:万元) names no school type.
+_LABELLED = re.compile(r"[:：]")
 # When no sheet of a file is read, the file is rejected for the most telling reason.
 _FILE_REASONS = ("year_conflict", "county_ambiguous", "county_unknown", "no_table")
-_UNIT_SEPARATORS = re.compile(r"[、,;/\s和及]+")
 
 
 @dataclass
@@ -66,15 +73,20 @@ def file_receipt(raw: RawFile, sha256: str | None = None, **fields) -> dict:
 
 
 def _unit_factors(rows: list[list], vocabulary: Vocabulary) -> dict[str, float]:
-    """Dimension -> factor from a unit line above the header (`单位:平方米、万元`)."""
-    factors = {}
+    """Dimension -> factor from unit lines above the header (`单位:平方米、万元`,
+    `金额单位:万元 面积单位:平方米`): every unit named after the first `单位:`, longest
+    first (万平方米 before 平方米); the first named of a dimension counts."""
+    by_length = sorted(vocabulary.units, key=len, reverse=True)
+    factors: dict[str, float] = {}
     for cell in (cell for row in rows for cell in row if isinstance(cell, str)):
         for pattern in vocabulary.unit_line:
             if match := pattern.match(normalise_text(cell).replace(" ", "")):
-                for unit in _UNIT_SEPARATORS.split(match.group(match.lastindex)):
-                    if (key := compact(unit)) in vocabulary.units:
-                        dimension, factor = vocabulary.units[key]
-                        factors[dimension] = factor
+                named = compact(match.group(match.lastindex))
+                for unit in by_length:
+                    if unit in named:
+                        dimension, factor = vocabulary.units[unit]
+                        factors.setdefault(dimension, factor)
+                        named = named.replace(unit, " ")
     return factors
 
 
@@ -157,7 +169,9 @@ class FileReader:
         context = SheetContext(
             county=county.county,
             region_context=region_context,
-            place_type=words.school_type_in(sheet_name) or words.school_type_in(self.file_name),
+            place_type=words.school_type_in(sheet_name)
+            or words.school_type_in(" ".join(line for line in titles if not _LABELLED.search(line)))
+            or words.school_type_in(self.file_name),
             unit_factors=_unit_factors(grid.rows[: table.header_start], words),
             error_cells=grid.error_cells,
         )
@@ -167,6 +181,7 @@ class FileReader:
         self, grid: SheetGrid, table: Table, context: SheetContext, reading: FileReading
     ) -> dict:
         reader = RowReader(table, context, self.vocabulary, self.registry)
+        readers = [reader]
         kinds: Counter[str] = Counter()
         for row in grid.rows[: table.header_start]:
             kinds["blank" if all(is_blank(cell) for cell in row) else "title"] += 1
@@ -177,8 +192,24 @@ class FileReader:
         section_type = None
         declared_totals = []
         after_footer = False
-        for index in range(table.header_end, len(grid.rows)):
-            row = grid.rows[index]
+        index = table.header_end
+        merged = merged_down(grid, table)
+        while index < len(grid.rows):
+            row_index, row = index, grid.rows[index]
+            if row_index in merged:
+                row = [*row, *[None] * (max(merged[row_index]) + 1 - len(row))]
+                for column, value in merged[row_index].items():
+                    row[column] = value
+            if starts_another_table(row, table, self.vocabulary):
+                below = locate_table(grid, self.vocabulary, index)
+                table = replace(below, title_keys=table.title_keys | below.title_keys)
+                reader = RowReader(table, context, self.vocabulary, self.registry)
+                readers.append(reader)
+                merged = merged_down(grid, table)
+                kinds["header"] += table.header_end - table.header_start
+                index, section_type, after_footer = table.header_end, None, False
+                continue
+            index += 1
             kind = classify_row(row, table, self.vocabulary)
             if kind.kind == "footer":
                 after_footer = True
@@ -186,13 +217,16 @@ class FileReader:
                 kind = RowKind("footer")  # signatures and dates under a footer line
             if kind.kind == "section" and kind.section_type:
                 section_type = kind.section_type
-            if kind.kind == "total" and (students := reader.students_total(row, index)) is not None:
+            if (
+                kind.kind == "total"
+                and (students := reader.students_total(row, row_index)) is not None
+            ):
                 declared_totals.append(students)
             if kind.kind != DATA:
                 kinds[kind.kind] += 1
                 continue
             try:
-                record = reader.read(row, index, section_type)
+                record = reader.read(row, row_index, section_type)
             except Rejection as rejection:
                 quarantined += 1
                 name_column = reader.identity.get("school_name")
@@ -200,7 +234,7 @@ class FileReader:
                     row[name_column.index] if name_column and name_column.index < len(row) else None
                 )
                 reading.quarantine.append({
-                    **where, "source_row": index + 1,
+                    **where, "source_row": row_index + 1,
                     "county_code": context.county.county_code if context.county else None,
                     "school_name": None if is_blank(name) else normalise_text(str(name)),
                     "stage": "ingest", "reason_code": rejection.reason_code, "reason": str(rejection),
@@ -209,15 +243,25 @@ class FileReader:
                 continue
             staged += 1
             reading.school_rows.append(
-                {**where, "source_row": index + 1, **record, "raw_values": raw_values(row, table)}
+                {
+                    **where,
+                    "source_row": row_index + 1,
+                    **record,
+                    "raw_values": raw_values(row, table),
+                }
             )
-        unmatched = [
-            {"column": c.letter, "text": c.header_text} for c in table.columns if c.meaning is None
-        ]
-        unmatched += [
-            {"column": c.letter, "text": c.header_text, "note": "a second column of the same field"}
-            for c in reader.duplicate_columns
-        ]
+        unmatched = []
+        for one in readers:
+            unmatched += [
+                {"column": c.letter, "text": c.header_text}
+                for c in one.table.columns
+                if c.meaning is None
+            ]
+            unmatched += [
+                {"column": c.letter, "text": c.header_text,
+                 "note": "a second column of the same field"}
+                for c in one.duplicate_columns
+            ]  # fmt: skip
         return {
             **file_receipt(self.raw), "sheet": grid.name, "status": "loaded",
             "county_code": context.county.county_code if context.county else None,

@@ -2,7 +2,8 @@
 
 Where a count goes (balance-indicators.md §1, staging_schema.py):
 - the row's part (`reported_scope`): a multi-stage school on a sheet, section or file
-  that lists one stage (a nine-year school on the 小学 sheet) reports that stage only;
+  that lists one stage (a nine-year school on the 小学 sheet), or whose type cell or name
+  names one (`九年一贯制学校(初中部)`, `实验学校小学部`), reports that stage only;
 - a count given for a stage goes to that stage; a count given without one goes to the
   row's part, else to the stage of a single-stage school type
   (contracts/school_type_stages.csv), else: students -> `stage_enrollment_missing`,
@@ -78,19 +79,33 @@ class RowReader:
         self.identity: dict[str, Column] = {}
         self.quantities: list[Column] = []
         self.duplicate_columns: list[Column] = []
-        seen: set[tuple[str, str | None]] = set()
+        columns_of: dict[tuple[str, str | None], list[Column]] = {}
         for column in table.columns:
             meaning = column.meaning
             if meaning is None or meaning.kind == "ignored":
                 continue
-            if (meaning.field, meaning.stage) in seen:
+            same = columns_of.setdefault((meaning.field, meaning.stage), [])
+            rules = {other.meaning.stage_of_label for other in same}
+            if same and (meaning.stage_of_label is None or rules & {None, meaning.stage_of_label}):
                 self.duplicate_columns.append(column)  # the first column of a field counts
                 continue
-            seen.add((meaning.field, meaning.stage))
+            same.append(column)
             if meaning.kind == "identity":
                 self.identity[meaning.field] = column
             else:
                 self.quantities.append(column)
+        # 专科及以上 | 本科及以上 side by side: each the rule of one stage
+        self.stage_rule_columns = {key: same for key, same in columns_of.items() if len(same) > 1}
+
+    def _is_for(self, column: Column, part: str | None) -> bool:
+        """Whether `column` gives its field to a row of `part`: of columns that are each the
+        rule of one stage (专科及以上 | 本科及以上), the one of the row's stage, else the first."""
+        meaning = column.meaning
+        group = self.stage_rule_columns.get((meaning.field, meaning.stage))
+        if not group:
+            return True
+        stage = meaning.stage or part
+        return column is next((c for c in group if c.meaning.stage_of_label == stage), group[0])
 
     def _text(self, row: list, field_name: str) -> str:
         column = self.identity.get(field_name)
@@ -185,9 +200,36 @@ class RowReader:
         if counts and _lookup(self.vocabulary.values["counts_as_school"], counts) == "false":
             school_type = "teaching_point"
         stages = self.vocabulary.type_stages[school_type]
-        if place_type in COMPULSORY_STAGES and len(stages) > 1 and place_type in stages:
-            return school_type, place_type
+        scope = self._part_named(written, self._text(row, "school_part"), name) or place_type
+        if scope == "senior" and len(stages) > 1:
+            raise Rejection(
+                "stage_enrollment_missing",
+                f"the row reports only the senior part of a {school_type} school",
+            )
+        if scope in COMPULSORY_STAGES and len(stages) > 1 and scope in stages:
+            return school_type, scope
         return school_type, "school"
+
+    def _part_named(self, written: str, part: str, name: str) -> str | None:
+        """The one stage a type cell names beside its type (`九年一贯制学校(小学部)`), else a
+        学段 cell (`初中部`), else the part a school name ends with (`实验学校初中部`)."""
+        key = compact(written)
+        labels = [label for label in self.vocabulary.school_types if label and label in key]
+        if labels:
+            key = key.replace(max(labels, key=len), "", 1)
+        for text in (key, compact(part)):
+            stages = {stage for label, stage in self.vocabulary.stages.items() if label in text}
+            if len(stages) == 1:
+                return stages.pop()
+        name_key = compact(name)
+        return next(
+            (
+                stage
+                for label, stage in self.vocabulary.part_names.items()
+                if name_key.endswith(label)
+            ),
+            None,
+        )
 
     def read(self, row: list, row_index: int, section_type: str | None) -> dict:
         """The staged record of a data row; raises Rejection when it can not be staged."""
@@ -203,6 +245,8 @@ class RowReader:
         generic_students = None
         resources: dict[str, list[tuple[str | None, float]]] = {}
         for column, value in values:
+            if not self._is_for(column, part):
+                continue
             field_name, stage = column.meaning.field, column.meaning.stage
             if field_name == "students":
                 target = f"students_{stage or part}" if (stage or part) else None

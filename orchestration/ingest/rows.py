@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orchestration.ingest.cells import cell_text, is_blank
-from orchestration.ingest.table import Table
+from orchestration.ingest.table import Table, is_column_numbering
 from orchestration.ingest.text import compact
 from orchestration.ingest.vocabulary import Vocabulary
 
@@ -32,13 +32,15 @@ def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
         return RowKind("blank")
     texts = [cell_text(cell) for _, cell in filled]
     first = compact(texts[0])
+    if all(compact(text) in table.title_keys for text in texts):
+        return RowKind("title")  # the title lines repeated (a printed page break)
     if _matches(vocabulary.footer_rows, texts[0].replace(" ", "")):
         return RowKind("footer")
 
-    label_columns = {
+    label_columns = {  # where a county writes 合计: the name, serial, type or county column
         column.index
         for column in table.columns
-        if column.meaning and column.meaning.field in ("school_name", "ignored")
+        if column.meaning and column.meaning.kind in ("identity", "ignored")
     }
     labels = [compact(cell_text(row[index])) for index in sorted(label_columns) if index < len(row)]
     labels = [label for label in labels if label]
@@ -50,7 +52,8 @@ def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
     if len(filled) == 1 and isinstance(filled[0][1], str):
         if _matches(vocabulary.section_rows, texts[0]) or first in vocabulary.school_types:
             return RowKind("section", vocabulary.school_type_in(texts[0]))
-    if _is_column_index(row, table, vocabulary):
+    names = table.used("identity", "school_name")
+    if is_column_numbering(row, names[0].index if names else None, vocabulary):
         return RowKind("column_index")
     if sum(compact(text) in table.header_keys for text in texts) * 2 > len(texts):
         return RowKind("header")  # the header repeated (a printed page break)
@@ -62,18 +65,3 @@ def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
     if not any(index in used for index, _ in filled):
         return RowKind("blank")  # only a serial number or notes in unused columns
     return RowKind(DATA)
-
-
-def _is_column_index(row: list, table: Table, vocabulary: Vocabulary) -> bool:
-    """A row numbering the columns under the header: 甲 乙 1 2 3 ... (counting up by one)."""
-    names = table.used("identity", "school_name")
-    name = cell_text(row[names[0].index]) if names and names[0].index < len(row) else ""
-    if name and name not in vocabulary.column_index_labels:
-        return False
-    numbers = []
-    for cell in row:
-        try:
-            numbers.append(float(cell_text(cell)))
-        except ValueError:
-            continue
-    return len(numbers) >= 3 and all(b - a == 1 for a, b in zip(numbers, numbers[1:]))

@@ -1,8 +1,9 @@
 """Finding the school table in a sheet grid: its header rows and what each column holds.
 
 The header is the first row (within the top `HEADER_SEARCH_ROWS`) where a school-name
-column and at least one other dictionary column stand; it continues over up to two more
-rows of text that sit under it (merged groups such as `在校生数` over `小学 | 初中`).
+column and at least one other dictionary column stand, with any group row naming a field
+just above it (`在校生数` over `小学 | 初中`, the name sitting lower); it continues over the
+rows of text under it (stage labels, a `其中:` row, a row of units), four rows at most.
 Merged cells are filled from their top-left cell; without merges (CSV, careless
 templates) a group label is carried right over the columns its sub-labels stand under.
 """
@@ -12,14 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from orchestration.ingest.cells import cell_text, is_blank
+from orchestration.ingest.cells import cell_text, is_blank, is_number_text
 from orchestration.ingest.headers import ColumnMeaning, match_header
 from orchestration.ingest.text import compact
 from orchestration.ingest.vocabulary import Vocabulary
 from orchestration.ingest.workbook import SheetGrid
 
 HEADER_SEARCH_ROWS = 40
-MAX_HEADER_ROWS = 3
+MAX_HEADER_ROWS = 4
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Table:
     header_start: int  # 0-based row of the first header row
     header_end: int  # 0-based row after the last header row
     columns: tuple[Column, ...]  # every column with a header text
+    title_keys: frozenset[str] = frozenset()  # the cells above the header, compacted
 
     @cached_property
     def header_keys(self) -> frozenset[str]:
@@ -71,11 +73,16 @@ def _row_meanings(row: list, vocabulary: Vocabulary) -> list[ColumnMeaning | Non
     return [match_header([cell], vocabulary) if isinstance(cell, str) else None for cell in row]
 
 
-def _header_start(grid: SheetGrid, vocabulary: Vocabulary) -> int | None:
-    for index, row in enumerate(grid.rows[:HEADER_SEARCH_ROWS]):
-        meanings = [meaning for meaning in _row_meanings(row, vocabulary) if meaning]
-        named = any(meaning.field == "school_name" for meaning in meanings)
-        if named and sum(meaning.kind != "ignored" for meaning in meanings) >= 2:
+def is_header_row(row: list, vocabulary: Vocabulary) -> bool:
+    """A school-name column and at least one other dictionary column stand in `row`."""
+    meanings = [meaning for meaning in _row_meanings(row, vocabulary) if meaning]
+    named = any(meaning.field == "school_name" for meaning in meanings)
+    return named and sum(meaning.kind != "ignored" for meaning in meanings) >= 2
+
+
+def _header_start(grid: SheetGrid, vocabulary: Vocabulary, first_row: int) -> int | None:
+    for index in range(first_row, min(len(grid.rows), first_row + HEADER_SEARCH_ROWS)):
+        if is_header_row(grid.rows[index], vocabulary):
             return index
     return None
 
@@ -88,6 +95,30 @@ def _merged_into(grid: SheetGrid, row: int, column: int) -> tuple[int, int] | No
     return None
 
 
+def _column_number(cell: object) -> str:
+    return cell_text(cell).strip("()[]")
+
+
+def is_column_numbering(row: list, name_column: int | None, vocabulary: Vocabulary) -> bool:
+    """A row numbering the columns under the header: 甲 乙 1 2 3 ..., 栏次 (1) (2) ..., or
+    1 2 3 ... across the name column too: index labels and numbers counting up by one."""
+    texts = [_column_number(cell) for cell in row if not is_blank(cell)]
+    name = (
+        _column_number(row[name_column])
+        if name_column is not None and name_column < len(row)
+        else ""
+    )
+    if name and name not in vocabulary.column_index_labels and not is_number_text(name):
+        return False
+    if len(texts) < 3 or not all(
+        text in vocabulary.column_index_labels or is_number_text(text) for text in texts
+    ):
+        return False
+    numbers = [float(text) for text in texts if is_number_text(text)]
+    labelled = len(numbers) < len(texts)
+    return (labelled or len(numbers) >= 3) and all(b - a == 1 for a, b in zip(numbers, numbers[1:]))
+
+
 def _continues_header(
     grid: SheetGrid, index: int, start: int, name_column: int, vocabulary: Vocabulary
 ) -> bool:
@@ -96,6 +127,8 @@ def _continues_header(
     filled = [cell for cell in row if not is_blank(cell)]
     if not filled or any(not isinstance(cell, str) for cell in filled):
         return False
+    if is_column_numbering(row, name_column, vocabulary):
+        return False
     name_cell = row[name_column] if name_column < len(row) else None
     merged = _merged_into(grid, index, name_column)
     if not is_blank(name_cell) and not (merged and merged[0] >= start):
@@ -103,6 +136,15 @@ def _continues_header(
     known = sum(meaning is not None for meaning in _row_meanings(row, vocabulary))
     known += sum(cell_text(cell) in vocabulary.totals | vocabulary.stages.keys() for cell in filled)
     return len(filled) >= 2 or known >= 1
+
+
+def _groups_fields(row: list, vocabulary: Vocabulary) -> bool:
+    """Whether a row above the school-name row is a group row of the header: text only, one
+    of its cells a quantity field (`在校生数` over `小学 | 初中`, the name sitting lower)."""
+    filled = [cell for cell in row if not is_blank(cell)]
+    if not filled or any(not isinstance(cell, str) for cell in filled):
+        return False
+    return any(meaning and meaning.kind == "quantity" for meaning in _row_meanings(row, vocabulary))
 
 
 def _header_grid(grid: SheetGrid, start: int, end: int, width: int) -> list[list[str]]:
@@ -124,22 +166,32 @@ def _header_grid(grid: SheetGrid, start: int, end: int, width: int) -> list[list
         for column in range(1, width):
             below = [header[deeper][column] for deeper in range(level + 1, len(header))]
             left_below = [header[deeper][column - 1] for deeper in range(level + 1, len(header))]
-            if not header[level][column] and any(below) and any(left_below):
+            same_group = all(header[upper][column] == header[upper][column - 1]
+                             for upper in range(level))  # fmt: skip
+            if not header[level][column] and any(below) and any(left_below) and same_group:
                 header[level][column] = header[level][column - 1]
     return header
 
 
-def locate_table(grid: SheetGrid, vocabulary: Vocabulary) -> Table | None:
-    """The table of `grid`, or None when no row of its top reads as a school-table header."""
-    start = _header_start(grid, vocabulary)
-    if start is None:
+def locate_table(grid: SheetGrid, vocabulary: Vocabulary, first_row: int = 0) -> Table | None:
+    """The table of `grid` from `first_row` on, or None when no row near there reads as a
+    school-table header."""
+    named = _header_start(grid, vocabulary, first_row)
+    if named is None:
         return None
     name_column = next(
         index
-        for index, meaning in enumerate(_row_meanings(grid.rows[start], vocabulary))
+        for index, meaning in enumerate(_row_meanings(grid.rows[named], vocabulary))
         if meaning and meaning.field == "school_name"
     )
-    end = start + 1
+    start = named
+    while (
+        start > first_row
+        and named - start < MAX_HEADER_ROWS - 1
+        and _groups_fields(grid.rows[start - 1], vocabulary)
+    ):
+        start -= 1
+    end = named + 1
     while (
         end < len(grid.rows)
         and end - start < MAX_HEADER_ROWS
@@ -156,7 +208,13 @@ def locate_table(grid: SheetGrid, vocabulary: Vocabulary) -> Table | None:
                 path.append(level[index])
         if path:
             columns.append(Column(index, tuple(path), match_header(path, vocabulary)))
-    return Table(start, end, tuple(columns))
+    titles = frozenset(
+        compact(cell_text(cell))
+        for row in grid.rows[first_row:start]
+        for cell in row
+        if not is_blank(cell)
+    )
+    return Table(start, end, tuple(columns), titles)
 
 
 def title_lines(grid: SheetGrid, table: Table | None) -> list[str]:
@@ -168,3 +226,32 @@ def title_lines(grid: SheetGrid, table: Table | None) -> list[str]:
         if text:
             lines.append(text)
     return lines
+
+
+def starts_another_table(row: list, table: Table, vocabulary: Vocabulary) -> bool:
+    """Whether a row under `table` is the header of a second table of another shape (the
+    teaching points under the schools, `教学点名称 | 所属中心校 | ...`, or the same labels in
+    another order), not this header again."""
+    filled = [(index, cell) for index, cell in enumerate(row) if not is_blank(cell)]
+    if not filled or any(not isinstance(cell, str) or is_number_text(cell) for _, cell in filled):
+        return False  # a header is text only; checking it first keeps data rows cheap
+    paths = {column.index: {compact(part) for part in column.path} for column in table.columns}
+    if all(compact(cell_text(cell)) in paths.get(index, ()) for index, cell in filled):
+        return False  # this header again, column by column
+    return is_header_row(row, vocabulary)
+
+
+def merged_down(grid: SheetGrid, table: Table) -> dict[int, dict[int, object]]:
+    """Row -> {column: value} for identity cells under a vertically merged cell (办学类型 or
+    乡镇 merged over a group of schools): the merged value belongs to every row it covers.
+    Quantity cells are never filled (a value merged over two rows is one value)."""
+    identity = {column.index for column in table.used("identity")}
+    filled: dict[int, dict[int, object]] = {}
+    for (top, left), (bottom, right) in grid.merged:
+        if bottom == top or top < table.header_end or top >= len(grid.rows):
+            continue
+        value = grid.rows[top][left] if left < len(grid.rows[top]) else None
+        for row in range(top + 1, bottom + 1):
+            for column in identity & set(range(left, right + 1)):
+                filled.setdefault(row, {})[column] = value
+    return filled

@@ -35,6 +35,8 @@ class Vocabulary:
     quantities: dict[str, str]  # synonym -> quantity field
     dimensions: dict[str, str]  # quantity field -> dimension
     stages: dict[str, str]  # label -> 'primary' | 'junior' | 'senior'
+    stage_of_label: dict[str, str]  # quantity synonym -> the stage whose rule it is
+    part_names: dict[str, str]  # name ending -> the stage a school's row then reports
     totals: frozenset[str]
     ignored: frozenset[str]
     ignored_prefixes: tuple[str, ...]
@@ -68,6 +70,8 @@ class Vocabulary:
             quantities=by_label({field: spec["synonyms"] for field, spec in quantities.items()}),
             dimensions={field: spec["dimension"] for field, spec in quantities.items()},
             stages=by_label(headers["stages"]),
+            stage_of_label=by_label(headers["stage_rules"]),
+            part_names=by_label(headers["part_names"]),
             totals=frozenset(compact(label) for label in headers["totals"]),
             ignored=frozenset(compact(label) for label in headers["ignored"]),
             ignored_prefixes=tuple(compact(label) for label in headers["ignored_prefixes"]),
@@ -98,7 +102,8 @@ class Vocabulary:
         )
 
     def school_type_in(self, text: str) -> str | None:
-        """The school type a sheet, section or file name names (longest label found), if any.
+        """The school type a sheet, section, title or file name names, if any: the longest
+        labels found (完全小学 over 小学); None when they name two types (`小学、初中`).
 
         Words naming several stages at once (中小学) and bracketed asides (`小学(含教学点)`)
         are removed first, so that a file called 中小学基本情况 does not read as a
@@ -107,10 +112,14 @@ class Vocabulary:
         key = compact(bracketed(normalise_text(text))[0])
         for word in self.mixed_stage_words:
             key = key.replace(word, "")
-        found = [label for label in self.school_types if label in key]
-        if not found:
-            return None
-        return self.school_types[max(found, key=len)]
+        found = [label for label in self.school_types if label and label in key]
+        longest = [
+            label
+            for label in found
+            if not any(label != other and label in other for other in found)
+        ]
+        types = {self.school_types[label] for label in longest}
+        return types.pop() if len(types) == 1 else None
 
 
 @lru_cache(maxsize=4)

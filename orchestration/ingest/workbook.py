@@ -2,8 +2,8 @@
 
 `.xlsx`, `.xlsm` and `.xls` are read with python-calamine (cached values of formulas);
 `.csv` is decoded with the encoding charset-normalizer detects among UTF-8 and GB18030
-(a superset of GBK). Rows start at the spreadsheet's row 1, so `index + 1` is the row
-number a user sees in Excel.
+(a superset of GBK), and split on commas, tabs or semicolons. Rows start at the
+spreadsheet's row 1, so `index + 1` is the row number a user sees in Excel.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import python_calamine
 import xlrd
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".csv"})
+CSV_DELIMITERS = (",", "\t", ";")  # first wins a tie
 _ENCRYPTED_OOXML_STREAM = "EncryptionInfo"
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -104,11 +105,16 @@ def _read_csv_rows(path: Path) -> list[list[Cell]]:
         if best is None:
             raise UnreadableFile("unreadable", "the text encoding is neither UTF-8 nor GBK/GB18030")
         text = str(best)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=_delimiter(text))]
+
+
+def _delimiter(text: str) -> str:
+    """The separator found on the most lines of the file's start (a comma on a tie).
+
+    csv.Sniffer gives up on a table under one-cell title lines; counting lines does not.
+    """
+    lines = text[:8192].splitlines()
+    return max(CSV_DELIMITERS, key=lambda candidate: sum(candidate in line for line in lines))
 
 
 def _column_index(letters: str) -> int:

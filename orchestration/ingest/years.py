@@ -12,7 +12,10 @@ _TITLE_YEAR = re.compile(
     r"(?<!\d)(19[89]\d|20[0-9]\d)(?:\s*[-~至/]\s*(?:19[89]\d|20[0-9]\d))?\s*(?:年(?!\s*\d{1,2}\s*月)|学年|年度)"
 )
 _DATE_LINE = re.compile(r"(日期|时间|填报|制表|打印)")
-YEAR_FOLDER = re.compile(r"^(19[89]\d|20[0-9]\d)$")
+# A folder named by a year and nothing else: `2019`, `2019年`, `2019学年`, `2019-2020学年`.
+_YEAR_FOLDER = re.compile(
+    r"^(19[89]\d|20[0-9]\d)(?:\s*[-~至]\s*(?:19[89]\d|20[0-9]\d))?\s*(?:年度?|学年度?)?$"
+)
 
 
 def years_in_name(name: str) -> set[int]:
@@ -32,3 +35,9 @@ def years_in_title(line: str) -> set[int]:
     if _DATE_LINE.search(text):
         return set()
     return {int(year) for year in _TITLE_YEAR.findall(text)}
+
+
+def years_of_folder(name: str) -> set[int]:
+    """The year a folder named only by a year names (`2019`, `2019年`, `2019-2020学年`)."""
+    text = normalise_text(name)
+    return years_in_name(text) if _YEAR_FOLDER.match(text) else set()
