@@ -5,7 +5,9 @@ A school is the same when its county and identity match (`identity.school_identi
 part is its `reported_scope`. Copies with the same
 quantities and type are exact duplicates: the first (by file, sheet, row) is staged,
 the others quarantined `duplicate_exact`. Copies that differ are `duplicate_conflict`,
-every copy quarantined: the warehouse can not tell which one is right.
+every copy quarantined: the warehouse can not tell which one is right. A school reported
+for the whole school and again by stage in one year is a conflict too (its stages would
+count twice): every one of those rows is quarantined `duplicate_conflict`.
 """
 
 from __future__ import annotations
@@ -30,31 +32,35 @@ def split_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     if rows.empty:
         return rows, pd.DataFrame()
     rows = rows.sort_values(_ORDER, kind="stable").reset_index(drop=True)
-    key = rows["county_code"] + "|" + school_identity(rows) + "|" + rows["reported_scope"]
-    repeated = key.duplicated(keep=False)
-    if not repeated.any():
-        return rows, pd.DataFrame()
+    school = rows["county_code"] + "|" + school_identity(rows)
+    key = school + "|" + rows["reported_scope"]
     fingerprint = rows[_COMPARED].apply(
         lambda row: json.dumps([None if pd.isna(value) else value for value in row], default=str),
         axis=1,
     )
-    distinct = fingerprint.groupby(key).transform("nunique")
-    conflict = repeated & (distinct > 1)
+    repeated = key.duplicated(keep=False)
+    conflict = repeated & (fingerprint.groupby(key).transform("nunique") > 1)
     exact_copy = repeated & ~conflict & key.duplicated(keep="first")
-    quarantined = rows[conflict | exact_copy].copy()
-    quarantined["reason_code"] = conflict[conflict | exact_copy].map(
-        {True: "duplicate_conflict", False: "duplicate_exact"}
-    )
+    # A school reported whole and again by stage would count its stages twice.
+    scopes = rows["reported_scope"].where(~exact_copy).groupby(school)
+    whole_and_parts = scopes.transform(lambda s: "school" in set(s) and s.nunique() > 1)
+    overlap = whole_and_parts & ~exact_copy & ~conflict
+    duplicate = conflict | exact_copy | overlap
+    if not duplicate.any():
+        return rows, pd.DataFrame()
+
     first = rows.loc[~key.duplicated(keep="first")].set_index(key[~key.duplicated(keep="first")])
-    quarantined["reason"] = [
-        (
-            "the same school and part again with different values"
-            if code == "duplicate_conflict"
-            else "an exact copy of {source_file} / {sheet} row {source_row}".format(
-                **first.loc[k, _ORDER]
-            )
-        )
-        for code, k in zip(quarantined["reason_code"], key[conflict | exact_copy])
+    reasons = pd.Series("the same school and part again with different values", index=rows.index)
+    reasons[overlap] = "the same school reported for the whole school and again by stage"
+    reasons[exact_copy] = [
+        "an exact copy of {source_file} / {sheet} row {source_row}".format(**first.loc[k, _ORDER])
+        for k in key[exact_copy]
     ]
-    quarantined["stage"] = "dedupe"
-    return rows[~(conflict | exact_copy)].reset_index(drop=True), quarantined
+    quarantined = rows[duplicate].assign(
+        reason_code=exact_copy[duplicate].map(
+            {True: "duplicate_exact", False: "duplicate_conflict"}
+        ),
+        reason=reasons[duplicate],
+        stage="dedupe",
+    )
+    return rows[~duplicate].reset_index(drop=True), quarantined

@@ -123,6 +123,22 @@ def test_a_school_listed_by_id_in_one_file_and_by_name_in_another_is_one_school(
     )
 
 
+def test_a_school_reported_whole_and_again_by_stage_is_a_conflict(tmp_path):
+    whole = [
+        ["学校名称", "办学类型", "小学在校生数", "初中在校生数", "图书册数"],
+        ["正定县实验学校", "九年一贯制学校", 166, 210, 23226],
+        ["正定县第二小学", "小学", 300, None, 9000],
+    ]
+    part = [
+        ["学校名称", "办学类型", "在校生数", "图书册数"],
+        ["正定县实验学校", "九年一贯制学校", 166, 9711],
+    ]
+    result = ingest_book(tmp_path, [Sheet("全校", whole), Sheet("小学", part)])
+    assert list(result.school_rows["school_name"]) == ["正定县第二小学"]
+    reasons = result.quarantine.set_index("sheet")["reason_code"].to_dict()
+    assert reasons == {"全校": "duplicate_conflict", "小学": "duplicate_conflict"}
+
+
 def test_a_teaching_points_parent_is_linked_to_the_school_it_nearly_names(tmp_path):
     rows = [
         ["学校名称", "办学类型", "所属学校", "在校生数"],
