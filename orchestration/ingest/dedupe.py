@@ -34,16 +34,18 @@ def split_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = rows.sort_values(_ORDER, kind="stable").reset_index(drop=True)
     school = rows["county_code"] + "|" + school_identity(rows)
     key = school + "|" + rows["reported_scope"]
-    fingerprint = rows[_COMPARED].apply(
+    repeated = key.duplicated(keep=False)
+    fingerprint = rows.loc[repeated, _COMPARED].apply(
         lambda row: json.dumps([None if pd.isna(value) else value for value in row], default=str),
         axis=1,
     )
-    repeated = key.duplicated(keep=False)
-    conflict = repeated & (fingerprint.groupby(key).transform("nunique") > 1)
+    conflict = repeated & (fingerprint.groupby(key[repeated]).transform("nunique") > 1)
+    conflict = conflict.reindex(rows.index, fill_value=False)
     exact_copy = repeated & ~conflict & key.duplicated(keep="first")
     # A school reported whole and again by stage would count its stages twice.
-    scopes = rows["reported_scope"].where(~exact_copy).groupby(school)
-    whole_and_parts = scopes.transform(lambda s: "school" in set(s) and s.nunique() > 1)
+    scopes = rows["reported_scope"].where(~exact_copy)
+    reported_whole = (scopes == "school").groupby(school).transform("any")
+    whole_and_parts = reported_whole & (scopes.groupby(school).transform("nunique") > 1)
     overlap = whole_and_parts & ~exact_copy & ~conflict
     duplicate = conflict | exact_copy | overlap
     if not duplicate.any():
