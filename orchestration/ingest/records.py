@@ -77,6 +77,9 @@ class RowReader:
         self.vocabulary = vocabulary
         self.registry = registry
         self.identity: dict[str, Column] = {}
+        # Columns under one identity header merged across them (学校名称 over 乡镇 | 学校):
+        # together they hold the value, read left to right.
+        self.identity_spans: dict[str, list[Column]] = {}
         self.quantities: list[Column] = []
         self.duplicate_columns: list[Column] = []
         columns_of: dict[tuple[str, str | None], list[Column]] = {}
@@ -85,6 +88,10 @@ class RowReader:
             if meaning is None or meaning.kind == "ignored":
                 continue
             same = columns_of.setdefault((meaning.field, meaning.stage), [])
+            span = self.identity_spans.get(meaning.field, [])
+            if meaning.field in _SPANNING_FIELDS and span and _continues(span[-1], column):
+                span.append(column)
+                continue
             rules = {other.meaning.stage_of_label for other in same}
             if same and (meaning.stage_of_label is None or rules & {None, meaning.stage_of_label}):
                 self.duplicate_columns.append(column)  # the first column of a field counts
@@ -92,6 +99,7 @@ class RowReader:
             same.append(column)
             if meaning.kind == "identity":
                 self.identity[meaning.field] = column
+                self.identity_spans[meaning.field] = [column]
             else:
                 self.quantities.append(column)
         # 专科及以上 | 本科及以上 side by side: each the rule of one stage
@@ -108,10 +116,11 @@ class RowReader:
         return column is next((c for c in group if c.meaning.stage_of_label == stage), group[0])
 
     def _text(self, row: list, field_name: str) -> str:
-        column = self.identity.get(field_name)
-        if column is None or column.index >= len(row):
-            return ""
-        return cell_text(row[column.index])
+        return "".join(
+            cell_text(row[column.index])
+            for column in self.identity_spans.get(field_name, [])
+            if column.index < len(row)
+        )
 
     def _factor(self, column: Column, cell_unit: str | None) -> float:
         dimension = self.vocabulary.dimensions[column.meaning.field]
@@ -122,7 +131,7 @@ class RowReader:
 
     def quantities_of(self, row: list, row_index: int) -> list[tuple[Column, float | None]]:
         """Every quantity column's value in base units; raises Rejection for a bad cell."""
-        used = [*self.identity.values(), *self.quantities]
+        used = [*(c for span in self.identity_spans.values() for c in span), *self.quantities]
         for column in used:
             cell = row[column.index] if column.index < len(row) else None
             if (row_index, column.index) in self.context.error_cells or is_excel_error(cell):
@@ -311,3 +320,13 @@ class RowReader:
             if parent
             else None,
         }
+
+
+# Names may be split across columns under one header; codes and labels never are.
+_SPANNING_FIELDS = frozenset({"school_name", "parent_school_name"})
+
+
+def _continues(previous: Column, column: Column) -> bool:
+    """Whether `column` sits right of `previous` under the same header cell (a header merged
+    across both), rather than being a second column of the same field."""
+    return column.index == previous.index + 1 and column.path == previous.path

@@ -457,3 +457,17 @@ def test_a_second_table_with_the_same_labels_in_another_order(tmp_path):
     assert (row["school_type"], row["students_junior"], row["teachers_junior"]) == (
         "junior", 600, 50,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_a_name_header_merged_over_township_and_school_columns(tmp_path, suffix):
+    rows = [
+        ["学校名称", None, "办学类型", "在校生数", "图书册数"],
+        ["城关镇", "第一小学", "小学", 300, 9000],
+        ["南关乡", "中心小学", "小学", 200, 5000],
+    ]
+    sheet = Sheet("学校", rows, merges=[((0, 0), (0, 1))])
+    result = ingest_book(tmp_path, [sheet], f"2019/石家庄市/正定县均衡数据{suffix}")
+    assert list(result.school_rows["school_name"]) == ["城关镇第一小学", "南关乡中心小学"]
+    assert json.loads(receipt(result, "学校")["unmatched_headers"]) == []
+    assert_accounting(result)
