@@ -3,6 +3,8 @@
 from collections import defaultdict
 
 from dagster import (
+    AssetRecordsFilter,
+    DagsterInstance,
     DefaultSensorStatus,
     RunRequest,
     SensorEvaluationContext,
@@ -10,11 +12,23 @@ from dagster import (
     sensor,
 )
 
-from orchestration.assets.raw_listing import file_listing, fingerprint
+from orchestration.assets.ingest import raw_survey_files
+from orchestration.assets.raw_listing import FINGERPRINTS, file_listing, fingerprint
 from orchestration.ingest.discover import discover_raw_files
 from orchestration.partitions import sorted_partition_requests, survey_year_partitions
 from orchestration.resources import JunhengPaths
 from orchestration.schedules import refresh_job
+
+
+def built_fingerprint(instance: DagsterInstance, year: int) -> str | None:
+    """The fingerprint of the files the last materialization of `year` read, if any."""
+    records = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=raw_survey_files.key, asset_partitions=[str(year)]), limit=1
+    ).records
+    if not records:
+        return None
+    recorded = records[0].asset_materialization.metadata.get(FINGERPRINTS)
+    return recorded.value.get(str(year)) if recorded else None
 
 
 @sensor(
@@ -30,14 +44,13 @@ def raw_files_sensor(context: SensorEvaluationContext, paths: JunhengPaths) -> S
             files_by_year[file.survey_year].append(file)
 
     known = context.instance.get_dynamic_partitions(survey_year_partitions.name)
-    # The run key changes exactly when a file of the year is added, removed or modified,
-    # so Dagster launches one run per change and skips the years that did not change.
+    # A year runs when its files differ from those its last build read (added, removed or
+    # modified); the run key makes each change one run, however often the sensor looks.
+    current = {year: fingerprint(file_listing(files)) for year, files in files_by_year.items()}
     run_requests = [
-        RunRequest(
-            partition_key=str(year),
-            run_key=f"{year}:{fingerprint(file_listing(files))}",
-        )
-        for year, files in sorted(files_by_year.items())
+        RunRequest(partition_key=str(year), run_key=f"{year}:{digest}")
+        for year, digest in sorted(current.items())
+        if digest != built_fingerprint(context.instance, year)
     ]
     return SensorResult(
         run_requests=run_requests,

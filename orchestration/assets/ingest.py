@@ -8,7 +8,12 @@ import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration.assets.common import YEARLY, asset_dir, partition_years, path_metadata
-from orchestration.assets.raw_listing import file_listing, files_from_listing
+from orchestration.assets.raw_listing import (
+    FINGERPRINTS,
+    file_listing,
+    files_from_listing,
+    fingerprint,
+)
 from orchestration.checks import (
     ROW_SCHEMA_CHECK,
     outcome_check_result,
@@ -45,14 +50,17 @@ def raw_survey_files(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
     """
     state_dir = paths.paths.state_dir
     files = discover_raw_files(paths.paths.raw_dir)
-    counts = {}
+    counts, fingerprints = {}, {}
     for year in [*partition_years(context), None]:
         listing = file_listing([file for file in files if file.survey_year == year])
         write_parquet_atomically(pa.Table.from_pandas(listing), listing_path(state_dir, year))
         counts[str(year) if year else "undated"] = len(listing)
+        if year is not None:
+            fingerprints[str(year)] = fingerprint(listing)
     return MaterializeResult(
         metadata={
             "files_by_year": MetadataValue.json(counts),
+            FINGERPRINTS: MetadataValue.json(fingerprints),
             "raw_dir": path_metadata(paths.paths.raw_dir),
         }
     )

@@ -16,6 +16,8 @@ from orchestration.ingest.discover import RawFile
 
 # The stat fields that tell a changed file from an unchanged one without reading it.
 STAT_COLUMNS = ["size_bytes", "modified_ns"]
+# The metadata entry of raw_survey_files holding each built year's fingerprint.
+FINGERPRINTS = "fingerprints"
 
 
 def file_listing(files: list) -> pd.DataFrame:

@@ -1,10 +1,6 @@
 """Survey-year partitions, the nightly schedule and the raw/ sensor."""
 
 import os
-import sys
-import types
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from dagster import (
@@ -14,8 +10,10 @@ from dagster import (
     build_schedule_context,
     build_sensor_context,
     instance_for_test,
+    materialize,
 )
 
+from orchestration.assets.ingest import raw_survey_files
 from orchestration.partitions import (
     sorted_partition_requests,
     survey_year_partitions,
@@ -72,34 +70,9 @@ def test_schedule_runs_at_two_in_beijing():
     assert nightly_refresh.execution_timezone == "Asia/Shanghai"
 
 
-@dataclass(frozen=True)
-class FakeRawFile:
-    path: Path
-    source_file: str
-    survey_year: int | None
-    status: str | None = None
-    reason_code: str | None = None
-    reason: str | None = None
-
-
 @pytest.fixture
-def raw_dir(tmp_path, monkeypatch):
-    """A raw folder and a discover module that tells the year from the top folder."""
-    raw = tmp_path / "raw"
-
-    def discover_raw_files(raw_dir):
-        files = []
-        for path in sorted(Path(raw_dir).rglob("*.xlsx")):
-            top = path.relative_to(raw_dir).parts[0]
-            year = int(top) if top.isdigit() else None
-            files.append(FakeRawFile(path, path.relative_to(raw_dir).as_posix(), year))
-        return files
-
-    module = types.ModuleType("orchestration.ingest.discover")
-    module.discover_raw_files = discover_raw_files
-    module.RawFile = FakeRawFile
-    monkeypatch.setitem(sys.modules, "orchestration.ingest.discover", module)
-    return raw
+def raw_dir(tmp_path):
+    return tmp_path / "raw"
 
 
 def put(raw, relative, content=b"x"):
@@ -109,11 +82,16 @@ def put(raw, relative, content=b"x"):
     return path
 
 
-def evaluate(instance, raw, tmp_path):
-    paths = JunhengPaths(
+def deployment(raw, tmp_path):
+    return JunhengPaths(
         raw_dir=str(raw), warehouse_dir=str(tmp_path / "w"), state_dir=str(tmp_path / "s")
     )
-    context = build_sensor_context(instance=instance, resources={"paths": paths})
+
+
+def evaluate(instance, raw, tmp_path):
+    context = build_sensor_context(
+        instance=instance, resources={"paths": deployment(raw, tmp_path)}
+    )
     return raw_files_sensor(context)
 
 
@@ -145,3 +123,21 @@ def test_sensor_run_key_changes_only_when_a_years_files_change(instance, raw_dir
 
     assert after["2019"] == before["2019"]
     assert after["2020"] != before["2020"]
+
+
+def test_sensor_leaves_alone_a_year_built_from_the_files_it_has_now(instance, raw_dir, tmp_path):
+    changing = put(raw_dir, "2019/a.xlsx")
+    put(raw_dir, "2020/a.xlsx")
+    instance.add_dynamic_partitions(NAME, ["2019", "2020"])
+    built = materialize(
+        [raw_survey_files],
+        partition_key="2019",
+        instance=instance,
+        resources={"paths": deployment(raw_dir, tmp_path)},
+    )
+    assert built.success
+
+    assert list(run_keys(evaluate(instance, raw_dir, tmp_path))) == ["2020"]
+
+    changing.write_bytes(b"a longer file")
+    assert list(run_keys(evaluate(instance, raw_dir, tmp_path))) == ["2019", "2020"]
