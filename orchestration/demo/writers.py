@@ -46,13 +46,7 @@ def write_xlsx(path: Path, workbook: Workbook) -> None:
         ws = book.create_sheet(sheet.name)
         if sheet.hidden:
             ws.sheet_state = "hidden"
-        merged_away = {
-            (r, c)
-            for r1, c1, r2, c2 in sheet.merges
-            for r in range(r1, r2 + 1)
-            for c in range(c1, c2 + 1)
-            if (r, c) != (r1, c1)
-        }
+        merged_away = _merged_away(sheet)
         for r, cells in enumerate(sheet.rows):
             for c, value in enumerate(cells):
                 if value == "" or value is None or (r, c) in merged_away:
@@ -128,13 +122,7 @@ def xls_book(workbook: Workbook) -> xlwt.Workbook:
         if sheet.hidden:
             ws.visibility = 1
         anchors = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in sheet.merges}
-        merged_away = {
-            (r, c)
-            for r1, c1, r2, c2 in sheet.merges
-            for r in range(r1, r2 + 1)
-            for c in range(c1, c2 + 1)
-            if (r, c) != (r1, c1)
-        }
+        merged_away = _merged_away(sheet)
         for r, cells in enumerate(sheet.rows):
             for c, value in enumerate(cells):
                 if (r, c) in merged_away:
@@ -174,3 +162,14 @@ def write_csv(path: Path, workbook: Workbook) -> None:
     for cells in sheet.rows:
         writer.writerow([csv_text(value) for value in cells])
     path.write_bytes(buffer.getvalue().encode(workbook.encoding))
+
+
+def _merged_away(sheet) -> set[tuple[int, int]]:
+    """The cells a merge covers, other than its top-left anchor (which holds the value)."""
+    return {
+        (r, c)
+        for r1, c1, r2, c2 in sheet.merges
+        for r in range(r1, r2 + 1)
+        for c in range(c1, c2 + 1)
+        if (r, c) != (r1, c1)
+    }
