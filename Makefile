@@ -9,7 +9,7 @@ export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: setup run backfill test lint dev dbt-parse benchmark clean
+.PHONY: setup run backfill docs test lint dev dbt-parse benchmark clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ run: dbt-parse
 # make backfill FIRST=2016 LAST=2018
 backfill: dbt-parse
 	$(BIN)/junheng backfill $(FIRST) $(LAST)
+
+# dbt's documentation of every public table and column, after a run
+docs: dbt-parse
+	$(BIN)/junheng docs
 
 test: dbt-parse lint
 	$(BIN)/python -m pytest -n 2 -q

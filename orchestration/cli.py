@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import os
 import re
+import shutil
 import sys
 import warnings
 from collections.abc import Sequence
@@ -31,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("dbt-parse", help="write dbt's manifest, which the definitions load")
+    commands.add_parser(
+        "docs", help="write the dbt documentation of every table and column to warehouse/docs/"
+    )
 
     demo = commands.add_parser("demo", help="write the demo province into the raw folder")
     demo.add_argument("--raw", type=Path, help="the folder to write (default: JUNHENG_RAW_DIR)")
@@ -51,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = Paths.from_env()
     if args.command == "dbt-parse":
         return dbt_parse(paths)
+    if args.command == "docs":
+        return dbt_docs(paths)
     if args.command == "demo":
         return demo_command(args.raw or paths.raw_dir)
     if args.command == "run":
@@ -75,6 +81,30 @@ def dbt_parse(paths: Paths) -> int:
 
     prepare_dbt_manifest(paths)
     print(f"dbt manifest written; DAGSTER_HOME is {ensure_dagster_home(paths)}")
+    return 0
+
+
+def dbt_docs(paths: Paths) -> int:
+    """dbt's documentation site as one static page, warehouse/docs/index.html. It reads
+    the build database's catalog, so run it after `junheng run`."""
+    from orchestration.resources import dbt_cli, dbt_environment, environment
+
+    target = paths.dbt_dir / "docs"
+    with environment(dbt_environment(paths)):
+        invocation = (
+            dbt_cli()
+            .cli(["docs", "generate", "--static"], target_path=target, raise_on_error=False)
+            .wait()
+        )
+    if not invocation.is_successful():
+        print("dbt docs generate failed: see dbt's log above")
+        return 1
+    page = paths.warehouse_dir / "docs" / "index.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    temporary = page.with_suffix(".html.tmp")
+    shutil.copyfile(target / "static_index.html", temporary)
+    temporary.replace(page)  # a reader never sees half a page
+    print(f"dbt documentation: {page}")
     return 0
 
 

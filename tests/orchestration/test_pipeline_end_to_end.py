@@ -39,7 +39,16 @@ def deployment(tmp_path_factory):
         first = cli.main(["run"])  # every demo year
         tables_after_first = warehouse_files(root / "warehouse")
         second = cli.main(["run", "--years", str(YEAR)])  # one year again
+        documented = cli.main(["docs"])
+    assert documented == 0
     return root, first, second, tables_after_first
+
+
+def test_the_dbt_documentation_is_one_offline_page_in_the_warehouse(deployment):
+    root, *_ = deployment
+    page = (root / "warehouse" / "docs" / "index.html").read_text(encoding="utf-8")
+    assert "model.junheng.fct_county_indicator" in page, page[:300]
+    assert "\\u52a0\\u6743" in page  # 加权: the Chinese descriptions, JSON-escaped
 
 
 def warehouse_files(warehouse):
