@@ -1,7 +1,7 @@
 -- Nothing leaves the calculation silently: every staged primary and junior student is in a
 -- school-stage (in scope or excluded with a reason). A folded teaching point's students are
 -- counted once, in its parent's part.
-{{ config(severity='warn') }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'int_school_stages'}}}) }}
 with staged as (
     select survey_year, sum(coalesce(students_primary, 0) + coalesce(students_junior, 0)) as students
     from {{ ref('stg_school_survey') }}

@@ -1,7 +1,7 @@
 -- A school reported for the whole school and again for one stage in the same year would have
 -- that stage counted twice (the whole-school row's split part plus the stage row). The ingest's
 -- duplicate rule keys on the reported scope, so it does not catch this: flag it for review.
-{{ config(severity='warn') }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'int_school_rows'}}}) }}
 with school_rows as (
     select * from {{ ref('int_school_rows') }}
 ),

@@ -1,5 +1,6 @@
 -- A county-stage passes the quality test only when every quality CV is within its threshold
 -- and every school-stage passes.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_county_assessment'}}}) }}
 with passing as (
     select * from {{ ref('fct_county_assessment') }}
     where quality_pass

@@ -61,6 +61,10 @@ def test_validation_checks_guard_their_assets_and_dbt_tests_become_checks():
     assert ("validated_school_rows", "row_schema") in checks
     assert ("staging/school_survey", "dataset_expectations") in checks
     assert any(asset.startswith(("dim_", "fct_")) for asset, _ in checks)
+    # Every dbt data test is a check on a model, singular tests with several inputs included.
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    tests = {node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "test"}
+    assert tests <= {name for _, name in checks}
 
 
 def test_schedule_sensor_and_job_are_registered():
