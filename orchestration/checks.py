@@ -26,6 +26,7 @@ from orchestration.partitions import survey_year_partitions
 from orchestration.resources import JunhengPaths
 from orchestration.staging import partition_dir, read_staged_year
 from orchestration.validation.outcome import ERROR, CheckOutcome
+from orchestration.validation.report import report_page
 from orchestration.validation.rows import check_row_accounting, check_unique_schools
 
 VALIDATED = AssetKey("validated_school_rows")
@@ -47,8 +48,13 @@ def outcome_check_result(
     outcomes: Sequence[tuple[int, CheckOutcome]],
     check_name: str | None = None,
     asset_key: AssetKey | None = None,
+    reports_dir: Path | None = None,
 ) -> AssetCheckResult:
-    """One result for the (year, outcome) pairs of a run: it fails when any outcome fails."""
+    """One result for the (year, outcome) pairs of a run: it fails when any outcome fails.
+
+    With `reports_dir`, each year's metadata links the HTML report the run writes there,
+    where the quarantined rows are listed in full.
+    """
     failed = [(year, outcome) for year, outcome in outcomes if not outcome.passed]
     severity = (
         AssetCheckSeverity.ERROR
@@ -64,6 +70,8 @@ def outcome_check_result(
     for year, outcome in outcomes:
         prefix = f"{year} {outcome.name}"
         metadata[prefix] = MetadataValue.text(outcome.description)
+        if reports_dir is not None:
+            metadata[f"{year} report"] = MetadataValue.path(str(report_page(reports_dir, year)))
         for key, value in outcome.metadata.items():
             metadata[f"{prefix}: {key}"] = _metadata_value(value)
     return AssetCheckResult(
@@ -120,7 +128,7 @@ def _check_validated_years(context: AssetCheckExecutionContext, paths: JunhengPa
         outcome = check(read_staged_year(asset_dir(state_dir, VALIDATED.path[-1]), year))
         save_outcome(state_dir, year, outcome)
         outcomes.append((year, outcome))
-    return outcome_check_result(outcomes)
+    return outcome_check_result(outcomes, reports_dir=paths.paths.reports_dir)
 
 
 @asset_check(

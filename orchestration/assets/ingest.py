@@ -103,7 +103,11 @@ def validated_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -
         summary[str(year)] = result_counts(result)
     return MaterializeResult(
         metadata={"rows_by_year": MetadataValue.json(summary), "path": path_metadata(output)},
-        check_results=[outcome_check_result(outcomes, check_name=ROW_SCHEMA_CHECK.name)],
+        check_results=[
+            outcome_check_result(
+                outcomes, check_name=ROW_SCHEMA_CHECK.name, reports_dir=paths.paths.reports_dir
+            )
+        ],
     )
 
 

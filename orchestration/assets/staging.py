@@ -83,6 +83,7 @@ def staged_tables(context: AssetExecutionContext, paths: JunhengPaths):
         outcomes,
         check_name=DATASET_EXPECTATIONS_CHECK.name,
         asset_key=DATASET_EXPECTATIONS_CHECK.asset_key,
+        reports_dir=paths.paths.reports_dir,
     )
 
 

@@ -80,12 +80,18 @@ def _data_docs_link(outcomes: list[CheckOutcome], page_dir: Path) -> str:
     return f"<h2>great-expectations Data Docs</h2><ul>{links}</ul>"
 
 
+def report_page(report_dir: Path, survey_year: int) -> Path:
+    """Where the report of `survey_year` is written."""
+    return report_dir / str(survey_year) / "index.html"
+
+
 def write_validation_report(
     report_dir: Path, survey_year: int, outcomes: list[CheckOutcome], result: IngestResult
 ) -> Path:
     """Write report_dir/<year>/index.html: outcomes, quarantine by county and reason, every
     quarantined row, and links to the GE Data Docs named in the outcomes' metadata."""
-    page_dir = report_dir / str(survey_year)
+    path = report_page(report_dir, survey_year)
+    page_dir = path.parent
     page_dir.mkdir(parents=True, exist_ok=True)
     county_names = {code: county.county_name for code, county in region_registry().by_code.items()}
     quarantine = result.quarantine[result.quarantine["survey_year"] == survey_year]
@@ -136,7 +142,6 @@ def write_validation_report(
         f"<h2>Quarantined rows</h2>{_table(rows, code_columns=('raw_values',))}"
         "</body></html>"
     )
-    path = page_dir / "index.html"
     temporary = path.with_suffix(".html.tmp")
     temporary.write_text(page, encoding="utf-8")
     temporary.replace(path)  # a reader never sees half a page

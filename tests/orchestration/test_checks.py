@@ -45,3 +45,8 @@ def test_outcomes_are_kept_per_year_and_reset_by_the_next_run(tmp_path):
     reset_outcomes(tmp_path, 2019)
     assert load_outcomes(tmp_path, 2019) == []
     assert len(load_outcomes(tmp_path, 2020)) == 1
+
+
+def test_each_years_result_links_its_report(tmp_path):
+    result = outcome_check_result([(2019, outcome(False, "WARN"))], reports_dir=tmp_path)
+    assert result.metadata["2019 report"].value == str(tmp_path / "2019" / "index.html")
