@@ -26,7 +26,7 @@ from orchestration.partitions import survey_year_partitions
 from orchestration.resources import JunhengPaths
 from orchestration.staging import partition_dir, read_staged_year
 from orchestration.validation.outcome import ERROR, CheckOutcome
-from orchestration.validation.report import report_page
+from orchestration.validation.report import report_page, write_validation_report
 from orchestration.validation.rows import check_row_accounting, check_unique_schools
 
 VALIDATED = AssetKey("validated_school_rows")
@@ -121,13 +121,21 @@ def load_outcomes(state_dir: Path, year: int) -> list[CheckOutcome]:
 
 
 def _check_validated_years(context: AssetCheckExecutionContext, paths: JunhengPaths, check):
-    """Run `check(result)` on each year of the run's validated rows."""
+    """Run `check(result)` on each year of the run's validated rows.
+
+    A failing blocking check stops every step after it, the report among them, so the check
+    writes that year's report itself: the bureau still sees what broke, and where.
+    """
     state_dir = paths.paths.state_dir
     outcomes = []
     for year in sorted(map(int, context.partition_keys)):
-        outcome = check(read_staged_year(asset_dir(state_dir, VALIDATED.path[-1]), year))
+        validated = read_staged_year(asset_dir(state_dir, VALIDATED.path[-1]), year)
+        outcome = check(validated)
         save_outcome(state_dir, year, outcome)
         outcomes.append((year, outcome))
+        if not outcome.passed and outcome.severity == ERROR:
+            outcomes_so_far = load_outcomes(state_dir, year)
+            write_validation_report(paths.paths.reports_dir, year, outcomes_so_far, validated)
     return outcome_check_result(outcomes, reports_dir=paths.paths.reports_dir)
 
 

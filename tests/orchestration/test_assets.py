@@ -84,3 +84,5 @@ def test_a_failing_blocking_check_stops_staging(raw_dir, tmp_path, monkeypatch):
     assert not failed.passed
     assert failed.metadata[f"{YEAR} school_ids_unique: duplicates"].value == 2
     assert not (paths.staging_dir / "school_survey").exists()
+    report = (paths.reports_dir / str(YEAR) / "index.html").read_text(encoding="utf-8")
+    assert "school_ids_unique" in report and "two rows for one school" in report
