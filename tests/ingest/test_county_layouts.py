@@ -13,20 +13,14 @@ import json
 import pytest
 
 from orchestration.ingest.pipeline import ingest_year
-from tests.ingest.workbooks import Sheet, assert_accounting, ingest_book, write_book
-
-
-def school(result, name, scope="school"):
-    rows = result.school_rows
-    rows = rows[(rows["school_name"] == name) & (rows["reported_scope"] == scope)]
-    assert len(rows) == 1, result.school_rows
-    return rows.iloc[0]
-
-
-def receipt(result, sheet):
-    rows = result.ingest_files[result.ingest_files["sheet"] == sheet]
-    assert len(rows) == 1, result.ingest_files
-    return rows.iloc[0]
+from tests.ingest.workbooks import (
+    Sheet,
+    assert_accounting,
+    ingest_book,
+    receipt,
+    school,
+    write_book,
+)
 
 
 def counts(result, sheet):

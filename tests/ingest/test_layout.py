@@ -6,19 +6,7 @@ import json
 
 import pytest
 
-from tests.ingest.workbooks import HEADER, Sheet, ingest_book
-
-
-def school(result, name):
-    rows = result.school_rows[result.school_rows["school_name"] == name]
-    assert len(rows) == 1, result.school_rows
-    return rows.iloc[0]
-
-
-def receipt(result, sheet):
-    rows = result.ingest_files[result.ingest_files["sheet"] == sheet]
-    assert len(rows) == 1, result.ingest_files
-    return rows.iloc[0]
+from tests.ingest.workbooks import HEADER, Sheet, ingest_book, receipt, school
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "xls"])

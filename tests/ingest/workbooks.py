@@ -117,3 +117,20 @@ def assert_accounting(result) -> None:
 
 
 HEADER = ["学校名称", "办学类型", "在校生数", "专任教师数", "图书册数"]
+
+
+def school(result, name: str, scope: str | None = None):
+    """The one staged row of the school `name` (and `scope`, when given)."""
+    rows = result.school_rows
+    rows = rows[rows["school_name"] == name]
+    if scope is not None:
+        rows = rows[rows["reported_scope"] == scope]
+    assert len(rows) == 1, result.school_rows
+    return rows.iloc[0]
+
+
+def receipt(result, sheet: str):
+    """The one ingest_files row of `sheet`."""
+    rows = result.ingest_files[result.ingest_files["sheet"] == sheet]
+    assert len(rows) == 1, result.ingest_files
+    return rows.iloc[0]
