@@ -42,6 +42,7 @@ class SheetContext:
     place_type: str | None  # the school type the sheet or file name names
     unit_factors: dict[str, float] = field(default_factory=dict)  # dimension -> factor
     error_cells: frozenset[tuple[int, int]] = frozenset()
+    uncached_cells: frozenset[tuple[int, int]] = frozenset()  # formulas saved without a value
 
 
 def raw_values(row: list, table: Table) -> str:
@@ -82,6 +83,9 @@ class RowReader:
         self.identity_spans: dict[str, list[Column]] = {}
         self.quantities: list[Column] = []
         self.duplicate_columns: list[Column] = []
+        # Formulas saved without a cached value: unknown, never the 0 of an empty cell.
+        self.unknown_cells: list[tuple[int, int]] = []
+        self._unknown_columns: set[int] = set()
         columns_of: dict[tuple[str, str | None], list[Column]] = {}
         for column in table.columns:
             meaning = column.meaning
@@ -139,8 +143,14 @@ class RowReader:
                     "formula_error", f"Excel error in {column.letter} ({column.header_text})"
                 )
         values = []
+        self._unknown_columns = set()
         for column in self.quantities:
             cell = row[column.index] if column.index < len(row) else None
+            if (row_index, column.index) in self.context.uncached_cells and is_blank(cell):
+                self._unknown_columns.add(column.index)
+                self.unknown_cells.append((row_index, column.index))
+                values.append((column, None))
+                continue
             try:
                 number, cell_unit = parse_quantity(cell, self.vocabulary)
             except Rejection as error:
@@ -274,7 +284,7 @@ class RowReader:
                 target = field_name
                 if value is not None:
                     resources.setdefault(field_name, []).append((stage, value))
-            if value is None and target:
+            if value is None and target and column.index not in self._unknown_columns:
                 blank.add(target)
         for field_name, found in resources.items():
             whole = [value for stage, value in found if stage is None]
@@ -289,6 +299,11 @@ class RowReader:
                     f"a {school_type} school reported as a whole with only a total enrollment",
                 )
         if not any(key.startswith("students_") for key in record):
+            unknown = [c for c, _ in values if c.index in self._unknown_columns]
+            if any(column.meaning.field == "students" for column in unknown):
+                raise Rejection(
+                    "formula_error", "the enrollment is a formula without a cached value"
+                )
             raise Rejection("missing_students", "no enrollment in any students column")
         for target in blank:  # an empty cell of a column the sheet has: none (raw-sheets.md)
             record.setdefault(target, 0.0)
