@@ -36,3 +36,4 @@ class SheetGrid:
     uncached_cells: frozenset[tuple[int, int]] = frozenset()
     hidden_rows: frozenset[int] = frozenset()
     hidden_columns: frozenset[int] = frozenset()
+    container: str = "workbook"  # 'workbook' | 'html' | 'xml' | 'text': what the bytes were

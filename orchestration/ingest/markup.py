@@ -78,7 +78,7 @@ def _html_table(table, name: str) -> SheetGrid:
             while len(rows[r]) <= c:
                 rows[r].append(None)
     return SheetGrid(name, True, rows, merged, hidden_rows=frozenset(hidden_rows),
-                     hidden_columns=frozenset(hidden_columns))  # fmt: skip
+                     hidden_columns=frozenset(hidden_columns), container="html")  # fmt: skip
 
 
 def _owner(tr):
@@ -103,7 +103,7 @@ def read_html(data: bytes, encoding: str, name: str) -> list[SheetGrid]:
         if _owner(table) is None and any(_owner(tr) is table for tr in table.iter("tr"))
     ]
     if not tables:
-        raise UnreadableFile("no_table", "an HTML page without a table")
+        raise UnreadableFile("unreadable", "an HTML page without a table")
     if len(tables) == 1:
         return [_html_table(tables[0], name)]
     return [_html_table(table, f"{name} ({index})") for index, table in enumerate(tables, 1)]
@@ -191,8 +191,9 @@ def read_spreadsheetml(data: bytes, name: str) -> list[SheetGrid]:
                 frozenset(uncached),
                 frozenset(hidden_rows),
                 frozenset(hidden_columns),
+                "xml",
             )  # fmt: skip
         )
     if not sheets:
-        raise UnreadableFile("no_table", "an Excel 2003 XML file without a worksheet")
+        raise UnreadableFile("unreadable", "an Excel 2003 XML file without a worksheet")
     return sheets

@@ -125,6 +125,15 @@ class FileReader:
                 (why for _, c, why in skipped if c == code), "no sheet holds a school table"
             )
             rejected = replace(self.raw, status="rejected", reason_code=code, reason=reason)
+            if code == "no_table" and all(grid.container == "text" for grid in grids):
+                # Text is a table or nothing: a note.txt is no spreadsheet, a text file
+                # named .xls or .csv without a table is no file the reader can read.
+                if self.raw.path.suffix.lower() == ".txt":
+                    rejected = replace(rejected, status="skipped", reason_code="not_a_spreadsheet",
+                                       reason="a text file without a table")  # fmt: skip
+                else:
+                    rejected = replace(rejected, reason_code="unreadable",
+                                       reason="a text file without a school table")  # fmt: skip
             return FileReading([file_receipt(rejected, sha256)])
         for sheet, code, reason in skipped:
             reading.receipts.append(

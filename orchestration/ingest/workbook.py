@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
@@ -58,9 +59,9 @@ def read_workbook(path: Path) -> list[SheetGrid]:
     if kind == sniff.EMPTY:
         raise UnreadableFile("unreadable", "an empty file")
     if kind == sniff.ZIP:
-        return _read_zip(data)
+        return _read_zip(path, data)
     if kind == sniff.OLE2:
-        return _read_ole2(data)
+        return _read_ole2(path, data)
     if kind == sniff.BINARY:
         raise UnreadableFile(
             "unreadable", "neither a workbook (.xlsx, .xls, .et) nor text: a binary file"
@@ -73,14 +74,27 @@ def read_workbook(path: Path) -> list[SheetGrid]:
             return read_spreadsheetml(data, path.stem)
         if kind == sniff.OTHER_XML:
             raise UnreadableFile("unreadable", "an XML file that is not an Excel workbook")
-        return [SheetGrid(path.stem, True, _delimited_rows(sniff.decode_text(data)))]
+        rows = _delimited_rows(sniff.decode_text(data))
+        return [SheetGrid(path.stem, True, rows, container="text")]
     except sniff.NotText as error:
         raise UnreadableFile("unreadable", str(error)) from error
 
 
-def _calamine(data: bytes, what: str) -> list[SheetGrid]:
+def _calamine(path: Path, data: bytes, suffix: str, what: str) -> list[SheetGrid]:
+    """The sheets of a workbook, read by calamine as a `suffix` file whatever `path` is
+    named (calamine picks its reader by the extension; its content sniffing does not tell
+    an encrypted .xls from a damaged one)."""
+    if path.suffix.lower() == suffix:
+        return _calamine_sheets(path, what)
+    with tempfile.TemporaryDirectory(prefix="junheng-") as folder:
+        copy = Path(folder) / f"workbook{suffix}"
+        copy.write_bytes(data)
+        return _calamine_sheets(copy, what)
+
+
+def _calamine_sheets(path: Path, what: str) -> list[SheetGrid]:
     try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError as error:
         raise UnreadableFile("password_protected", "the workbook is encrypted") from error
     except Exception as error:  # calamine raises several error types for a damaged file
@@ -111,30 +125,32 @@ def _with_facts(sheets: list[SheetGrid], facts: dict[str, _SheetFacts]) -> list[
     return sheets
 
 
-def _read_zip(data: bytes) -> list[SheetGrid]:
+def _read_zip(path: Path, data: bytes) -> list[SheetGrid]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = _members(archive)
             if "xl/workbook.xml" in members:
-                facts = _ooxml_facts(archive, members)
+                facts, suffix = _ooxml_facts(archive, members), ".xlsx"
             elif "mimetype" in members:  # OpenDocument: calamine reads .ods
-                facts = {}
+                facts, suffix = {}, ".ods"
             else:
                 raise UnreadableFile("unreadable", "a zip archive that is not an Excel workbook")
     except zipfile.BadZipFile as error:
         raise UnreadableFile(
             "unreadable", "a damaged Excel file (its zip archive is broken)"
         ) from error
-    return _with_facts(_calamine(data, "an Excel workbook"), facts)
+    if path.suffix.lower() == ".xlsm":
+        suffix = ".xlsm"
+    return _with_facts(_calamine(path, data, suffix, "an Excel workbook"), facts)
 
 
-def _read_ole2(data: bytes) -> list[SheetGrid]:
+def _read_ole2(path: Path, data: bytes) -> list[SheetGrid]:
     # Excel saves an encrypted workbook (.xlsx, .xlsm, or one renamed .xls) as an OLE
     # compound file holding an EncryptionInfo stream; an encrypted BIFF .xls instead
     # carries a FILEPASS record, which calamine reports as a PasswordError.
     if _is_encrypted_ooxml(data):
         raise UnreadableFile("password_protected", "encrypted: an EncryptionInfo stream")
-    sheets = _calamine(data, "an Office file (old Excel, WPS or Word)")
+    sheets = _calamine(path, data, ".xls", "an Office file (old Excel, WPS or Word)")
     return _with_facts(sheets, _biff_facts(data))
 
 
