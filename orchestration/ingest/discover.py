@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from orchestration.ingest.table import locate_table, title_lines
 from orchestration.ingest.vocabulary import vocabulary
 from orchestration.ingest.workbook import SPREADSHEET_SUFFIXES, UnreadableFile, read_workbook
-from orchestration.ingest.years import years_in_name, years_in_title, years_of_folder
+from orchestration.ingest.years import path_years, years_in_title
 
 LOCK_FILE_PREFIX = "~$"
 
@@ -39,8 +39,7 @@ def _title_years(path: Path) -> set[int]:
 def _raw_file(path: Path, raw_dir: Path) -> RawFile:
     relative = PurePosixPath(path.relative_to(raw_dir).as_posix())
     source_file = str(relative)
-    years = {year for part in relative.parts[:-1] for year in years_of_folder(part)}
-    years |= years_in_name(path.stem)
+    years = path_years(list(relative.parts[:-1]), path.stem)
     year = next(iter(years)) if len(years) == 1 else None
 
     def receipt(status: str | None, code: str | None = None, reason: str | None = None,

@@ -163,6 +163,11 @@ class FileReader:
         named_years = years_in_name(grid.name) | {
             y for line in titles for y in years_in_title(line)
         }
+        if not named_years and len(years_in_name(self.file_name)) > 1:
+            raise _SheetSkipped(
+                "year_conflict",
+                f"the file name names {sorted(years_in_name(self.file_name))} and the sheet no year",
+            )
         if named_years - {self.raw.survey_year}:
             raise _SheetSkipped(
                 "year_conflict",
