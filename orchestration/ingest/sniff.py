@@ -108,10 +108,11 @@ def sniff(data: bytes) -> str:
     head = data[: len(data) - len(data) % 2] if encoding.startswith("utf-16") else data
     text = head.decode(encoding, errors="ignore").lstrip("\ufeff \t\r\n").lower()
     if text.startswith("<"):
-        if "<html" in text or "<table" in text or "<!doctype html" in text:
-            return HTML
+        # SpreadsheetML first: its `<Table>` is no HTML table.
         if "urn:schemas-microsoft-com:office:spreadsheet" in text and "<workbook" in text:
             return SPREADSHEETML
+        if "<html" in text or "<table" in text or "<!doctype html" in text:
+            return HTML
         return OTHER_XML
     if "<table" in text and "<tr" in text:  # an HTML fragment after a text line
         return HTML
