@@ -80,11 +80,13 @@ def read_workbook(path: Path) -> list[SheetGrid]:
         raise UnreadableFile("unreadable", str(error)) from error
 
 
-def _calamine(path: Path, data: bytes, suffix: str, what: str) -> list[SheetGrid]:
+def _calamine(
+    path: Path, data: bytes, suffix: str, what: str, rewritten: bool = False
+) -> list[SheetGrid]:
     """The sheets of a workbook, read by calamine as a `suffix` file whatever `path` is
     named (calamine picks its reader by the extension; its content sniffing does not tell
     an encrypted .xls from a damaged one)."""
-    if path.suffix.lower() == suffix:
+    if path.suffix.lower() == suffix and not rewritten:
         return _calamine_sheets(path, what)
     with tempfile.TemporaryDirectory(prefix="junheng-") as folder:
         copy = Path(folder) / f"workbook{suffix}"
@@ -135,13 +137,26 @@ def _read_zip(path: Path, data: bytes) -> list[SheetGrid]:
                 facts, suffix = {}, ".ods"
             else:
                 raise UnreadableFile("unreadable", "a zip archive that is not an Excel workbook")
+            rewritten = any("\\" in name for name in archive.namelist())
+            if rewritten:
+                data = _with_forward_slashes(archive)  # calamine looks for `xl/...` only
     except zipfile.BadZipFile as error:
         raise UnreadableFile(
             "unreadable", "a damaged Excel file (its zip archive is broken)"
         ) from error
     if path.suffix.lower() == ".xlsm":
         suffix = ".xlsm"
-    return _with_facts(_calamine(path, data, suffix, "an Excel workbook"), facts)
+    return _with_facts(_calamine(path, data, suffix, "an Excel workbook", rewritten), facts)
+
+
+def _with_forward_slashes(archive: zipfile.ZipFile) -> bytes:
+    """The archive again with its member names written `xl/worksheets/sheet1.xml`: some
+    writers store `xl\\worksheets\\sheet1.xml`, which the zip format does not allow."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in archive.infolist():
+            copy.writestr(info.filename.replace("\\", "/"), archive.read(info))
+    return out.getvalue()
 
 
 def _read_ole2(path: Path, data: bytes) -> list[SheetGrid]:
