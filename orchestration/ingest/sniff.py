@@ -38,17 +38,23 @@ class NotText(ValueError):
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
-    """UTF-16 written without a BOM: ASCII characters leave every other byte zero."""
+    """UTF-16 written without a BOM. Text in UTF-8 or GBK has no zero byte; UTF-16 has one
+    in every ASCII character (tabs, line breaks, digits), always on the same side of its
+    pair. The guess stands only when the bytes then decode to printable text."""
     sample = head[: len(head) - len(head) % 2]
-    if len(sample) < 4:
-        return None
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    half = len(sample) // 2
-    if odd > half * 0.3 and even < half * 0.05:
-        return "utf-16-le"
-    if even > half * 0.3 and odd < half * 0.05:
-        return "utf-16-be"
-    return None
+    if even + odd < 2:
+        return None
+    encoding = "utf-16-le" if odd >= 0.9 * (even + odd) else None
+    encoding = "utf-16-be" if even >= 0.9 * (even + odd) else encoding
+    if encoding is None:
+        return None
+    try:
+        text = sample.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    control = sum(1 for char in text if ord(char) < 32 and char not in "\t\r\n")
+    return encoding if control <= len(text) * 0.01 else None
 
 
 def text_encoding(data: bytes) -> str | None:
