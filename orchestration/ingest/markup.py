@@ -89,7 +89,7 @@ def _owner(tr):
 
 
 def read_html(data: bytes, encoding: str, name: str) -> list[SheetGrid]:
-    """One sheet per `<table>` that holds rows (nested tables apart); raises UnreadableFile."""
+    """One sheet per `<table>` that holds rows of its own; raises UnreadableFile."""
     parser = lxml.html.HTMLParser(encoding=encoding)
     try:
         document = lxml.html.document_fromstring(data, parser=parser)
@@ -97,10 +97,11 @@ def read_html(data: bytes, encoding: str, name: str) -> list[SheetGrid]:
         raise UnreadableFile(
             "unreadable", f"an HTML page that can not be parsed: {error}"
         ) from error
+    # Every table with rows of its own: a page may hold its data table inside a layout one.
     tables = [
         table
         for table in document.iter("table")
-        if _owner(table) is None and any(_owner(tr) is table for tr in table.iter("tr"))
+        if any(_owner(tr) is table for tr in table.iter("tr"))
     ]
     if not tables:
         raise UnreadableFile("unreadable", "an HTML page without a table")

@@ -54,32 +54,33 @@ def _delimited(rows, delimiter: str) -> str:
     return out.getvalue()
 
 
-def _covered(merges) -> dict[tuple[int, int], tuple[int, int]]:
-    """Cell -> (rowspan, colspan) for the top-left cell of each merge; other covered
-    cells -> (0, 0)."""
+def _spanned_cells(sheet: Sheet):
+    """Per row, the (column, cell, rows down, columns across) of each cell a markup
+    format writes: the top-left cell of a merge with its span, covered cells left out."""
     covered = {}
-    for (top, left), (bottom, right) in merges:
+    for (top, left), (bottom, right) in sheet.merges:
         for r in range(top, bottom + 1):
             for c in range(left, right + 1):
                 covered[(r, c)] = (0, 0)
         covered[(top, left)] = (bottom - top + 1, right - left + 1)
-    return covered
+    for r, row in enumerate(sheet.rows):
+        yield [
+            (c, cell, *covered.get((r, c), (1, 1)))
+            for c, cell in enumerate(row)
+            if covered.get((r, c)) != (0, 0)
+        ]
 
 
 def _html(sheet: Sheet) -> bytes:
-    covered = _covered(sheet.merges)
     lines = []
-    for r, row in enumerate(sheet.rows):
-        cells = []
-        for c, cell in enumerate(row):
-            down, across = covered.get((r, c), (1, 1))
-            if (down, across) == (0, 0):
-                continue
+    for cells in _spanned_cells(sheet):
+        tds = []
+        for _, cell, down, across in cells:
             span = (f' rowspan="{down}"' if down > 1 else "") + (
                 f' colspan="{across}"' if across > 1 else ""
             )
-            cells.append(f"<td{span}>{html.escape(_text(cell))}</td>")
-        lines.append("<tr>" + "".join(cells) + "</tr>")
+            tds.append(f"<td{span}>{html.escape(_text(cell))}</td>")
+        lines.append("<tr>" + "".join(tds) + "</tr>")
     page = (
         '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
         '</head><body><table border="1">\n' + "\n".join(lines) + "\n</table></body></html>"
@@ -88,14 +89,10 @@ def _html(sheet: Sheet) -> bytes:
 
 
 def _spreadsheetml(sheet: Sheet) -> bytes:
-    covered = _covered(sheet.merges)
     rows = []
-    for r, row in enumerate(sheet.rows):
-        cells = []
-        for c, cell in enumerate(row):
-            down, across = covered.get((r, c), (1, 1))
-            if (down, across) == (0, 0):
-                continue
+    for r, cells in enumerate(_spanned_cells(sheet)):
+        written = []
+        for c, cell, down, across in cells:
             merge = (f' ss:MergeDown="{down - 1}"' if down > 1 else "") + (
                 f' ss:MergeAcross="{across - 1}"' if across > 1 else ""
             )
@@ -106,8 +103,8 @@ def _spreadsheetml(sheet: Sheet) -> bytes:
                 if _text(cell)
                 else ""
             )
-            cells.append(f'<Cell ss:Index="{c + 1}"{merge}>{data}</Cell>')
-        rows.append(f'<Row ss:Index="{r + 1}">' + "".join(cells) + "</Row>")
+            written.append(f'<Cell ss:Index="{c + 1}"{merge}>{data}</Cell>')
+        rows.append(f'<Row ss:Index="{r + 1}">' + "".join(written) + "</Row>")
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
         '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
