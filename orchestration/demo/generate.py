@@ -30,8 +30,8 @@ from orchestration.demo.render import (
     not_data,
 )
 from orchestration.demo.writers import write_workbook
+from orchestration.ingest.workbook import SPREADSHEET_SUFFIXES  # what the reader opens
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 TYPE_ORDER = tuple(TYPE_LABELS)
 FILE_NAMES = (
     "{year}/{prefecture}/{county}{year}年均衡数据.{ext}",

@@ -111,3 +111,14 @@ def test_ids_in_scientific_notation_are_not_ids(tmp_path):
     assert rows["school_name_key"].nunique() == 3  # three schools, never merged
     (sheet,) = result.ingest_files.itertuples()
     assert "not valid ids" in sheet.reason and "rows 3, 4, 5" in sheet.reason
+
+
+def test_a_lone_wps_file_is_data_not_an_empty_raw_folder(tmp_path):
+    from orchestration.demo import write_demo_if_empty
+
+    raw = tmp_path / "raw"
+    (source,) = (CASES / "16-wps-et-file").iterdir()
+    (raw / "2023").mkdir(parents=True)
+    (raw / "2023" / source.name).write_bytes(source.read_bytes())
+    assert write_demo_if_empty(raw) is None
+    assert [path.name for path in raw.rglob("*") if path.is_file()] == [source.name]
