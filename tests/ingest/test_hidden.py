@@ -59,3 +59,15 @@ def test_error_cells_are_found_whatever_the_zips_path_separators(tmp_path):
             archive.writestr(name.replace("/", "\\") if "worksheets" in name else name, data)
     (grid,) = read_workbook(path)
     assert (1, 5) in grid.error_cells and grid.hidden_columns == {0}
+
+
+def test_the_marker_scan_finds_what_the_parse_would_across_chunks_and_prefixes():
+    import io
+
+    from orchestration.ingest.workbook import _may_hold_facts
+
+    plain = b'<row r="1"><c r="A1"><v>1</v></c></row>' * 100
+    assert not _may_hold_facts(io.BytesIO(plain), chunk=64)
+    for marker in (b"<x:f>A1+1</x:f>", b'<c r="B2" t="e">', b'<row r="9" hidden="1">'):
+        data = plain[:1000] + marker + plain[1000:]
+        assert _may_hold_facts(io.BytesIO(data), chunk=64), marker
