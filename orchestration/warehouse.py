@@ -47,7 +47,7 @@ def publish_tables(marts_dir: Path, warehouse_dir: Path, years: list[int]) -> li
     """
     published = []
     for mart in sorted(Path(marts_dir).glob("*.parquet")):
-        table = pq.read_table(mart)
+        table = without_empty_marker(pq.read_table(mart))
         table_dir = Path(warehouse_dir) / mart.stem
         if PARTITION_COLUMN in table.column_names:
             rows = _publish_partitioned(table, table_dir, years)
@@ -56,6 +56,18 @@ def publish_tables(marts_dir: Path, warehouse_dir: Path, years: list[int]) -> li
             rows = {"all": table.num_rows}
         published.append(PublishedTable(mart.stem, table_dir, rows))
     return published
+
+
+def without_empty_marker(table: pa.Table) -> pa.Table:
+    """`table` less the one all-null row dbt-duckdb writes for an empty external model.
+
+    dbt-duckdb keeps the columns of a model with no row by writing a single row of nulls
+    (and hides it in its own view); published as is, it would be a row nobody sent, in the
+    null partition. No real row of a public table is null in every column.
+    """
+    if table.num_rows == 1 and all(column.null_count == 1 for column in table.columns):
+        return table.slice(0, 0)
+    return table
 
 
 def _publish_partitioned(table: pa.Table, table_dir: Path, years: list[int]) -> dict[str, int]:
