@@ -265,7 +265,9 @@ def run_command(
                 },
                 run_config={
                     "loggers": {
-                        "console": {"config": {"log_level": "INFO" if verbose else "ERROR"}}
+                        # Unless verbose, a failed step is told in one line each by the
+                        # summary (print_step_errors), not by Dagster's stack trace.
+                        "console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}
                     }
                 },
                 raise_on_error=False,
@@ -275,7 +277,18 @@ def run_command(
         print(f"run log: {log_path}")
     lost = print_lost_files(paths, selected)
     print_summary(paths, selected, files, result)
+    print_step_errors(result)
     return exit_status(result, lost, strict)
+
+
+def print_step_errors(result) -> None:
+    """One line per failed step: its error's first line (the whole trace is in the run log
+    and the Dagster UI)."""
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = getattr(event.event_specific_data, "error", None)
+            message = (error.message if error else "").strip().splitlines() or ["(no message)"]
+            print(f"  {event.step_key}: {message[0]}")
 
 
 def print_lost_files(paths: Paths, years: list[int]) -> list:

@@ -147,3 +147,17 @@ def test_catalog_swap_is_not_blocked_by_a_reader_holding_the_old_file(dirs):
     finally:
         reader.kill()
         reader.wait()
+
+
+def test_the_all_null_row_dbt_writes_for_an_empty_model_is_not_published(dirs):
+    marts, warehouse = dirs
+    write_mart(marts, "fct_demo", facts([(2019, 1.0)]))
+    publish_tables(marts, warehouse, [2019])
+    # dbt-duckdb writes an empty external model as one row of nulls.
+    empty = pa.table({"survey_year": pa.array([None], pa.int32()), "value": [None]})
+    write_mart(marts, "fct_demo", pa.table(empty.columns, schema=facts([(1, 1.0)]).schema))
+
+    published = publish_tables(marts, warehouse, [2019])
+
+    assert not list((warehouse / "fct_demo").rglob("*.parquet"))
+    assert published[0].rows == 0
