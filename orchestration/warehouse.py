@@ -77,16 +77,19 @@ def _publish_partitioned(table: pa.Table, table_dir: Path, years: list[int]) -> 
     for year in [*sorted(set(years)), None]:
         mask = pc.is_null(partition_values) if year is None else pc.equal(partition_values, year)
         part = data.filter(mask)
-        _replace_partition(partition_dir(table_dir, year), part)
+        # A built year with no row keeps an empty file: the table keeps its columns for
+        # readers (the catalog's view) even when no year has a row.
+        _replace_partition(partition_dir(table_dir, year), part, keep_empty=year is not None)
         rows[NULL_PARTITION if year is None else str(year)] = part.num_rows
     return rows
 
 
-def _replace_partition(target: Path, part: pa.Table) -> None:
-    """Swap in a folder holding `part`, or remove the folder when `part` has no rows."""
+def _replace_partition(target: Path, part: pa.Table, keep_empty: bool = False) -> None:
+    """Swap in a folder holding `part`, or remove the folder when `part` has no rows
+    (unless `keep_empty`: then the folder holds a file of no row)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    if part.num_rows:
+    if part.num_rows or keep_empty:
         staged.mkdir()
         pq.write_table(part, staged / PART_FILE)
         if target.exists():
