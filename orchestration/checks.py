@@ -25,7 +25,7 @@ from orchestration.assets.common import asset_dir
 from orchestration.partitions import survey_year_partitions
 from orchestration.resources import JunhengPaths
 from orchestration.staging import partition_dir, read_staged_year
-from orchestration.validation.completeness import lost_files, read_staged_receipts
+from orchestration.validation.completeness import LostFile, lost_files, read_staged_receipts
 from orchestration.validation.outcome import ERROR, CheckOutcome
 from orchestration.validation.report import report_page, write_validation_report
 from orchestration.validation.rows import check_row_accounting, check_unique_schools
@@ -182,9 +182,23 @@ def county_years_complete(
     context: AssetCheckExecutionContext, paths: JunhengPaths
 ) -> AssetCheckResult:
     years = sorted(map(int, context.partition_keys))
-    lost = lost_files(read_staged_receipts(paths.paths.staging_dir, years))
-    strict = context.run.tags.get(STRICT_TAG) == "true"
+    return completeness_check_result(
+        lost_files(read_staged_receipts(paths.paths.staging_dir, years)),
+        years,
+        strict=context.run.tags.get(STRICT_TAG) == "true",
+        reports_dir=paths.paths.reports_dir,
+    )
+
+
+def completeness_check_result(
+    lost: Sequence[LostFile], years: Sequence[int], strict: bool, reports_dir: Path
+) -> AssetCheckResult:
+    """Fails when a file was lost: ERROR in a strict run (the blocking check then fails the
+    run), else WARN; the description names every incomplete county-year."""
     county_years = sorted({(f.year, f.county) for f in lost})
+    table = "\n".join(
+        f"| {f.year} | {f.county} | {f.source_file} | {f.reason_code}: {f.reason} |" for f in lost
+    )
     return AssetCheckResult(
         passed=not lost,
         severity=AssetCheckSeverity.ERROR if strict else AssetCheckSeverity.WARN,
@@ -198,16 +212,10 @@ def county_years_complete(
             "strict": MetadataValue.bool(strict),
             "incomplete county-years": MetadataValue.int(len(county_years)),
             "lost files": MetadataValue.md(
-                "| year | county | file | reason |\n| --- | --- | --- | --- |\n"
-                + "\n".join(
-                    f"| {f.year} | {f.county} | {f.source_file} | {f.reason_code}: {f.reason} |"
-                    for f in lost
-                )
+                "| year | county | file | reason |\n| --- | --- | --- | --- |\n" + table
             ),
             **{
-                f"{year} report": MetadataValue.path(
-                    str(report_page(paths.paths.reports_dir, year))
-                )
+                f"{year} report": MetadataValue.path(str(report_page(reports_dir, year)))
                 for year in years
             },
         },

@@ -8,6 +8,7 @@ import pytest
 
 from orchestration import cli
 from tests.ingest.workbooks import Sheet, write_book
+from tests.orchestration.deployment import deployment_environment
 
 YEAR = 2023
 pytestmark = pytest.mark.pipeline
@@ -36,18 +37,9 @@ def strict_run(tmp_path_factory):
             raw / str(YEAR) / "石家庄市" / f"{county}{YEAR}年均衡数据.xlsx", [county_sheet(county)]
         )
     (raw / CORRUPT).write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)  # a truncated zip
-    environment = {
-        "JUNHENG_RAW_DIR": raw,
-        "JUNHENG_WAREHOUSE_DIR": root / "warehouse",
-        "JUNHENG_STATE_DIR": root / "state",
-        "DAGSTER_HOME": root / "state" / "dagster",
-    }
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        for name, value in environment.items():
-            monkeypatch.setenv(name, str(value))
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            status = cli.main(["run", "--strict"])
+    out = io.StringIO()
+    with deployment_environment(root), contextlib.redirect_stdout(out):
+        status = cli.main(["run", "--strict"])
     return root, status, out.getvalue()
 
 
