@@ -125,7 +125,7 @@ def demo_command(raw_dir: Path) -> int:
             f"{raw_dir} already holds files: the demo province is only written into a folder "
             "that does not exist or is empty, never mixed with real county files"
         )
-        return 2
+        return EXIT_BAD_INPUT
     generate_demo_province(raw_dir)
     print(f"demo province (synthetic data) written to {raw_dir}")
     return 0
