@@ -3,6 +3,7 @@ import json
 import pandas as pd
 import pytest
 
+from contracts.staging_schema import SCHOOL_SURVEY
 from orchestration.validation.outcome import ERROR, WARN
 from orchestration.validation.rows import (
     check_row_accounting,
@@ -166,3 +167,9 @@ def test_missing_column_breaks_the_contract(good_rows):
     result.school_rows = result.school_rows.drop(columns=["books"])
     _, outcome = validate_school_rows(result)
     assert not outcome.passed and outcome.severity == ERROR
+
+
+def test_a_year_that_staged_no_row_has_unique_schools():
+    # Its only file was corrupt: the check passes on nothing, it does not crash.
+    empty = SCHOOL_SURVEY.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
+    assert check_unique_schools(empty).passed
