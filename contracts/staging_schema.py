@@ -118,6 +118,10 @@ INGEST_FILES = pa.schema(
         ("unmatched_headers", pa.string()),  # JSON list: [{"column": "F", "text": "..."}]
         ("declared_total_students", pa.float64()),  # the sheet's own 合计 row, when it has one
         ("file_sha256", pa.string()),
+        # The file could not be used (rejected, or skipped in a county of which nothing was
+        # read), so its county-year is incomplete (orchestration/ingest/pipeline.py).
+        ("county_incomplete", pa.bool_()),
+        ("is_demo", pa.bool_()),  # the file is the synthetic demo province's
     ]
 )
 

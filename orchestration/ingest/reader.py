@@ -7,15 +7,14 @@ year, no county); a file none of whose sheets is read is rejected with the first
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
 
 from orchestration.ingest.cells import Rejection, cell_text, is_blank, school_id_lost
-from orchestration.ingest.discover import RawFile
+from orchestration.ingest.demo_files import sha256_of
+from orchestration.ingest.discover import RawFile, county_of_path, path_names
 from orchestration.ingest.records import RowReader, SheetContext, raw_values
 from orchestration.ingest.regions import RegionRegistry
 from orchestration.ingest.rows import DATA, RowKind, classify_row
@@ -52,11 +51,7 @@ class _SheetSkipped(Exception):
 
 
 def file_sha256(raw: RawFile) -> str:
-    digest = hashlib.sha256()
-    with raw.path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_of(raw.path)
 
 
 def file_receipt(raw: RawFile, sha256: str | None = None, **fields) -> dict:
@@ -69,6 +64,8 @@ def file_receipt(raw: RawFile, sha256: str | None = None, **fields) -> dict:
         "reason_code": raw.reason_code,
         "reason": raw.reason,
         "file_sha256": sha256,
+        # What the path names; a loaded sheet's receipt replaces it with the sheet's county.
+        "county_code": county_of_path(raw.source_file),
         **fields,
     }
 
@@ -96,9 +93,7 @@ class FileReader:
         self.raw = raw
         self.vocabulary = vocabulary
         self.registry = registry
-        source = PurePosixPath(raw.source_file)
-        self.folders = [normalise_text(part) for part in reversed(source.parts[:-1])]
-        self.file_name = normalise_text(source.stem)
+        self.file_name, self.folders = path_names(raw.source_file)
 
     def read(self) -> FileReading:
         sha256 = file_sha256(self.raw)

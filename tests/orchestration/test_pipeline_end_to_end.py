@@ -8,6 +8,7 @@ import pytest
 
 from orchestration import cli
 from orchestration.demo import generate_demo_province
+from tests.orchestration.deployment import deployment_environment
 from tests.spec_reference import CONTRACT_COLUMNS, INDICATORS, weighted_cv
 
 YEAR = 2019
@@ -27,15 +28,7 @@ JUNIOR_SHARE = {
 def deployment(tmp_path_factory):
     root = tmp_path_factory.mktemp("deployment")
     generate_demo_province(root / "raw")
-    environment = {
-        "JUNHENG_RAW_DIR": root / "raw",
-        "JUNHENG_WAREHOUSE_DIR": root / "warehouse",
-        "JUNHENG_STATE_DIR": root / "state",
-        "DAGSTER_HOME": root / "state" / "dagster",
-    }
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        for name, value in environment.items():
-            monkeypatch.setenv(name, str(value))
+    with deployment_environment(root):
         first = cli.main(["run"])  # every demo year
         tables_after_first = warehouse_files(root / "warehouse")
         second = cli.main(["run", "--years", str(YEAR)])  # one year again
