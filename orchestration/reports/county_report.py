@@ -256,11 +256,17 @@ def _isna(value) -> bool:
 def _status(value) -> str:
     if value is None or _isna(value):
         return '<span class="na">不可评估 n/a</span>'
-    return '<span class="pass">达标 pass</span>' if bool(value) else '<span class="fail">未达标 fail</span>'
+    return (
+        '<span class="pass">达标 pass</span>'
+        if bool(value)
+        else '<span class="fail">未达标 fail</span>'
+    )
 
 
 def _table(headers: list[tuple[str, str]], rows: list[str], sortable: bool = False) -> str:
-    head = "".join(f"<th>{escape(zh)}<br><span class='en'>{escape(en)}</span></th>" for zh, en in headers)
+    head = "".join(
+        f"<th>{escape(zh)}<br><span class='en'>{escape(en)}</span></th>" for zh, en in headers
+    )
     css = ' class="sortable"' if sortable else ""
     return f"<table{css}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -329,15 +335,25 @@ def render_county_page(figures: WarehouseFigures, county_code: str, workbook_hre
     region = region.iloc[0] if not region.empty else pd.Series(dtype=object)
     county_name = str(region.get("county_name", county_code))
     names = _names(figures)
-    indicator_names = dict(zip(figures.indicators["indicator_code"], figures.indicators["indicator_name_zh"]))
-    gaps = figures.gaps[figures.gaps["county_code"] == county_code] if not figures.gaps.empty else figures.gaps
+    indicator_names = dict(
+        zip(figures.indicators["indicator_code"], figures.indicators["indicator_name_zh"])
+    )
+    gaps = (
+        figures.gaps[figures.gaps["county_code"] == county_code]
+        if not figures.gaps.empty
+        else figures.gaps
+    )
     gap_keys = (
         {(row.school_key, row.stage, row.indicator_code) for row in gaps.itertuples()}
         if not gaps.empty
         else set()
     )
-    school_indicators = figures.school_indicators[figures.school_indicators["county_code"] == county_code]
-    shares = variance_shares(school_indicators) if not school_indicators.empty else school_indicators
+    school_indicators = figures.school_indicators[
+        figures.school_indicators["county_code"] == county_code
+    ]
+    shares = (
+        variance_shares(school_indicators) if not school_indicators.empty else school_indicators
+    )
 
     def school_link(school_key: str, stage: str, code: str | None = None) -> str:
         target = (
@@ -362,14 +378,26 @@ def render_county_page(figures: WarehouseFigures, county_code: str, workbook_hre
         ]
         if assessment.empty:
             continue
-        parts.append(_stage_section(figures, county_code, stage, assessment.iloc[0], shares, school_link, indicator_names))
+        parts.append(
+            _stage_section(
+                figures,
+                county_code,
+                stage,
+                assessment.iloc[0],
+                shares,
+                school_link,
+                indicator_names,
+            )
+        )
     parts.append(_urban_rural_section(figures, school_indicators, indicator_names))
     parts.append(_gap_section(gaps))
     parts.append(_schools_section(figures, county_code, names))
     return _page(f"{county_name} {year} 均衡发展报告", "".join(parts), "")
 
 
-def _stage_section(figures, county_code, stage, assessment, shares, school_link, indicator_names) -> str:
+def _stage_section(
+    figures, county_code, stage, assessment, shares, school_link, indicator_names
+) -> str:
     year = figures.survey_year
     stage_zh = STAGE_ZH[stage]
     cvs = figures.county_indicators[
@@ -378,17 +406,23 @@ def _stage_section(figures, county_code, stage, assessment, shares, school_link,
     ]
     this_year = cvs[cvs["survey_year"] == year]
     quality = figures.school_quality[
-        (figures.school_quality["county_code"] == county_code) & (figures.school_quality["stage"] == stage)
+        (figures.school_quality["county_code"] == county_code)
+        & (figures.school_quality["stage"] == stage)
     ]
     names = _names(figures)
     failing = [
-        str(names.get(key, key)) for key in quality.loc[quality["passes_quality"].eq(False), "school_key"]
+        str(names.get(key, key))
+        for key in quality.loc[quality["passes_quality"].eq(False), "school_key"]
     ]
     out = [_h(f"{stage_zh}", f"{stage} stage", 2, id_=f"stage-{stage}")]
     history = figures.assessments[
-        (figures.assessments["county_code"] == county_code) & (figures.assessments["stage"] == stage)
+        (figures.assessments["county_code"] == county_code)
+        & (figures.assessments["stage"] == stage)
     ]
-    for regime, zh, en in (("basic", "基本均衡", "basic balance (2012)"), ("quality", "优质均衡", "high-quality balance (2017)")):
+    for regime, zh, en in (
+        ("basic", "基本均衡", "basic balance (2012)"),
+        ("quality", "优质均衡", "high-quality balance (2017)"),
+    ):
         regime_cvs = this_year[this_year["regime"] == regime].sort_values("indicator_code")
         verdict = (
             basic_verdict(assessment, regime_cvs)
@@ -397,12 +431,16 @@ def _stage_section(figures, county_code, stage, assessment, shares, school_link,
         )
         out.append(_h(f"{stage_zh}{zh}", en, 3))
         out.append(f'<p class="{verdict.status}">{escape(verdict.summary)}</p>')
-        out.append("<ul>" + "".join(f"<li>{escape(reason)}</li>" for reason in verdict.reasons) + "</ul>")
+        out.append(
+            "<ul>" + "".join(f"<li>{escape(reason)}</li>" for reason in verdict.reasons) + "</ul>"
+        )
         trend = cvs[cvs["regime"] == regime][["survey_year", "indicator_code", "cv"]]
         threshold = regime_cvs["cv_threshold"].dropna()
         threshold_value = float(threshold.iloc[0]) if not threshold.empty else None
         if regime == "basic":
-            composite = history[["survey_year", "basic_composite_cv"]].rename(columns={"basic_composite_cv": "cv"})
+            composite = history[["survey_year", "basic_composite_cv"]].rename(
+                columns={"basic_composite_cv": "cv"}
+            )
             composite["indicator_code"] = COMPOSITE
             trend = pd.concat([trend, composite], ignore_index=True)
         svg = cv_trend_svg(trend, threshold_value, f"{stage} {regime}: CV by survey year")
@@ -414,7 +452,9 @@ def _stage_section(figures, county_code, stage, assessment, shares, school_link,
         years = sorted(cvs["survey_year"].unique())
         rows = []
         for row in regime_cvs.itertuples():
-            by_year = cvs[(cvs["indicator_code"] == row.indicator_code)].set_index("survey_year")["cv"]
+            by_year = cvs[(cvs["indicator_code"] == row.indicator_code)].set_index("survey_year")[
+                "cv"
+            ]
             within = None if pd.isna(row.cv) else row.cv <= row.cv_threshold
             rows.append(
                 "<tr>"
@@ -429,11 +469,20 @@ def _stage_section(figures, county_code, stage, assessment, shares, school_link,
                 + _td(CV_REASON_ZH.get(row.cv_reason, row.cv_reason) if row.cv_reason else "")
                 + "</tr>"
             )
-        headers = [("指标", "code"), ("名称", "indicator"), ("学段数", "school-stages"), ("加权平均", "weighted mean"),
-                   ("差异系数", "CV"), ("阈值", "threshold"), ("单项", "within")]
+        headers = [
+            ("指标", "code"),
+            ("名称", "indicator"),
+            ("学段数", "school-stages"),
+            ("加权平均", "weighted mean"),
+            ("差异系数", "CV"),
+            ("阈值", "threshold"),
+            ("单项", "within"),
+        ]
         headers += [(str(y), "CV") for y in years] + [("说明", "note")]
         out.append(_table(headers, rows))
-        out.append(_contributors(shares, stage, regime_cvs["indicator_code"].tolist(), school_link, regime))
+        out.append(
+            _contributors(shares, stage, regime_cvs["indicator_code"].tolist(), school_link, regime)
+        )
     return "".join(out)
 
 
@@ -446,17 +495,36 @@ def _contributors(shares, stage, codes, school_link, regime) -> str:
         top = stage_shares[stage_shares["indicator_code"] == code].dropna(subset=["variance_share"])
         top = top.sort_values("variance_share", ascending=False).head(TOP_CONTRIBUTORS)
         for rank, row in enumerate(top.itertuples(), start=1):
-            direction = "高于平均 above mean" if row.value > row.weighted_mean else "低于平均 below mean"
-            rows.append(
-                "<tr>" + _td(code) + _td(rank, numeric=True, digits=0)
-                + f"<td>{school_link(row.school_key, stage, code)}</td>"
-                + _td(row.students, numeric=True, digits=0) + _td(row.value, numeric=True)
-                + _td(row.weighted_mean, numeric=True) + _td(direction)
-                + _td(f"{row.variance_share * 100:.1f}%") + "</tr>"
+            direction = (
+                "高于平均 above mean" if row.value > row.weighted_mean else "低于平均 below mean"
             )
-    title = _h("拉高差异系数最多的学校", "school-stages that raise each CV most (share of the weighted variance)", 4)
-    headers = [("指标", "code"), ("名次", "rank"), ("学校", "school"), ("在校生", "students"), ("指标值", "value"),
-               ("县平均", "county mean"), ("方向", "direction"), ("方差占比", "share of variance")]
+            rows.append(
+                "<tr>"
+                + _td(code)
+                + _td(rank, numeric=True, digits=0)
+                + f"<td>{school_link(row.school_key, stage, code)}</td>"
+                + _td(row.students, numeric=True, digits=0)
+                + _td(row.value, numeric=True)
+                + _td(row.weighted_mean, numeric=True)
+                + _td(direction)
+                + _td(f"{row.variance_share * 100:.1f}%")
+                + "</tr>"
+            )
+    title = _h(
+        "拉高差异系数最多的学校",
+        "school-stages that raise each CV most (share of the weighted variance)",
+        4,
+    )
+    headers = [
+        ("指标", "code"),
+        ("名次", "rank"),
+        ("学校", "school"),
+        ("在校生", "students"),
+        ("指标值", "value"),
+        ("县平均", "county mean"),
+        ("方向", "direction"),
+        ("方差占比", "share of variance"),
+    ]
     return title + _table(headers, rows)
 
 
@@ -470,11 +538,16 @@ def _urban_rural_section(figures, school_indicators, indicator_names) -> str:
         stage_means = means[means["stage"] == stage]
         if stage_means.empty:
             continue
-        pivot = stage_means.pivot(index="indicator_code", columns="urban_rural", values="weighted_mean")
+        pivot = stage_means.pivot(
+            index="indicator_code", columns="urban_rural", values="weighted_mean"
+        )
         counts = stage_means.groupby("urban_rural")["school_stages"].max()
         rows = [
-            "<tr>" + _td(code) + _td(indicator_names.get(code, ""))
-            + "".join(_td(pivot.loc[code].get(c), numeric=True) for c in classes) + "</tr>"
+            "<tr>"
+            + _td(code)
+            + _td(indicator_names.get(code, ""))
+            + "".join(_td(pivot.loc[code].get(c), numeric=True) for c in classes)
+            + "</tr>"
             for code in pivot.index
         ]
         headers = [("指标", "code"), ("名称", "indicator")] + [
@@ -485,23 +558,47 @@ def _urban_rural_section(figures, school_indicators, indicator_names) -> str:
 
 
 def _gap_section(gaps: pd.DataFrame) -> str:
-    out = [_h("一校一册:未达标项目及估算费用", "gap list: standards not met, what reaching them takes, estimated cost", 2, id_="gaps")]
+    out = [
+        _h(
+            "一校一册:未达标项目及估算费用",
+            "gap list: standards not met, what reaching them takes, estimated cost",
+            2,
+            id_="gaps",
+        )
+    ]
     if gaps.empty:
         return "".join(out) + "<p>无 none.</p>"
     rows = []
     for row in gaps.sort_values(["school_name", "stage", "indicator_code"]).itertuples():
         rows.append(
             f'<tr id="{anchor("gap", row.school_key, row.stage, row.indicator_code)}">'
-            + _td(row.school_name) + _td(STAGE_ZH.get(row.stage, row.stage)) + _td(row.indicator_code)
-            + _td(row.indicator_name_zh) + _td(row.value, numeric=True) + _td(row.standard, numeric=True, digits=1)
-            + _td(row.shortfall, numeric=True, digits=2) + _td(row.addition, numeric=True, digits=1)
-            + _td(row.addition_unit_zh) + _td(row.estimated_cost_yuan, numeric=True, digits=1)
+            + _td(row.school_name)
+            + _td(STAGE_ZH.get(row.stage, row.stage))
+            + _td(row.indicator_code)
+            + _td(row.indicator_name_zh)
+            + _td(row.value, numeric=True)
+            + _td(row.standard, numeric=True, digits=1)
+            + _td(row.shortfall, numeric=True, digits=2)
+            + _td(row.addition, numeric=True, digits=1)
+            + _td(row.addition_unit_zh)
+            + _td(row.estimated_cost_yuan, numeric=True, digits=1)
             + _td("默认假设 default" if row.cost_basis == "default_assumption" else row.cost_basis)
             + f'<td class="source">{escape(str(row.source_rows))}</td></tr>'
         )
-    headers = [("学校", "school"), ("学段", "stage"), ("指标", "code"), ("名称", "indicator"), ("指标值", "value"),
-               ("标准", "standard"), ("缺口", "shortfall"), ("需增加", "to add"), ("单位", "unit"),
-               ("估算费用(元)", "cost, yuan"), ("成本依据", "cost basis"), ("来源", "source rows")]
+    headers = [
+        ("学校", "school"),
+        ("学段", "stage"),
+        ("指标", "code"),
+        ("名称", "indicator"),
+        ("指标值", "value"),
+        ("标准", "standard"),
+        ("缺口", "shortfall"),
+        ("需增加", "to add"),
+        ("单位", "unit"),
+        ("估算费用(元)", "cost, yuan"),
+        ("成本依据", "cost basis"),
+        ("来源", "source rows"),
+    ]
     total = gaps["estimated_cost_yuan"].sum()
     note = (
         f"<p>估算费用合计 total estimated cost: {escape(f'{total:,.1f}')} 元 "
@@ -521,19 +618,33 @@ def _schools_section(figures, county_code, names) -> str:
         passes = quality["passes_quality"].get(key) if key in quality.index else None
         rows.append(
             f'<tr id="{anchor("school", row.school_key, row.stage)}">'
-            + _td(names.get(row.school_key, row.school_key)) + _td(row.school_id)
-            + _td(STAGE_ZH.get(row.stage, row.stage)) + _td(row.school_type)
+            + _td(names.get(row.school_key, row.school_key))
+            + _td(row.school_id)
+            + _td(STAGE_ZH.get(row.stage, row.stage))
+            + _td(row.school_type)
             + _td(URBAN_RURAL_ZH.get(urban.get(row.school_key) or "unknown"))
-            + _td(row.students, numeric=True, digits=0) + _td(met, numeric=True, digits=0)
+            + _td(row.students, numeric=True, digits=0)
+            + _td(met, numeric=True, digits=0)
             + f"<td>{_status(passes)}</td>"
             + f'<td class="source">{escape(str(row.source_rows))}</td></tr>'
         )
-    headers = [("学校", "school"), ("学校标识码", "school_id"), ("学段", "stage"), ("办学类型", "school_type"),
-               ("城乡", "urban/rural"), ("在校生", "students"), ("达标项数", "standards met"),
-               ("6/7 规则", "6-of-7 rule"), ("数据来源(文件 [工作表] 行)", "source file [sheet] row")]
-    return _h("参与测算的学段及数据来源", "school-stages and where their figures come from", 2, id_="schools") + _table(
-        headers, rows, sortable=True
-    )
+    headers = [
+        ("学校", "school"),
+        ("学校标识码", "school_id"),
+        ("学段", "stage"),
+        ("办学类型", "school_type"),
+        ("城乡", "urban/rural"),
+        ("在校生", "students"),
+        ("达标项数", "standards met"),
+        ("6/7 规则", "6-of-7 rule"),
+        ("数据来源(文件 [工作表] 行)", "source file [sheet] row"),
+    ]
+    return _h(
+        "参与测算的学段及数据来源",
+        "school-stages and where their figures come from",
+        2,
+        id_="schools",
+    ) + _table(headers, rows, sortable=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -560,7 +671,9 @@ def render_index_page(
         name = escape(str(county_names.get(row.county_code, row.county_code)))
         link = f'<a href="{escape(href, quote=True)}">{name}</a>' if href else name
         rows.append(
-            f"<tr><td>{link}</td>" + _td(row.county_code) + _td(STAGE_ZH.get(row.stage, row.stage))
+            f"<tr><td>{link}</td>"
+            + _td(row.county_code)
+            + _td(STAGE_ZH.get(row.stage, row.stage))
             + f'<td data-sort="{_sort_key(row.basic_pass)}">{_status(row.basic_pass)}</td>'
             + f'<td data-sort="{_sort_key(row.prev_basic_pass)}">{_status(row.prev_basic_pass)}</td>'
             + _td(row.basic_composite_cv, numeric=True)
@@ -579,9 +692,18 @@ def render_index_page(
             f"优质均衡通过 quality pass {int(stage_rows['quality_pass'].eq(True).sum())}"
             f" (上年 previous {int(stage_rows['prev_quality_pass'].eq(True).sum())}), 共 of {len(stage_rows)}</li>"
         )
-    headers = [("县", "county"), ("代码", "code"), ("学段", "stage"), ("基本均衡", "basic"), ("上年", "previous year"),
-               ("综合差异系数", "composite CV"), ("优质均衡", "quality"), ("上年", "previous year"),
-               ("最高差异系数", "highest quality CV"), ("达标学段", "school-stages passing")]
+    headers = [
+        ("县", "county"),
+        ("代码", "code"),
+        ("学段", "stage"),
+        ("基本均衡", "basic"),
+        ("上年", "previous year"),
+        ("综合差异系数", "composite CV"),
+        ("优质均衡", "quality"),
+        ("上年", "previous year"),
+        ("最高差异系数", "highest quality CV"),
+        ("达标学段", "school-stages passing"),
+    ]
     level_zh = "省" if level == "province" else "地市"
     body = (
         f"<h1>{escape(region_name)} {year} 年县域义务教育均衡发展 "

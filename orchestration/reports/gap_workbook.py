@@ -154,9 +154,7 @@ def write_gap_workbooks(warehouse_dir: Path, exports_dir: Path, survey_year: int
     counties = sorted(set(stages.get("county_code", pd.Series(dtype=str)).dropna()))
     written = []
     for county_code in counties:
-        county_gaps = (
-            gaps[gaps["county_code"] == county_code] if not gaps.empty else _empty_gaps()
-        )
+        county_gaps = gaps[gaps["county_code"] == county_code] if not gaps.empty else _empty_gaps()
         written.append(
             write_gap_workbook(export_path(exports_dir, survey_year, county_code), county_gaps)
         )

@@ -29,9 +29,8 @@ def read_table(warehouse_dir: Path, table: str, where: str = "", **parameters) -
     files = table_files(warehouse_dir, table)
     if not files:
         return pd.DataFrame()
-    query = (
-        "select * from read_parquet($files, hive_partitioning = true, union_by_name = true)"
-        + (f" where {where}" if where else "")
+    query = "select * from read_parquet($files, hive_partitioning = true, union_by_name = true)" + (
+        f" where {where}" if where else ""
     )
     with duckdb.connect() as connection:
         return connection.execute(

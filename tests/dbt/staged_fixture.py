@@ -15,6 +15,7 @@ from contracts.staging_schema import STAGED_TABLES
 YEARS = (2019, 2020, 2021)
 ZHENGDING = "130123"
 XINGTANG = "130125"
+HOSTILE_NAME = '=HYPERLINK("http://x","y")<img src=x onerror="document.title=1">'
 
 
 def _school(year: int, county: str, name_key: str, school_type: str, *, seed: int, **fields):
@@ -150,7 +151,8 @@ def school_rows(year: int) -> list[dict]:
             students_junior=20,
         ),
         _school(year, XINGTANG, "行唐一小", "primary", seed=8, students_primary=350),
-        # A private school whose sheet leaves the multimedia rooms empty.
+        # A private school whose sheet leaves the multimedia rooms empty, with a name that
+        # would be a formula in a spreadsheet and markup in a page.
         _school(
             year,
             XINGTANG,
@@ -160,6 +162,7 @@ def school_rows(year: int) -> list[dict]:
             students_primary=95,
             ownership="private",
             multimedia_rooms=None,
+            school_name=HOSTILE_NAME,
         ),
         _school(year, XINGTANG, "行唐中学", "junior", seed=10, students_junior=500),
     ]
