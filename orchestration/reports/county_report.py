@@ -294,6 +294,7 @@ class WarehouseFigures:
     school_quality: pd.DataFrame  # this year
     schools: pd.DataFrame
     gaps: pd.DataFrame  # this year
+    sizes: pd.DataFrame  # this year: fct_school_size
 
     @classmethod
     def load(cls, warehouse_dir: Path, survey_year: int) -> WarehouseFigures:
@@ -315,6 +316,7 @@ class WarehouseFigures:
             ),
             schools=read_table(warehouse_dir, "dim_school"),
             gaps=read_table(warehouse_dir, "fct_school_gap", "survey_year = $year", **year),
+            sizes=read_table(warehouse_dir, "fct_school_size", "survey_year = $year", **year),
         )
 
     def counties(self) -> list[str]:
@@ -389,10 +391,11 @@ def render_county_page(figures: WarehouseFigures, county_code: str, workbook_hre
                 indicator_names,
             )
         )
+    parts.append(_size_section(figures, county_code, names))
     parts.append(_urban_rural_section(figures, school_indicators, indicator_names))
     parts.append(_gap_section(gaps))
     parts.append(_schools_section(figures, county_code, names))
-    return _page(f"{county_name} {year} 均衡发展报告", "".join(parts), "")
+    return _page(f"{county_name} {year} 均衡发展报告", "".join(parts), SORT_SCRIPT)
 
 
 def _stage_section(
@@ -526,6 +529,74 @@ def _contributors(shares, stage, codes, school_link, regime) -> str:
         ("方差占比", "share of variance"),
     ]
     return title + _table(headers, rows)
+
+
+SIZE_REASON_ZH = {
+    "classes_not_reported": "表中无班级数 (no classes column)",
+    "classes_only_for_whole_school": "仅有全校班级数 (classes only for the whole school)",
+    "zero_classes": "班级数为 0 (zero classes)",
+    "no_school_size_standard_for_type": "该办学类型无规模标准 (no limit for this school type)",
+}
+
+
+def _size_section(figures, county_code, names) -> str:
+    """Class size (45 / 50) and school size (2 000 / 2 500) of every school-stage."""
+    sizes = figures.sizes
+    if sizes.empty:
+        return ""
+    sizes = sizes[sizes["county_code"] == county_code]
+    out = [
+        _h(
+            "班额与学校规模",
+            "class size (45 primary / 50 junior) and school size (2 000 / 2 500)",
+            2,
+            id_="sizes",
+        )
+    ]
+    for stage in STAGES:
+        stage_sizes = sizes[sizes["stage"] == stage]
+        if stage_sizes.empty:
+            continue
+        known = stage_sizes["class_size_within_limit"].dropna()
+        out.append(
+            _h(STAGE_ZH[stage], stage, 3)
+            + f"<p>平均班额达标 mean class size within the limit: {int(known.astype(bool).sum())} / {len(known)}"
+            f" (无班级数 without classes: {len(stage_sizes) - len(known)}); "
+            f"学校规模达标 school size within the limit: "
+            f"{int(stage_sizes['school_size_within_limit'].eq(True).sum())} / {len(stage_sizes)}</p>"
+        )
+        rows = [
+            f'<tr><td><a href="#{anchor("school", row.school_key, stage)}">'
+            f"{escape(str(names.get(row.school_key, row.school_key)))}</a></td>"
+            + _td(row.students, numeric=True, digits=0)
+            + _td(row.classes, numeric=True, digits=0)
+            + _td(row.mean_class_size, numeric=True, digits=1)
+            + _td(row.class_size_limit, numeric=True, digits=0)
+            + f"<td>{_status(row.class_size_within_limit)}</td>"
+            + _td(
+                SIZE_REASON_ZH.get(row.class_size_reason, row.class_size_reason)
+                if row.class_size_reason
+                else ""
+            )
+            + _td(row.school_students, numeric=True, digits=0)
+            + _td(row.school_size_limit, numeric=True, digits=0)
+            + f"<td>{_status(row.school_size_within_limit)}</td></tr>"
+            for row in stage_sizes.sort_values("school_key").itertuples()
+        ]
+        headers = [
+            ("学校", "school"),
+            ("在校生", "students"),
+            ("班级数", "classes"),
+            ("平均班额", "mean class size"),
+            ("班额上限", "limit"),
+            ("班额", "class size"),
+            ("说明", "note"),
+            ("学校义务教育规模", "school enrollment"),
+            ("规模上限", "limit"),
+            ("规模", "school size"),
+        ]
+        out.append(_table(headers, rows, sortable=True))
+    return "".join(out)
 
 
 def _urban_rural_section(figures, school_indicators, indicator_names) -> str:

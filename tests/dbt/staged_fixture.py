@@ -71,6 +71,7 @@ def school_rows(year: int) -> list[dict]:
             seed=0,
             school_id="1301230001",
             students_primary=480,
+            classes_primary=11,
         ),
         _school(
             year,
@@ -97,6 +98,7 @@ def school_rows(year: int) -> list[dict]:
             teachers_senior_title_whole=12,
             teachers_backbone_whole=5,
             teachers_pe_arts_whole=4,
+            classes_whole=9,  # not by stage: no class size
         ),
         # The statistics-form layout: sports pieces apart, indoor rooms inside teaching area.
         _school(
@@ -110,6 +112,7 @@ def school_rows(year: int) -> list[dict]:
             sports_ground_m2=5200.0,
             indoor_sports_m2=800.0,
             school_id="1301230004" if year > YEARS[0] else None,
+            classes_junior=12,  # 620 / 12 = 51.7 students a class, above the junior 50
         ),
         _school(
             year,

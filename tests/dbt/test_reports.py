@@ -237,3 +237,23 @@ def test_region_index_renders_in_chromium_without_script_errors(published):
     rendered = render(published / "reports" / str(YEARS[-1]) / "province" / "130000.html")
     assert "data-script-errors" not in rendered.root and not rendered.console_errors
     assert rendered.tags.get("table") == 1
+
+
+def test_class_and_school_size_from_the_classes_the_sheets_give(published):
+    sizes = read_table(published, "fct_school_size", "survey_year = $y", y=YEARS[0])
+    names = read_table(published, "dim_school")[["school_key", "school_name"]]
+    by_name = sizes.merge(names, on="school_key").set_index(["school_name", "stage"])
+    first = by_name.loc[("正定一小学校", "primary")]
+    assert (first.classes, round(first.mean_class_size, 6)) == (11, round(480 / 11, 6))
+    assert first.class_size_within_limit and first.class_size_limit == 45
+    middle = by_name.loc[("正定一中学校", "junior")]
+    assert not middle.class_size_within_limit and middle.class_size_limit == 50
+    nine = by_name.loc[("九年制学校", "primary")]
+    assert pd.isna(nine.mean_class_size)
+    assert nine.class_size_reason == "classes_only_for_whole_school"
+    assert nine.school_students == 166 + 210 and nine.school_size_limit == 2500
+    xingtang = sizes[sizes["county_code"] == XINGTANG]
+    assert xingtang["mean_class_size"].isna().all()
+    assert set(xingtang["class_size_reason"]) == {"classes_not_reported"}
+    page = county_page_path(published / "reports", YEARS[0], "130123").read_text(encoding="utf-8")
+    assert 'id="sizes"' in page and "43.6" in page
