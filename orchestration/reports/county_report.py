@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import uuid
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -28,7 +27,7 @@ import pandas as pd
 
 from orchestration.reports.charts import COMPOSITE, cv_trend_svg
 from orchestration.reports.gap_workbook import STAGE_ZH, export_path
-from orchestration.reports.published import read_table
+from orchestration.reports.published import read_table, write_atomically
 
 STAGES = ("primary", "junior")
 URBAN_RURAL_ZH = {"urban": "城区", "town": "镇区", "rural": "乡村", "unknown": "未注明"}
@@ -798,14 +797,7 @@ def county_page_path(reports_dir: Path, survey_year: int, county_code: str) -> P
 
 
 def _write_text(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
+    return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
 
 
 def write_county_reports(

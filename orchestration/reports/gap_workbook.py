@@ -11,15 +11,13 @@ carries Excel's quote prefix, so editing the cell in Excel keeps it text.
 from __future__ import annotations
 
 import csv
-import os
-import uuid
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from orchestration.reports.published import read_table
+from orchestration.reports.published import read_table, write_atomically
 from orchestration.settings import CONTRACTS_DIR
 
 UNIT_COSTS_CSV = CONTRACTS_DIR / "unit_costs.csv"
@@ -133,15 +131,7 @@ def write_gap_workbook(path: Path, gaps: pd.DataFrame) -> Path:
             for row in unit_cost_rows()
         ],
     )
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        workbook.save(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
+    return write_atomically(Path(path), workbook.save)
 
 
 def write_gap_workbooks(warehouse_dir: Path, exports_dir: Path, survey_year: int) -> list[Path]:

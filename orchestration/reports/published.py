@@ -7,6 +7,9 @@ published (an older warehouse) comes back empty with no columns.
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -44,3 +47,17 @@ def survey_years(warehouse_dir: Path) -> list[int]:
     if frame.empty:
         return []
     return sorted(int(year) for year in frame[PARTITION_COLUMN].dropna().unique())
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call `write(temporary)` beside `path`, then rename it into place: a reader (a bureau
+    with yesterday's page open, a web server) never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
