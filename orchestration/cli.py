@@ -361,6 +361,14 @@ def print_summary(paths: Paths, years: list[int], files: list, result) -> None:
     print_check_summary(result)
     reports = [paths.reports_dir / str(year) / "index.html" for year in years]
     print("validation reports: " + ", ".join(str(r) for r in reports if r.exists()))
+    indexes = [
+        i for y in years for i in sorted((paths.reports_dir / str(y)).glob("province/*.html"))
+    ]
+    if indexes:
+        print("county reports (province indexes): " + ", ".join(str(i) for i in indexes))
+        print(
+            f"gap-list workbooks (一校一册): {paths.exports_dir}/<year>/<county_code>_一校一册.xlsx"
+        )
     if not result.success:
         failed = [event.step_key for event in result.all_events if event.is_step_failure]
         print(f"the run failed (run id {result.run_id}); failed steps: {', '.join(failed)}")

@@ -54,3 +54,8 @@ class Paths:
     @property
     def reports_dir(self) -> Path:
         return self.warehouse_dir / "reports"
+
+    @property
+    def exports_dir(self) -> Path:
+        """Files for the bureaus to open: the gap-list workbooks (一校一册) per year and county."""
+        return self.warehouse_dir / "exports"

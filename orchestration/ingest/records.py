@@ -7,7 +7,7 @@ Where a count goes (balance-indicators.md §1, staging_schema.py):
 - a count given for a stage goes to that stage; a count given without one goes to the
   row's part, else to the stage of a single-stage school type
   (contracts/school_type_stages.csv), else: students -> `stage_enrollment_missing`,
-  teachers -> `<field>_whole`;
+  teachers and classes -> `<field>_whole`;
 - resources belong to the row's part.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from contracts.staging_schema import TEACHER_FIELDS
+from contracts.staging_schema import STAGE_COUNT_FIELDS
 from orchestration.ingest.cells import (
     Rejection,
     cell_text,
@@ -273,7 +273,7 @@ class RowReader:
                     generic_students = value
                 elif stage is not None and value is not None:
                     record[target] = value
-            elif field_name in TEACHER_FIELDS:
+            elif field_name in STAGE_COUNT_FIELDS:
                 target = stage or (part if part in COMPULSORY_STAGES else "whole")
                 target = (
                     None if target == "senior" else f"{field_name}_{target}"

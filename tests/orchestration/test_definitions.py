@@ -18,6 +18,7 @@ PYTHON_ASSETS = [
     "validated_school_rows",
     "warehouse_tables",
     "validation_report",
+    "bureau_reports",
 ]
 STAGED = [AssetKey(["staging", name]) for name in ("school_survey", "quarantine", "ingest_files")]
 
