@@ -81,6 +81,24 @@ RESOURCES = (
 )
 
 
+# The breakdown columns whose sum is a base quantity (balance-indicators.md §2).
+ABOVE_DEGREE = {"primary": ("研究生", "本科", "专科"), "junior": ("研究生", "本科")}
+PE_ARTS = ("体育与健康", "音乐", "美术")
+
+
+def breakdown_sums(cells: list[object], stage: str) -> dict[str, float]:
+    """teachers_above_degree_<stage> and teachers_pe_arts_<stage> of an export row's cells."""
+    keys = [key for key, _ in COLUMNS]
+
+    def total(names: tuple[str, ...]) -> float:
+        return float(sum(cells[keys.index(name)] or 0 for name in names))
+
+    return {
+        f"teachers_above_degree_{stage}": total(tuple(f"degree:{d}" for d in ABOVE_DEGREE[stage])),
+        f"teachers_pe_arts_{stage}": total(tuple(f"subject:{s}" for s in PE_ARTS)),
+    }
+
+
 def is_statistics_export(source_file: str) -> bool:
     return STATISTICS_EXPORT_MARK in source_file
 
@@ -206,6 +224,7 @@ def stage_row(
     record.update(
         {f"{field}_{stage}": float(school[f"{field}_{stage}"]) for field in TEACHER_FIELDS_READ}
     )
+    record.update(breakdown_sums(cells, stage))  # what the reader sums, equal to the master's
     record.update({key: float(value) for key, value in resources.items()})
     record.update(
         {
