@@ -233,17 +233,25 @@ class RowReader:
     def _written_type(self, written: str) -> tuple[str, str | None]:
         """(school type, the one part a row of that type reports, else None) of a type cell:
         a statistics-system code at the start of the cell (`312`, `312.0`, `312 九年一贯制学校`,
-        `312-九年一贯制学校`), else a label (contracts/school_types.csv)."""
+        `312-九年一贯制学校`), else a label (contracts/school_types.csv).
+
+        A label that makes the row one part (附设小学班) counts only as the whole cell: inside
+        a longer one (`小学(附设初中班)`, a primary school with attached junior classes) it
+        would take the row's other stage away, so the cell is read by its other labels."""
+        words = self.vocabulary
         code = _TYPE_CODE.match(written)
-        if code and code.group(1) in self.vocabulary.school_type_codes:
-            found = code.group(1)
-            return self.vocabulary.school_type_codes[found], self.vocabulary.type_parts.get(found)
-        label = _label_in(self.vocabulary.school_types, written)
+        if code and code.group(1) in words.school_type_codes:
+            return words.school_type_codes[code.group(1)], words.type_parts.get(code.group(1))
+        key = compact(written)
+        if key in words.school_types:
+            return words.school_types[key], words.type_parts.get(key)
+        whole_types = {k: v for k, v in words.school_types.items() if k not in words.type_parts}
+        label = _label_in(whole_types, written)
         if label is None:
             raise Rejection(
                 "unknown_school_type", f"school type {written!r} is not in school_types.csv"
             )
-        return self.vocabulary.school_types[label], self.vocabulary.type_parts.get(label)
+        return whole_types[label], None
 
     def _part_named(self, written: str, part: str, name: str) -> str | None:
         """The one stage a type cell names beside its type (`九年一贯制学校(小学部)`), else a

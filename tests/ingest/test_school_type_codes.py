@@ -92,3 +92,11 @@ def test_codes_are_never_read_inside_titles_file_names_or_school_names():
     assert words.school_type_in("正定县2023年12月统计") is None
     assert words.school_type_in("130219 2113012300") is None
     assert "211" not in words.school_types
+
+
+def test_an_attached_class_label_inside_a_longer_cell_keeps_the_rows_stages(tmp_path):
+    columns = ["学校名称", "办学类型", "小学在校生数", "初中在校生数"]
+    rows = [columns, ["正定县南关学校", "小学(附设初中班)", 300, 45]]
+    row = school(ingest_book(tmp_path, [Sheet("学校", rows)]), "正定县南关学校")
+    assert (row["school_type"], row["reported_scope"]) == ("primary", "school")
+    assert (row["students_primary"], row["students_junior"]) == (300, 45)
