@@ -204,7 +204,6 @@ class RowReader:
         """(school type, reported scope) of a row."""
         place_type = section_type or self.context.place_type
         written = self._text(row, "school_type")
-        type_part = None
         if written:
             school_type, type_part = self._written_type(written)
             if type_part:  # 附设小学班, 职业初中: the row is that one part, never a teaching point
