@@ -21,6 +21,7 @@ SCHOOL_TYPES = (
     "nine_year",  # 九年一贯制学校
     "twelve_year",  # 十二年一贯制学校
     "complete_middle",  # 完全中学
+    "senior_high",  # 高级中学 (statistics code 342): no compulsory part
     "teaching_point",  # 教学点
     "special_education",  # 特殊教育学校
     "vocational",  # 职业学校

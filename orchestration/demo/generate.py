@@ -29,6 +29,7 @@ from orchestration.demo.render import (
     columns_for,
     not_data,
 )
+from orchestration.demo.statistics import STATISTICS_EXPORT_COUNTY_YEARS, statistics_workbooks
 from orchestration.demo.writers import write_workbook
 from orchestration.ingest.demo_files import holds_no_file, write_demo_manifest
 
@@ -162,11 +163,17 @@ def generate_demo_province(
         for year in years
         if (code, year) not in merged_away
     ]
-    workbooks = [render(code, year, with_defects=True) for code, year in county_years]
+    statistics = {
+        (code, years[index]): ("xlsx", "xls")[index % 2]
+        for code, index in STATISTICS_EXPORT_COUNTY_YEARS
+        if index < len(years)
+    }
+    ordinary = [county_year for county_year in county_years if county_year not in statistics]
+    workbooks = [render(code, year, with_defects=True) for code, year in ordinary]
     stale = {
         (code, years[index]) for code, index in STALE_SHEET_COUNTY_YEARS if 0 < index < len(years)
     }
-    for workbook, (code, year) in zip(list(workbooks), county_years):
+    for workbook, (code, year) in zip(list(workbooks), ordinary):
         if (code, year) in stale and workbook.fmt != "csv":
             # The year before in the generated years: with gaps in them, not always year - 1.
             previous = years[years.index(year) - 1]
@@ -182,6 +189,9 @@ def generate_demo_province(
                 last_year.sheets[0], name=f"{previous}年", skip_reason="year_conflict"
             )
             workbook.sheets.append(stale_sheet)
+    for (code, year), fmt in statistics.items():
+        schools = master[(master["county_code"] == code) & (master["survey_year"] == year)]
+        workbooks += statistics_workbooks(counties.iloc[position[code]], schools, year, fmt, rng)
     workbooks += [render_merged(merged) for merged in merged_files]
     workbooks += [
         render(
@@ -241,10 +251,11 @@ def supplemented_county_years(
     for county_index, code in enumerate(counties["county_code"]):
         for year_index, year in enumerate(years):
             layout = layout_for(county_index, year_index, with_ids=code not in COUNTIES_WITHOUT_IDS)
-            special = (code, year_index) in (YEAR_FROM_FILE_NAME[:2], YEAR_FROM_TITLE[:2]) or (
-                code,
-                year,
-            ) in merged_away
+            special = (
+                (code, year_index) in (YEAR_FROM_FILE_NAME[:2], YEAR_FROM_TITLE[:2])
+                or (code, year_index) in STATISTICS_EXPORT_COUNTY_YEARS
+                or (code, year) in merged_away
+            )
             if (
                 layout.structure == "single"
                 and not special

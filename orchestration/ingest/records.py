@@ -14,6 +14,7 @@ Where a count goes (balance-indicators.md §1, staging_schema.py):
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from contracts.staging_schema import STAGE_COUNT_FIELDS
@@ -58,13 +59,24 @@ def raw_values(row: list, table: Table) -> str:
     return json.dumps(values, ensure_ascii=False, default=str)
 
 
-def _lookup(table: dict[str, str], value: str) -> str | None:
-    """An exact label, else the longest label the value contains."""
+def _label_in(table: dict[str, str], value: str) -> str | None:
+    """The label of `table` that `value` is, else the longest label it contains."""
     key = compact(value)
     if key in table:
-        return table[key]
+        return key
     found = [label for label in table if label and label in key]
-    return table[max(found, key=len)] if found else None
+    return max(found, key=len) if found else None
+
+
+def _lookup(table: dict[str, str], value: str) -> str | None:
+    """The value of an exact label, else of the longest label the value contains."""
+    label = _label_in(table, value)
+    return None if label is None else table[label]
+
+
+# A statistics-system 办学类型 code (three digits) at the start of a type cell, typed as a
+# number (`211`, `211.0`) or beside its label (`211 小学`, `211-小学`, `211小学`).
+_TYPE_CODE = re.compile(r"\s*(\d{3})(?:\.0+)?(?!\d)")
 
 
 class RowReader:
@@ -203,11 +215,9 @@ class RowReader:
         place_type = section_type or self.context.place_type
         written = self._text(row, "school_type")
         if written:
-            school_type = _lookup(self.vocabulary.school_types, written)
-            if school_type is None:
-                raise Rejection(
-                    "unknown_school_type", f"school type {written!r} is not in school_types.csv"
-                )
+            school_type, type_part = self._written_type(written)
+            if type_part:  # 附设小学班, 职业初中: the row is that one part, never a teaching point
+                return school_type, type_part
         else:
             school_type = place_type or self.vocabulary.school_type_in(name)
             if school_type is None:
@@ -228,6 +238,29 @@ class RowReader:
         if scope in COMPULSORY_STAGES and len(stages) > 1 and scope in stages:
             return school_type, scope
         return school_type, "school"
+
+    def _written_type(self, written: str) -> tuple[str, str | None]:
+        """(school type, the one part a row of that type reports, else None) of a type cell:
+        a statistics-system code at the start of the cell (`312`, `312.0`, `312 九年一贯制学校`,
+        `312-九年一贯制学校`), else a label (contracts/school_types.csv).
+
+        A label that makes the row one part (附设小学班) counts only as the whole cell: inside
+        a longer one (`小学(附设初中班)`, a primary school with attached junior classes) it
+        would take the row's other stage away, so the cell is read by its other labels."""
+        words = self.vocabulary
+        code = _TYPE_CODE.match(written)
+        if code and code.group(1) in words.school_type_codes:
+            return words.school_type_codes[code.group(1)], words.type_parts.get(code.group(1))
+        key = compact(written)
+        if key in words.school_types:
+            return words.school_types[key], words.type_parts.get(key)
+        whole_types = {k: v for k, v in words.school_types.items() if k not in words.type_parts}
+        label = _label_in(whole_types, written)
+        if label is None:
+            raise Rejection(
+                "unknown_school_type", f"school type {written!r} is not in school_types.csv"
+            )
+        return whole_types[label], None
 
     def _part_named(self, written: str, part: str, name: str) -> str | None:
         """The one stage a type cell names beside its type (`九年一贯制学校(小学部)`), else a

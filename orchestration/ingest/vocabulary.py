@@ -43,6 +43,8 @@ class Vocabulary:
     values: dict[str, dict[str, str]]  # identity field -> cell label -> canonical value
     units: dict[str, tuple[str, float]]  # unit -> (dimension, factor)
     school_types: dict[str, str]  # label -> school type code
+    school_type_codes: dict[str, str]  # statistics-system code (`312`) -> school type
+    type_parts: dict[str, str]  # label or code of a type whose row reports one part -> stage
     type_stages: dict[str, tuple[str, ...]]  # school type -> the stages it teaches
     generic_stage: dict[str, str | None]  # school type -> stage of a count given without one
     total_rows: tuple[re.Pattern[str], ...]
@@ -65,6 +67,10 @@ class Vocabulary:
 
         quantities = headers["quantities"]
         stage_rows = _read_csv(contracts_dir / "school_type_stages.csv")
+        type_rows = _read_csv(contracts_dir / "school_types.csv")
+        # A code is matched only as the whole cell (`211`, `211 小学`), never inside free
+        # text: dates and ids in titles and file names hold the same digits (2023年12月).
+        codes = {row["label"]: row for row in type_rows if row["label"].isdigit()}
         return cls(
             identity=by_label(headers["identity"]),
             quantities=by_label({field: spec["synonyms"] for field, spec in quantities.items()}),
@@ -86,8 +92,11 @@ class Vocabulary:
             },
             school_types={
                 compact(row["label"]): row["school_type"]
-                for row in _read_csv(contracts_dir / "school_types.csv")
+                for row in type_rows
+                if row["label"] not in codes
             },
+            school_type_codes={code: row["school_type"] for code, row in codes.items()},
+            type_parts={compact(row["label"]): row["part"] for row in type_rows if row["part"]},
             type_stages={row["school_type"]: tuple(row["stages"].split()) for row in stage_rows},
             generic_stage={row["school_type"]: row["generic_stage"] or None for row in stage_rows},
             total_rows=_patterns(rows["total"]),

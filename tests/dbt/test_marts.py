@@ -33,6 +33,8 @@ def test_build_succeeds_with_every_unit_test(dbt_build: DbtBuild) -> None:
         "teaching_points_and_exclusions",
         "teaching_points_and_excluded_types_keep_their_parts",
         "senior_part_weighs_in_the_shares_only",
+        "one_school_in_two_stage_files_is_joined",
+        "count_as_school_zero_makes_a_teaching_point_only_on_a_whole_school_row",
         "basic_composite_is_never_a_mean_of_seven",
         "county_cv_history_beside_this_year",
         "gap_list_hand_computed_school",
@@ -51,6 +53,7 @@ CODE_COLUMNS = ("county_code", "school_id", "school_key", "region_code", "indica
 FLAG_COLUMNS = (
     "in_scope",
     "is_estimated_split",
+    "is_joined_part",
     "is_current",
     "meets_standard",
     "passes_quality",

@@ -26,7 +26,7 @@ def test_counties_are_real_and_ambiguous_names_are_among_them() -> None:
 def test_every_school_type_ownership_and_locale(demo) -> None:
     _, truth = demo
     master = truth.schools_master
-    assert set(master["school_type"]) == set(SCHOOL_TYPES) - {"vocational"}
+    assert set(master["school_type"]) == set(SCHOOL_TYPES) - {"vocational", "senior_high"}
     assert set(master["ownership"]) == {"public", "private"}
     assert set(master["urban_rural"]) == {"urban", "town", "rural"}
     assert not master.duplicated(["survey_year", "county_code", "school_name"]).any()

@@ -9,6 +9,7 @@ import pyarrow as pa
 
 from contracts.staging_schema import QUANTITY_COLUMNS, SCHOOL_SURVEY
 from orchestration.demo.render import UNKNOWN_TYPE_LABELS
+from orchestration.demo.statistics import breakdown_sums, is_statistics_export
 from orchestration.settings import CONTRACTS_DIR
 from tests.demo.readback import read_sheet_rows
 
@@ -170,7 +171,11 @@ def test_staged_quantities_are_the_cells_of_their_row(demo) -> None:
     for (source_file, sheet), rows_truth in truth.schools.groupby(["source_file", "sheet"]):
         rows = read_sheet_rows(out_dir / source_file, sheet)
         for row in rows_truth.itertuples():
-            numbers = {n for n in map(cell_number, rows[row.source_row - 1]) if n is not None}
+            cells = rows[row.source_row - 1]
+            numbers = {n for n in map(cell_number, cells) if n is not None}
+            if is_statistics_export(source_file):  # breakdowns add up to their base quantity
+                stage = "primary" if pd.notna(row.students_primary) else "junior"
+                numbers |= set(breakdown_sums([cell_number(c) for c in cells], stage).values())
             for column in QUANTITY_COLUMNS:
                 value = getattr(row, column)
                 if pd.notna(value) and value != 0:

@@ -39,8 +39,13 @@ final as (
             borrowed_ids.school_id,
             school_rows.county_code || ':' || school_rows.school_name_key
         ) as school_uid,
-        coalesce(school_rows.school_type = 'teaching_point' or not school_rows.counts_as_school, false)
-            as is_teaching_point,
+        -- 是否计校数 = 0 on a row reporting one part of a school (an attached class, 附设小学班)
+        -- says the part is no school of its own, not that it is a teaching point.
+        coalesce(
+            school_rows.school_type = 'teaching_point'
+            or (not school_rows.counts_as_school and school_rows.reported_scope = 'school'),
+            false
+        ) as is_teaching_point,
         -- The statistics form reports 运动场地面积 and 室内体育用房 apart and counts the
         -- indoor sports rooms inside 教学及辅助用房; a sheet's own 体育运动场馆面积 wins.
         case

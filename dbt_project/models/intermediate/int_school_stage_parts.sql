@@ -6,6 +6,14 @@
 -- primary part, to itself or, when folded, to its parent school (int_school_stages).
 -- Students of a stage the school type does not have are never dropped: they form a part
 -- excluded as 'stage_not_offered_by_school_type'.
+--
+-- One school in two stage files (the statistics system's per-stage exports): a school with
+-- a row scoped 'primary' and a row scoped 'junior' in one year whose resources agree (every
+-- resource both rows report is equal, and at least one of them is above 0) repeats its
+-- whole-school resources in each file. The two rows are joined: the resources are taken
+-- once and split by the shares of both rows' enrollments, exactly as for a school reported
+-- on one row; students and teachers stay as each row reports them. Rows whose resources
+-- differ were reported per stage and are kept as they are.
 with school_rows as (
     select * from {{ ref('int_school_rows') }}
 ),
@@ -22,6 +30,85 @@ typed_rows as (
     from school_rows
 ),
 
+-- Each stage-scoped row's enrollment weighed for the shares: its own stage, plus the senior
+-- students a twelve-year school's row may give (the senior part weighs in the shares only).
+scoped_rows as (
+    select
+        typed_rows.*,
+        own_weight.split_weight * case typed_rows.scoped_stage
+            when 'primary' then coalesce(typed_rows.students_primary, 0)
+            else coalesce(typed_rows.students_junior, 0)
+        end as weighted_students,
+        own_weight.split_weight as own_split_weight,
+        coalesce(senior_weight.split_weight * typed_rows.students_senior, 0) as weighted_senior_students
+    from typed_rows
+    inner join stage_split_weights as own_weight
+        on typed_rows.stage_type = own_weight.school_type
+        and typed_rows.scoped_stage = own_weight.stage
+    left join stage_split_weights as senior_weight
+        on typed_rows.stage_type = senior_weight.school_type
+        and senior_weight.stage = 'senior'
+    where typed_rows.scoped_stage is not null and not typed_rows.is_teaching_point
+),
+
+-- Figures that agree: equal up to the last bits of a double (万元 × 10 000 in one file, 元 in
+-- the other), or reported by one row only.
+joined_schools as (
+    select
+        primary_row.survey_year,
+        primary_row.school_uid,
+        primary_row.weighted_students + junior_row.weighted_students
+            + greatest(primary_row.weighted_senior_students, junior_row.weighted_senior_students)
+            as joined_weighted_students,
+        primary_row.own_split_weight + junior_row.own_split_weight as joined_split_weights,
+        {%- for field in resource_fields() %}
+        coalesce(primary_row.{{ field }}, junior_row.{{ field }}) as joined_{{ field }},
+        {%- endfor %}
+        primary_row.source_file || ' [' || primary_row.sheet || '] row ' || primary_row.source_row
+            || '; ' || junior_row.source_file || ' [' || junior_row.sheet || '] row ' || junior_row.source_row
+            as joined_source_ref
+    from scoped_rows as primary_row
+    inner join scoped_rows as junior_row
+        on primary_row.survey_year = junior_row.survey_year
+        and primary_row.school_uid = junior_row.school_uid
+        and primary_row.scoped_stage = 'primary'
+        and junior_row.scoped_stage = 'junior'
+    where
+        {%- for field in resource_fields() %}
+        (
+            primary_row.{{ field }} is null or junior_row.{{ field }} is null
+            or abs(primary_row.{{ field }} - junior_row.{{ field }})
+                <= 1e-9 * greatest(abs(primary_row.{{ field }}), abs(junior_row.{{ field }}))
+        ) and
+        {%- endfor %}
+        ({%- for field in resource_fields() %}
+            least(primary_row.{{ field }}, junior_row.{{ field }}) > 0{% if not loop.last %} or{% endif %}
+        {%- endfor %})
+    -- A school with several rows of one stage (a name shared across years) is never guessed at.
+    qualify count(*) over (partition by primary_row.survey_year, primary_row.school_uid) = 1
+),
+
+joined_rows as (
+    select
+        typed_rows.* exclude ({{ resource_fields() | join(', ') }}),
+        {%- for field in resource_fields() %}
+        case
+            when joined_schools.school_uid is null then typed_rows.{{ field }}
+            else joined_schools.joined_{{ field }}
+        end as {{ field }},
+        {%- endfor %}
+        joined_schools.school_uid is not null as is_joined_part,
+        joined_schools.joined_weighted_students,
+        joined_schools.joined_split_weights,
+        joined_schools.joined_source_ref
+    from typed_rows
+    left join joined_schools
+        on typed_rows.scoped_stage is not null
+        and not typed_rows.is_teaching_point
+        and typed_rows.survey_year = joined_schools.survey_year
+        and typed_rows.school_uid = joined_schools.school_uid
+),
+
 -- The stages of the row's type, and any other compulsory stage the row reports students in
 -- (a teaching point's junior students, a primary school's attached junior classes): such a
 -- part is kept, excluded with a reason, and takes no share of the resources.
@@ -34,7 +121,7 @@ candidate_stages as (
             when 'junior' then coalesce(typed_rows.students_junior, 0)
             when 'senior' then coalesce(typed_rows.students_senior, 0)
         end as stage_students
-    from typed_rows
+    from joined_rows as typed_rows
     cross join (values ('primary'), ('junior'), ('senior')) as candidate (stage)
     where typed_rows.scoped_stage is null or typed_rows.scoped_stage = candidate.stage
 ),
@@ -62,6 +149,10 @@ shared as (
     select
         *,
         case
+            when is_joined_part then coalesce(
+                split_weight * stage_students / nullif(joined_weighted_students, 0),
+                split_weight / joined_split_weights
+            )
             when scoped_stage is not null then 1.0
             when sum(split_weight * stage_students) over by_row > 0
                 then split_weight * stage_students / sum(split_weight * stage_students) over by_row
@@ -91,7 +182,7 @@ final as (
     select
         school_row_key,
         -- Where the figures come from, so that a bureau can find the cell: file [sheet] row.
-        source_file || ' [' || sheet || '] row ' || source_row as source_ref,
+        coalesce(joined_source_ref, source_file || ' [' || sheet || '] row ' || source_row) as source_ref,
         survey_year,
         school_uid,
         county_code,
@@ -101,6 +192,7 @@ final as (
         stage,
         type_exclusion_reason,
         stage_share,
+        is_joined_part,
         stage_students as students,
         {%- for field in teacher_fields() %}
         coalesce({{ field }}_reported, {{ field }}_whole * stage_share) as {{ field }},

@@ -47,6 +47,7 @@ school_stage_totals as (
         {%- endfor %}
         max(stage_share) filter (where parent_school_uid is null) as stage_share,
         bool_or(is_estimated_split) as is_estimated_split,
+        coalesce(bool_or(is_joined_part), false) as is_joined_part,
         bool_and(is_teaching_point) filter (where parent_school_uid is null) as is_teaching_point,
         any_value(type_exclusion_reason) filter (where parent_school_uid is null) as type_exclusion_reason,
         any_value(parent_school_name_key) filter (where parent_school_uid is null) as parent_school_name_key,
@@ -69,6 +70,7 @@ folded_teaching_points as (
         {%- endfor %}
         stage_share,
         is_estimated_split,
+        coalesce(is_joined_part, false) as is_joined_part,
         is_teaching_point,
         type_exclusion_reason,
         parent_school_name_key,
@@ -114,6 +116,7 @@ final as (
         {%- endfor %}
         scoped.stage_share,
         scoped.is_estimated_split,
+        scoped.is_joined_part,
         scoped.teaching_points_folded,
         parents.school_key as folded_into_school_key,
         scoped.is_teaching_point and scoped.stage = 'primary' and scoped.parent_school_name_key is not null
