@@ -9,7 +9,7 @@ export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: setup run backfill docs test lint dev dbt-parse benchmark clean
+.PHONY: setup run backfill docs test lint dev dbt-parse benchmark benchmark-national clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ dev: dbt-parse
 
 benchmark: setup
 	$(BIN)/python scripts/benchmark_ingest.py
+
+# Every county of the registry, one year, step by step against issue 13's goals
+# (docs/performance.md). Smaller: make benchmark-national ARGS="--counties 30"
+benchmark-national: dbt-parse
+	$(BIN)/python scripts/benchmark_national.py $(ARGS)
 
 clean:
 	rm -rf .junheng warehouse dbt_project/target dbt_project/logs

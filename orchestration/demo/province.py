@@ -439,13 +439,21 @@ def school_year_record(
     return record
 
 
-def build_province(rng: np.random.Generator, years: Sequence[int]) -> pd.DataFrame:
-    """The schools_master frame: one row per survey year x school of the demo counties."""
-    counties = load_demo_counties()
+def build_province(
+    rng: np.random.Generator, years: Sequence[int], counties: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The schools_master frame: one row per survey year x school of the demo counties.
+
+    counties: rows of contracts/region_registry.csv to grow instead (the national benchmark,
+    scripts/benchmark_national.py); a county COUNTY_PROFILES does not name takes the
+    profiles of PROFILES in turn.
+    """
+    counties = load_demo_counties() if counties is None else counties
     builder = ProvinceBuilder(rng)
     records = []
-    for _, county in counties.iterrows():
-        profile = PROFILES[COUNTY_PROFILES[county["county_code"]]]
+    for number, (_, county) in enumerate(counties.iterrows()):
+        named = COUNTY_PROFILES.get(county["county_code"])
+        profile = PROFILES[named or list(PROFILES)[number % len(PROFILES)]]
         schools = builder.initial_county(county["county_code"], county["county_name"], profile)
         for index, year in enumerate(years):
             if index:
