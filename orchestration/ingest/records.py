@@ -82,10 +82,16 @@ class RowReader:
         self.identity_spans: dict[str, list[Column]] = {}
         self.quantities: list[Column] = []
         self.duplicate_columns: list[Column] = []
+        self.warnings: list[str] = []  # rows whose figures disagree (a total vs its grades)
+        # Parts of a base quantity (专任教师 > 按学历分 > 本科, 在校生数 > 一年级): summed per row
+        self.parts: list[Column] = []
         columns_of: dict[tuple[str, str | None], list[Column]] = {}
         for column in table.columns:
             meaning = column.meaning
             if meaning is None or meaning.kind == "ignored":
+                continue
+            if meaning.is_part:
+                self.parts.append(column)
                 continue
             same = columns_of.setdefault((meaning.field, meaning.stage), [])
             span = self.identity_spans.get(meaning.field, [])
@@ -139,7 +145,7 @@ class RowReader:
                     "formula_error", f"Excel error in {column.letter} ({column.header_text})"
                 )
         values = []
-        for column in self.quantities:
+        for column in [*self.quantities, *self.parts]:
             cell = row[column.index] if column.index < len(row) else None
             try:
                 number, cell_unit = parse_quantity(cell, self.vocabulary)
@@ -153,7 +159,10 @@ class RowReader:
         return values
 
     def has_quantities(self, row: list) -> bool:
-        return any(c.index < len(row) and not is_blank(row[c.index]) for c in self.quantities)
+        return any(
+            c.index < len(row) and not is_blank(row[c.index])
+            for c in [*self.quantities, *self.parts]
+        )
 
     def students_total(self, row: list, row_index: int) -> float | None:
         """The students a total row declares: its generic column, else its stages summed."""
@@ -167,6 +176,50 @@ class RowReader:
             return generic[0]
         staged = [value for _, value in students if value is not None]
         return sum(staged) if staged else None
+
+    def _add_parts(
+        self,
+        parts: list[tuple[Column, float | None]],
+        part: str | None,
+        record: dict,
+        blank: set[str],
+    ) -> dict[str, float]:
+        """Sum the parts of a base quantity the sheet gives instead of the figure itself.
+
+        Degree and subject parts of the teachers go to the stage of the column, else of the
+        row (a school reported as a whole: `_whole`, by the first stage's rule, as for
+        `stage_rules` columns); each counts only for the stages whose rule includes it
+        (研究生 + 本科 + 专科 for primary, 研究生 + 本科 for junior). A field the sheet has a
+        column of is never replaced. Grades of the students are returned per stage
+        (stage -> sum) for the caller to fill or check the enrollment with. An empty part
+        cell is 0 like any empty cell; a part the sheet lacks adds nothing.
+        """
+        direct = {column.meaning.field for column in self.quantities}
+        sums: dict[str, list[float | None]] = {}
+        grades: dict[str, list[float | None]] = {}
+        for column, value in parts:
+            meaning = column.meaning
+            if meaning.field == "students":
+                grades.setdefault(meaning.stage or part or "", []).append(value)
+                continue
+            if meaning.field in direct:
+                continue
+            stage = meaning.stage or (part if part in COMPULSORY_STAGES else None)
+            rule_stage = stage or next(iter(meaning.counts_for), None)
+            if rule_stage not in meaning.counts_for:
+                continue
+            target = f"{meaning.field}_{stage or 'whole'}"
+            sums.setdefault(target, []).append(value)
+        for target, found in sums.items():
+            if any(value is not None for value in found):
+                record[target] = sum(value for value in found if value is not None)
+            else:
+                blank.add(target)
+        return {
+            stage: sum(value for value in found if value is not None)
+            for stage, found in grades.items()
+            if stage in COMPULSORY_STAGES and any(value is not None for value in found)
+        }
 
     def _county(self, row: list) -> County:
         code = self._text(row, "county_code")
@@ -253,8 +306,9 @@ class RowReader:
         blank: set[str] = set()  # columns of the sheet left empty for this row
         generic_students = None
         resources: dict[str, list[tuple[str | None, float]]] = {}
+        parts = [(column, value) for column, value in values if column.meaning.is_part]
         for column, value in values:
-            if not self._is_for(column, part):
+            if column.meaning.is_part or not self._is_for(column, part):
                 continue
             field_name, stage = column.meaning.field, column.meaning.stage
             if field_name == "students":
@@ -279,6 +333,7 @@ class RowReader:
         for field_name, found in resources.items():
             whole = [value for stage, value in found if stage is None]
             record[field_name] = whole[0] if whole else sum(value for _, value in found)
+        grades = self._add_parts(parts, part, record, blank)
         if generic_students is not None:
             given = [record.get(f"students_{stage}") for stage in ("primary", "junior", "senior")]
             if part is not None and record.get(f"students_{part}") is None:
@@ -287,6 +342,16 @@ class RowReader:
                 raise Rejection(
                     "stage_enrollment_missing",
                     f"a {school_type} school reported as a whole with only a total enrollment",
+                )
+        for stage, total in grades.items():  # grades give a stage's students, or check them
+            target = f"students_{stage}"
+            if record.get(target) is None:
+                record[target] = total
+                blank.discard(target)
+            elif record[target] != total:
+                self.warnings.append(
+                    f"row {row_index + 1} ({name}): {target} {record[target]:g} is not the sum"
+                    f" of its grades, {total:g}"
                 )
         if not any(key.startswith("students_") for key in record):
             raise Rejection("missing_students", "no enrollment in any students column")
