@@ -25,6 +25,10 @@ from orchestration.assets.common import asset_dir
 from orchestration.partitions import survey_year_partitions
 from orchestration.resources import JunhengPaths
 from orchestration.staging import partition_dir, read_staged_year
+from orchestration.validation.coverage import (
+    check_missing_base_quantities,
+    check_row_warnings,
+)
 from orchestration.validation.outcome import ERROR, CheckOutcome
 from orchestration.validation.report import report_page, write_validation_report
 from orchestration.validation.rows import check_row_accounting, check_unique_schools
@@ -163,4 +167,31 @@ def unique_schools(context: AssetCheckExecutionContext, paths: JunhengPaths) -> 
     )
 
 
-validation_checks = [row_accounting, unique_schools]
+@asset_check(
+    asset=VALIDATED,
+    partitions_def=survey_year_partitions,
+    description="WARN per county-year whose sheets have no column for a base quantity, naming "
+    "the field and the indicators it leaves uncomputable.",
+)
+def missing_base_quantities(
+    context: AssetCheckExecutionContext, paths: JunhengPaths
+) -> AssetCheckResult:
+    return _check_validated_years(
+        context,
+        paths,
+        lambda result: check_missing_base_quantities(result.ingest_files, result.school_rows),
+    )
+
+
+@asset_check(
+    asset=VALIDATED,
+    partitions_def=survey_year_partitions,
+    description="WARN for rows whose students total is not the sum of their grades.",
+)
+def row_figures_agree(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
+    return _check_validated_years(
+        context, paths, lambda result: check_row_warnings(result.ingest_files)
+    )
+
+
+validation_checks = [row_accounting, unique_schools, missing_base_quantities, row_figures_agree]

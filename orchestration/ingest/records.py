@@ -111,6 +111,16 @@ class RowReader:
         # 专科及以上 | 本科及以上 side by side: each the rule of one stage
         self.stage_rule_columns = {key: same for key, same in columns_of.items() if len(same) > 1}
 
+    def missing_fields(self) -> list[dict]:
+        """The base quantities this table has no column (nor parts) for, each with the
+        indicators it leaves uncomputable: [{"field": ..., "indicators": [...]}]."""
+        given = {column.meaning.field for column in [*self.quantities, *self.parts]}
+        return [
+            {"field": name, "indicators": list(self.vocabulary.indicators_of[name])}
+            for name, fields in self.vocabulary.base_quantities.items()
+            if not given & set(fields)
+        ]
+
     def _is_for(self, column: Column, part: str | None) -> bool:
         """Whether `column` gives its field to a row of `part`: of columns that are each the
         rule of one stage (专科及以上 | 本科及以上), the one of the row's stage, else the first."""

@@ -64,6 +64,19 @@ class ComponentRule:
     unless: tuple[str, ...]
 
 
+def _indicators_of(contracts_dir: Path, base_quantities: dict) -> dict[str, tuple[str, ...]]:
+    """Base quantity -> the indicators of contracts/indicators.csv that need it: those it is
+    the numerator of, and every indicator for the students (each is per student)."""
+    rows = _read_csv(contracts_dir / "indicators.csv")
+    every = tuple(row["indicator_code"] for row in rows)
+    return {
+        name: every
+        if name == "students"
+        else tuple(row["indicator_code"] for row in rows if row["numerator"] == name)
+        for name in base_quantities
+    }
+
+
 def _term(text: str) -> Term:
     text = str(text)
     exact = text.startswith("=")
@@ -110,6 +123,8 @@ class Vocabulary:
     breakdowns: tuple[str, ...]  # words that make a cell a breakdown of its field (女)
     derived: tuple[str, ...]  # words of columns computed from others (生均)
     dimensions: dict[str, str]  # quantity field -> dimension
+    base_quantities: dict[str, tuple[str, ...]]  # base quantity -> the fields that give it
+    indicators_of: dict[str, tuple[str, ...]]  # base quantity -> indicators it is needed by
     stages: dict[str, str]  # label -> 'primary' | 'junior' | 'senior'
     part_names: dict[str, str]  # name ending -> the stage a school's row then reports
     totals: frozenset[str]
@@ -147,6 +162,10 @@ class Vocabulary:
             dimensions={
                 field: spec["dimension"] for field, spec in fields.items() if "dimension" in spec
             },
+            base_quantities={
+                name: tuple(given) for name, given in headers["base_quantities"].items()
+            },
+            indicators_of=_indicators_of(contracts_dir, headers["base_quantities"]),
             stages=by_label(headers["stages"]),
             part_names=by_label(headers["part_names"]),
             totals=frozenset(compact(label) for label in headers["totals"]),
