@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from orchestration.ingest.text import BRACKETS, compact, normalise_text
-from orchestration.ingest.vocabulary import Vocabulary
+from orchestration.ingest.vocabulary import Term, Vocabulary
 
 _LEADING_WORDS = ("其中", "含")
 
@@ -143,31 +143,45 @@ def _read_cell(part: _Part, vocabulary: Vocabulary) -> _Cell:
     if derived:
         return _Cell("derived", "ignored", why=f"derived column ({derived}): set aside")
     plain = _without_stages(key, vocabulary)
-    exact_keys = {_trimmed(plain, vocabulary), _trimmed(_without_stages(part.bare, vocabulary),
-                                                       vocabulary)}  # fmt: skip
-    best: dict[str, tuple[int, str]] = {}
+    bare = _without_stages(part.bare, vocabulary)
+    exact_keys = {plain, bare, _trimmed(plain, vocabulary), _trimmed(bare, vocabulary)}
+    best: dict[str, Term] = {}
     for rule in vocabulary.fields.values():
         if any(word in key for word in rule.unless):
             continue
         for term in rule.terms:
             found = term.words[0] in exact_keys if term.exact else all(w in key for w in term.words)
-            if found and term.score > best.get(rule.field, (-1, ""))[0]:
-                best[rule.field] = (term.score, term.text)
-    if best:
-        top = max(score for score, _ in best.values())
-        tied = sorted(field for field, (score, _) in best.items() if score == top)
-        if len(tied) > 1:
-            return _Cell(ambiguous=" or ".join(tied), why=f"ambiguous: {' or '.join(tied)}")
-        field = tied[0]
-        rule = vocabulary.fields[field]
-        term = best[field][1]
-        return _Cell(
-            field,
-            rule.kind,
-            stage_of_label=rule.stage_of.get(term),
-            why=f"term {term!r} of {field}",
-        )
-    return _Cell()
+            if found and term.score > (best[rule.field].score if rule.field in best else -1):
+                best[rule.field] = term
+    # A field set aside counts only when no staged field is named beside it.
+    named = {f: t for f, t in best.items() if vocabulary.fields[f].kind != "ignored"} or best
+    if not named:
+        return _Cell()
+    field = max(named, key=lambda name: named[name].score)
+    winner = named[field]
+    # Another field is named too, by words the winner's do not cover (图书 and 计算机, not
+    # 运动场 inside 运动场地): the cell names two things, and neither is safe to pick.
+    rivals = sorted(
+        other
+        for other, term in named.items()
+        if other != field
+        and (term.score == winner.score or not _covered(term, winner))
+    )
+    if rivals:
+        tied = " or ".join([field, *rivals])
+        return _Cell(ambiguous=tied, why=f"ambiguous: {tied}")
+    rule = vocabulary.fields[field]
+    return _Cell(
+        field,
+        rule.kind,
+        stage_of_label=rule.stage_of.get(winner.text),
+        why=f"term {winner.text!r} of {field}",
+    )
+
+
+def _covered(term: Term, by: Term) -> bool:
+    """Whether every word of `term` stands inside a word of `by` (运动场 in 运动场地)."""
+    return all(any(word in other for other in by.words) for word in term.words)
 
 
 def _read_part_of(parts: Sequence[_Part], depth: int, vocabulary: Vocabulary) -> _Cell:
@@ -225,8 +239,6 @@ def read_header(path: Sequence[str], vocabulary: Vocabulary) -> HeaderReading:
         return HeaderReading(None, f"{parts[depth].text!r} is ambiguous: {found.ambiguous}")
     if found.field is None:
         return HeaderReading(None, "no field's terms match")
-    if found.kind == "ignored":
-        return HeaderReading(ColumnMeaning("ignored", found.field, why=found.why), found.why)
     named = parts[depth]
     breakdown = next((w for w in vocabulary.breakdowns if w in named.key), None)
     if found.kind == "quantity" and breakdown and not found.counts_for:
@@ -237,13 +249,14 @@ def read_header(path: Sequence[str], vocabulary: Vocabulary) -> HeaderReading:
     unit = named.unit or _unit_of(named, found.field, vocabulary)
     for below in parts[depth + 1 :]:
         if not _is_plain(below, vocabulary):
-            return HeaderReading(
-                None,
-                f"{below.text!r} under {named.text!r} is a breakdown of {found.field}",
-                breakdown=True,
-            )
+            why = f"{below.text!r} under {named.text!r} is a breakdown of {found.field}"
+            if found.kind == "ignored":  # a breakdown of a column set aside is set aside
+                return HeaderReading(ColumnMeaning("ignored", "set_aside", why=why), why)
+            return HeaderReading(None, why, breakdown=True)
         stage = stage or stage_in(below.key, vocabulary)
         unit = below.unit or unit
+    if found.kind == "ignored":
+        return HeaderReading(ColumnMeaning("ignored", found.field, why=found.why), found.why)
     for above in parts[:depth]:
         stage = stage or stage_in(above.key, vocabulary)
         unit = unit or above.unit
