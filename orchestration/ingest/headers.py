@@ -164,8 +164,7 @@ def _read_cell(part: _Part, vocabulary: Vocabulary) -> _Cell:
     rivals = sorted(
         other
         for other, term in named.items()
-        if other != field
-        and (term.score == winner.score or not _covered(term, winner))
+        if other != field and (term.score == winner.score or not _covered(term, winner))
     )
     if rivals:
         tied = " or ".join([field, *rivals])

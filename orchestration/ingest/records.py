@@ -198,7 +198,7 @@ class RowReader:
 
         Degree and subject parts of the teachers go to the stage of the column, else of the
         row (a school reported as a whole: `_whole`, by the first stage's rule, as for
-        `stage_rules` columns); each counts only for the stages whose rule includes it
+        `stage_of` columns); each counts only for the stages whose rule includes it
         (研究生 + 本科 + 专科 for primary, 研究生 + 本科 for junior). A field the sheet has a
         column of is never replaced. Grades of the students are returned per stage
         (stage -> sum) for the caller to fill or check the enrollment with. An empty part
