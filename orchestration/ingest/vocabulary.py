@@ -1,4 +1,4 @@
-"""The layout data of contracts/: header synonyms, units, school types, row patterns.
+"""The layout data of contracts/: header rules, units, school types, row patterns.
 
 Everything a county's layout can vary in is listed in these files, so that a new
 layout is a data edit (see docs/ingest.md), never a new branch in code.
