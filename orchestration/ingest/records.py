@@ -231,6 +231,14 @@ class RowReader:
             if stage in COMPULSORY_STAGES and any(value is not None for value in found)
         }
 
+    def _warn_grades(
+        self, row_index: int, name: str, target: str, total: float, grades: float
+    ) -> None:
+        self.warnings.append(
+            f"row {row_index + 1} ({name}): {target} {total:g} is not the sum of its grades,"
+            f" {grades:g}"
+        )
+
     def _county(self, row: list) -> County:
         code = self._text(row, "county_code")
         if code:
@@ -344,24 +352,31 @@ class RowReader:
             whole = [value for stage, value in found if stage is None]
             record[field_name] = whole[0] if whole else sum(value for _, value in found)
         grades = self._add_parts(parts, part, record, blank)
+        from_grades: dict[str, float] = {}
+        for stage, total in grades.items():  # grades give a stage's students, or check them
+            target = f"students_{stage}"
+            if record.get(target) is None:
+                record[target] = from_grades[target] = total
+                blank.discard(target)
+            elif record[target] != total:
+                self._warn_grades(row_index, name, target, record[target], total)
         if generic_students is not None:
+            target = f"students_{part}"
             given = [record.get(f"students_{stage}") for stage in ("primary", "junior", "senior")]
-            if part is not None and record.get(f"students_{part}") is None:
-                record[f"students_{part}"] = generic_students
+            if part is not None and (record.get(target) is None or target in from_grades):
+                if target in from_grades and from_grades[target] != generic_students:
+                    self._warn_grades(
+                        row_index, name, target, generic_students, from_grades[target]
+                    )
+                record[target] = generic_students  # the total as reported
             elif part is None and not any(value is not None for value in given):
                 raise Rejection(
                     "stage_enrollment_missing",
                     f"a {school_type} school reported as a whole with only a total enrollment",
                 )
-        for stage, total in grades.items():  # grades give a stage's students, or check them
-            target = f"students_{stage}"
-            if record.get(target) is None:
-                record[target] = total
-                blank.discard(target)
-            elif record[target] != total:
-                self.warnings.append(
-                    f"row {row_index + 1} ({name}): {target} {record[target]:g} is not the sum"
-                    f" of its grades, {total:g}"
+            elif part is None and from_grades and sum(from_grades.values()) != generic_students:
+                self._warn_grades(
+                    row_index, name, "students", generic_students, sum(from_grades.values())
                 )
         if not any(key.startswith("students_") for key in record):
             raise Rejection("missing_students", "no enrollment in any students column")

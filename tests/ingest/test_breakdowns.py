@@ -175,3 +175,40 @@ def test_a_field_given_by_another_sheet_of_the_county_is_not_missing(tmp_path):
     result = ingest_book(tmp_path, sheets)
     fields = {e["field"] for e in missing_base_quantities(result.ingest_files, result.school_rows)}
     assert "teachers_backbone" not in fields and "books" in fields
+
+
+def test_a_nine_year_school_with_a_total_and_grades_takes_each_stage_from_its_grades(tmp_path):
+    grades = [
+        "一年级",
+        "二年级",
+        "三年级",
+        "四年级",
+        "五年级",
+        "六年级",
+        "七年级",
+        "八年级",
+        "九年级",
+    ]
+    rows = [
+        ["学校名称", "办学类型", "在校生数", *["在校生数"] * 9],
+        ["", "", "合计", *grades],
+        ["实验学校", "九年一贯制学校", 120, 10, 10, 10, 10, 10, 10, 20, 20, 20],
+        ["育才学校", "九年一贯制学校", 125, 10, 10, 10, 10, 10, 10, 20, 20, 20],
+    ]
+    result = ingest_book(tmp_path, [Sheet("学校", rows)])
+    for name in ("实验学校", "育才学校"):
+        row = school(result, name)
+        assert (row["students_primary"], row["students_junior"]) == (60, 60)
+    warnings = json.loads(receipt(result, "学校")["row_warnings"])
+    assert warnings == ["row 4 (育才学校): students 125 is not the sum of its grades, 120"]
+
+
+def test_a_primary_total_given_with_grades_of_a_single_stage_school_is_kept(tmp_path):
+    rows = [
+        ["学校名称", "办学类型", "学生数", "分年级学生数", "分年级学生数"],
+        ["", "", "", "一年级", "二年级"],
+        ["城关小学", "小学", 25, 10, 10],
+    ]  # fmt: skip
+    result = ingest_book(tmp_path, [Sheet("学校", rows)])
+    assert school(result, "城关小学")["students_primary"] == 25
+    assert len(json.loads(receipt(result, "学校")["row_warnings"])) == 1
