@@ -212,3 +212,18 @@ def test_a_primary_total_given_with_grades_of_a_single_stage_school_is_kept(tmp_
     result = ingest_book(tmp_path, [Sheet("学校", rows)])
     assert school(result, "城关小学")["students_primary"] == 25
     assert len(json.loads(receipt(result, "学校")["row_warnings"])) == 1
+
+
+def test_the_validation_report_names_missing_fields_and_row_warnings(tmp_path):
+    from orchestration.validation.report import write_validation_report
+
+    rows = [
+        ["学校名称", "办学类型", "在校生数", "在校生数", "在校生数", "专任教师数"],
+        ["", "", "合计", "一年级", "二年级", ""],
+        ["城关小学", "小学", 21, 10, 10, 3],
+    ]  # fmt: skip
+    result = ingest_book(tmp_path, [Sheet("学校", rows)])
+    page = write_validation_report(tmp_path / "reports", 2019, [], result).read_text("utf-8")
+    assert "<td>teachers_backbone</td><td>Q2</td>" in page
+    assert "<td>teachers</td>" not in page  # given by the sheet
+    assert "row 3 (城关小学): students_primary 21 is not the sum of its grades, 20" in page
