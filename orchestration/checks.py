@@ -167,31 +167,29 @@ def unique_schools(context: AssetCheckExecutionContext, paths: JunhengPaths) -> 
     )
 
 
-@asset_check(
-    asset=VALIDATED,
-    partitions_def=survey_year_partitions,
-    description="WARN per county-year whose sheets have no column for a base quantity, naming "
-    "the field and the indicators it leaves uncomputable.",
-)
-def missing_base_quantities(
-    context: AssetCheckExecutionContext, paths: JunhengPaths
-) -> AssetCheckResult:
-    return _check_validated_years(
-        context,
-        paths,
-        lambda result: check_missing_base_quantities(result.ingest_files, result.school_rows),
+def _warning_check(name: str, description: str, check) -> object:
+    """A non-blocking asset check on the validated rows running `check(result)` per year."""
+
+    @asset_check(
+        name=name, asset=VALIDATED, partitions_def=survey_year_partitions, description=description
     )
+    def warning_check(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
+        return _check_validated_years(context, paths, check)
+
+    return warning_check
 
 
-@asset_check(
-    asset=VALIDATED,
-    partitions_def=survey_year_partitions,
-    description="WARN for rows whose students total is not the sum of their grades.",
+missing_base_quantities = _warning_check(
+    "missing_base_quantities",
+    "WARN per county-year whose sheets have no column for a base quantity, naming the field "
+    "and the indicators it leaves uncomputable.",
+    lambda result: check_missing_base_quantities(result.ingest_files, result.school_rows),
 )
-def row_figures_agree(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
-    return _check_validated_years(
-        context, paths, lambda result: check_row_warnings(result.ingest_files)
-    )
+row_figures_agree = _warning_check(
+    "row_figures_agree",
+    "WARN for rows whose students total is not the sum of their grades.",
+    lambda result: check_row_warnings(result.ingest_files),
+)
 
 
 validation_checks = [row_accounting, unique_schools, missing_base_quantities, row_figures_agree]

@@ -22,6 +22,7 @@ from orchestration.validation.coverage import (
 )
 from tests.ingest.workbooks import Sheet, assert_accounting, ingest_book, receipt, school
 
+GRADES = "一年级 二年级 三年级 四年级 五年级 六年级 七年级 八年级 九年级".split()
 CASE = Path(__file__).parents[2] / ".." / "shared" / "cases" / "statistics-export"
 
 
@@ -117,20 +118,9 @@ def test_subject_parts_with_arts_and_other_subjects(tmp_path):
 
 
 def test_grades_give_the_students_of_each_stage_of_a_nine_year_school(tmp_path):
-    grades = [
-        "一年级",
-        "二年级",
-        "三年级",
-        "四年级",
-        "五年级",
-        "六年级",
-        "七年级",
-        "八年级",
-        "九年级",
-    ]
     rows = [
         ["学校名称", "办学类型", *["分年级学生数"] * 9],
-        ["", "", *grades],
+        ["", "", *GRADES],
         ["实验学校", "九年一贯制学校", 10, 10, 10, 10, 10, 10, 20, 20, 20],
     ]
     result = ingest_book(tmp_path, [Sheet("学校", rows)])
@@ -178,20 +168,9 @@ def test_a_field_given_by_another_sheet_of_the_county_is_not_missing(tmp_path):
 
 
 def test_a_nine_year_school_with_a_total_and_grades_takes_each_stage_from_its_grades(tmp_path):
-    grades = [
-        "一年级",
-        "二年级",
-        "三年级",
-        "四年级",
-        "五年级",
-        "六年级",
-        "七年级",
-        "八年级",
-        "九年级",
-    ]
     rows = [
         ["学校名称", "办学类型", "在校生数", *["在校生数"] * 9],
-        ["", "", "合计", *grades],
+        ["", "", "合计", *GRADES],
         ["实验学校", "九年一贯制学校", 120, 10, 10, 10, 10, 10, 10, 20, 20, 20],
         ["育才学校", "九年一贯制学校", 125, 10, 10, 10, 10, 10, 10, 20, 20, 20],
     ]
