@@ -56,6 +56,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument(
             "--verbose", action="store_true", help="print Dagster's and dbt's log as the run goes"
         )
+        command.add_argument(
+            "--strict",
+            action="store_true",
+            help="publish what can be built, then exit with status 3 when a county-year lost a "
+            "file (a corrupt or unreadable file); for cron and the nightly schedule",
+        )
 
     args = parser.parse_args(argv)
     paths = Paths.from_env()
@@ -68,8 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "inspect":
         return inspect_command(args.file, args.rows)
     if args.command == "run":
-        return run_command(paths, args.years, verbose=args.verbose)
-    return run_command(paths, (args.first, args.last), write_demo=False, verbose=args.verbose)
+        return run_command(paths, args.years, verbose=args.verbose, strict=args.strict)
+    return run_command(
+        paths, (args.first, args.last), write_demo=False, verbose=args.verbose, strict=args.strict
+    )
 
 
 def inspect_command(path: Path, rows: int) -> int:
@@ -129,10 +137,75 @@ def dbt_docs(paths: Paths) -> int:
 
 def demo_command(raw_dir: Path) -> int:
     from orchestration.demo import generate_demo_province
+    from orchestration.ingest.demo_files import holds_no_file
 
+    if not holds_no_file(raw_dir):
+        print(
+            f"{raw_dir} already holds files: the demo province is only written into a folder "
+            "that does not exist or is empty, never mixed with real county files"
+        )
+        return EXIT_BAD_INPUT
     generate_demo_province(raw_dir)
-    print(f"demo province written to {raw_dir}")
+    print(f"demo province (synthetic data) written to {raw_dir}")
     return 0
+
+
+# Exit statuses of `junheng run`/`backfill` beyond 0 (done) and 1 (the run failed).
+EXIT_BAD_INPUT = 2  # a folder that is not there or not a folder, no readable spreadsheet
+EXIT_INCOMPLETE = 3  # --strict: published, but a county-year lost a file
+
+
+def folder_problem(paths: Paths) -> str | None:
+    """A sentence saying why the folders can not be used, or None."""
+    raw_variable = "raw/" if paths.raw_dir_is_default else "JUNHENG_RAW_DIR"
+    for name, folder in (
+        (raw_variable, paths.raw_dir),
+        ("JUNHENG_WAREHOUSE_DIR", paths.warehouse_dir),
+        ("JUNHENG_STATE_DIR", paths.state_dir),
+    ):
+        if folder.exists() and not folder.is_dir():
+            return f"{name} names {folder}, which is a file, not a folder"
+    if not paths.raw_dir.exists():
+        return (
+            f"{raw_variable} names {paths.raw_dir}, which does not exist: set JUNHENG_RAW_DIR to "
+            "the folder holding the county spreadsheets (below a year folder), or unset it to use "
+            "raw/"
+        )
+    return None
+
+
+def prepare_raw_dir(paths: Paths, write_demo: bool) -> str | None:
+    """Write the demo into the default raw/ when it is missing or holds no file at all; then
+    say why the folders can not be used (a sentence), or None when they can.
+
+    The demo never goes into a folder named by JUNHENG_RAW_DIR, nor beside any file.
+    """
+    from orchestration.ingest.demo_files import holds_no_file
+
+    if write_demo and paths.raw_dir_is_default and holds_no_file(paths.raw_dir):
+        from orchestration.demo import generate_demo_province
+
+        generate_demo_province(paths.raw_dir)
+        print(f"raw/ held no file: wrote the demo province (synthetic data) to {paths.raw_dir}")
+    problem = folder_problem(paths)
+    if problem is None and holds_no_file(paths.raw_dir):
+        return (
+            f"{paths.raw_dir} holds no file: put the county spreadsheets below a year folder "
+            f"({paths.raw_dir / '2023' / '正定县2023年均衡数据.xlsx'})"
+        )
+    return problem
+
+
+def no_readable_file(raw_dir: Path, files: list) -> str | None:
+    """A sentence when no file of the raw folder is one the reader will open, else None."""
+    if any(file.status is None for file in files):
+        return None
+    examples = "; ".join(f"{file.source_file}: {file.reason}" for file in files[:5])
+    more = f" (and {len(files) - 5} more)" if len(files) > 5 else ""
+    return (
+        f"no readable spreadsheet in {raw_dir}: {len(files)} files, none the reader can "
+        f"read ({examples}{more}); the demo is not written into a folder that holds files"
+    )
 
 
 def ensure_dagster_home(paths: Paths) -> Path:
@@ -151,6 +224,7 @@ def run_command(
     years: tuple[int, int] | None,
     write_demo: bool = True,
     verbose: bool = False,
+    strict: bool = False,
 ) -> int:
     """Materialize every asset for the survey years in one in-process run.
 
@@ -164,16 +238,18 @@ def run_command(
     warnings.filterwarnings("ignore", category=BetaWarning)
     warnings.filterwarnings("ignore", category=PreviewWarning)
 
+    from orchestration.checks import STRICT_TAG
     from orchestration.ingest.discover import discover_raw_files, survey_years
     from orchestration.partitions import partition_range_tags, sync_year_partitions
 
-    if write_demo:
-        from orchestration.demo import write_demo_if_empty
-
-        if write_demo_if_empty(paths.raw_dir) is not None:
-            print(f"raw/ held no spreadsheet: wrote the demo province to {paths.raw_dir}")
-
+    problem = prepare_raw_dir(paths, write_demo)
+    if problem is not None:
+        print(problem)
+        return EXIT_BAD_INPUT
     files = discover_raw_files(paths.raw_dir)
+    if (problem := no_readable_file(paths.raw_dir, files)) is not None:
+        print(problem)
+        return EXIT_BAD_INPUT
     found = survey_years(files)
     first, last = years or (min(found, default=None), max(found, default=None))
     selected = [year for year in found if first is not None and first <= year <= last]
@@ -202,10 +278,15 @@ def run_command(
             .resolve_job_def(JOB_NAME)
             .execute_in_process(
                 instance=instance,
-                tags=partition_range_tags(str(selected[0]), str(selected[-1])),
+                tags={
+                    **partition_range_tags(str(selected[0]), str(selected[-1])),
+                    **({STRICT_TAG: "true"} if strict else {}),
+                },
                 run_config={
                     "loggers": {
-                        "console": {"config": {"log_level": "INFO" if verbose else "ERROR"}}
+                        # Unless verbose, a failed step is told in one line each by the
+                        # summary (print_step_errors), not by Dagster's stack trace.
+                        "console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}
                     }
                 },
                 raise_on_error=False,
@@ -213,7 +294,55 @@ def run_command(
         )
     if not verbose:
         print(f"run log: {log_path}")
+    lost = print_lost_files(paths, selected)
     print_summary(paths, selected, files, result)
+    print_step_errors(result)
+    return exit_status(result, lost, strict)
+
+
+def print_step_errors(result) -> None:
+    """One line per failed step: its error's first line (the whole trace is in the run log
+    and the Dagster UI)."""
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = getattr(event.event_specific_data, "error", None)
+            message = (error.message if error else "").strip().splitlines() or ["(no message)"]
+            print(f"  {event.step_key}: {message[0]}")
+
+
+def print_lost_files(paths: Paths, years: list[int]) -> list:
+    """Print the county-years that lost a file (first: what a bureau must chase), and the
+    demo warning; returns the lost files."""
+    from orchestration.validation.completeness import (
+        lost_files,
+        lost_files_summary,
+        read_staged_receipts,
+    )
+
+    receipts = read_staged_receipts(paths.staging_dir, years)
+    if "is_demo" in receipts.columns:
+        demo = receipts.loc[receipts["is_demo"].fillna(False).astype(bool), "source_file"]
+        if demo.nunique():
+            print(
+                f"DEMO: {demo.nunique()} files are the synthetic demo province's "
+                "(ingest_files.is_demo): the warehouse holds invented schools, not real data"
+            )
+    lost = lost_files(receipts)
+    for line in lost_files_summary(lost):
+        print(line)
+    return lost
+
+
+def exit_status(result, lost: list, strict: bool) -> int:
+    """0 done; 1 the run failed; 3 (--strict) published, but a county-year lost a file."""
+    failed = {event.step_key for event in result.all_events if event.is_step_failure}
+    if strict and lost and all("county_years_complete" in step for step in failed):
+        years = sorted({(file.year, file.county) for file in lost})
+        print(
+            f"--strict: the warehouse was published, but {len(years)} county-years are "
+            "incomplete: " + "; ".join(f"{year} {county}" for year, county in years)
+        )
+        return EXIT_INCOMPLETE
     return 0 if result.success else 1
 
 
@@ -251,6 +380,14 @@ def print_summary(paths: Paths, years: list[int], files: list, result) -> None:
     print_check_summary(result)
     reports = [paths.reports_dir / str(year) / "index.html" for year in years]
     print("validation reports: " + ", ".join(str(r) for r in reports if r.exists()))
+    indexes = [
+        i for y in years for i in sorted((paths.reports_dir / str(y)).glob("province/*.html"))
+    ]
+    if indexes:
+        print("county reports (province indexes): " + ", ".join(str(i) for i in indexes))
+        print(
+            f"gap-list workbooks (一校一册): {paths.exports_dir}/<year>/<county_code>_一校一册.xlsx"
+        )
     if not result.success:
         failed = [event.step_key for event in result.all_events if event.is_step_failure]
         print(f"the run failed (run id {result.run_id}); failed steps: {', '.join(failed)}")

@@ -47,7 +47,7 @@ def publish_tables(marts_dir: Path, warehouse_dir: Path, years: list[int]) -> li
     """
     published = []
     for mart in sorted(Path(marts_dir).glob("*.parquet")):
-        table = pq.read_table(mart)
+        table = without_empty_marker(pq.read_table(mart))
         table_dir = Path(warehouse_dir) / mart.stem
         if PARTITION_COLUMN in table.column_names:
             rows = _publish_partitioned(table, table_dir, years)
@@ -58,6 +58,18 @@ def publish_tables(marts_dir: Path, warehouse_dir: Path, years: list[int]) -> li
     return published
 
 
+def without_empty_marker(table: pa.Table) -> pa.Table:
+    """`table` less the one all-null row dbt-duckdb writes for an empty external model.
+
+    dbt-duckdb keeps the columns of a model with no row by writing a single row of nulls
+    (and hides it in its own view); published as is, it would be a row nobody sent, in the
+    null partition. No real row of a public table is null in every column.
+    """
+    if table.num_rows == 1 and all(column.null_count == 1 for column in table.columns):
+        return table.slice(0, 0)
+    return table
+
+
 def _publish_partitioned(table: pa.Table, table_dir: Path, years: list[int]) -> dict[str, int]:
     partition_values = table.column(PARTITION_COLUMN)
     data = table.drop([PARTITION_COLUMN])
@@ -65,16 +77,19 @@ def _publish_partitioned(table: pa.Table, table_dir: Path, years: list[int]) -> 
     for year in [*sorted(set(years)), None]:
         mask = pc.is_null(partition_values) if year is None else pc.equal(partition_values, year)
         part = data.filter(mask)
-        _replace_partition(partition_dir(table_dir, year), part)
+        # A built year with no row keeps an empty file: the table keeps its columns for
+        # readers (the catalog's view) even when no year has a row.
+        _replace_partition(partition_dir(table_dir, year), part, keep_empty=year is not None)
         rows[NULL_PARTITION if year is None else str(year)] = part.num_rows
     return rows
 
 
-def _replace_partition(target: Path, part: pa.Table) -> None:
-    """Swap in a folder holding `part`, or remove the folder when `part` has no rows."""
+def _replace_partition(target: Path, part: pa.Table, keep_empty: bool = False) -> None:
+    """Swap in a folder holding `part`, or remove the folder when `part` has no rows
+    (unless `keep_empty`: then the folder holds a file of no row)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    if part.num_rows:
+    if part.num_rows or keep_empty:
         staged.mkdir()
         pq.write_table(part, staged / PART_FILE)
         if target.exists():

@@ -7,7 +7,7 @@ Where a count goes (balance-indicators.md §1, staging_schema.py):
 - a count given for a stage goes to that stage; a count given without one goes to the
   row's part, else to the stage of a single-stage school type
   (contracts/school_type_stages.csv), else: students -> `stage_enrollment_missing`,
-  teachers -> `<field>_whole`;
+  teachers and classes -> `<field>_whole`;
 - resources belong to the row's part.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from contracts.staging_schema import TEACHER_FIELDS
+from contracts.staging_schema import STAGE_COUNT_FIELDS
 from orchestration.ingest.cells import (
     Rejection,
     cell_text,
@@ -42,6 +42,7 @@ class SheetContext:
     place_type: str | None  # the school type the sheet or file name names
     unit_factors: dict[str, float] = field(default_factory=dict)  # dimension -> factor
     error_cells: frozenset[tuple[int, int]] = frozenset()
+    uncached_cells: frozenset[tuple[int, int]] = frozenset()  # formulas saved without a value
 
 
 def raw_values(row: list, table: Table) -> str:
@@ -85,6 +86,9 @@ class RowReader:
         self.warnings: list[str] = []  # rows whose figures disagree (a total vs its grades)
         # Parts of a base quantity (专任教师 > 按学历分 > 本科, 在校生数 > 一年级): summed per row
         self.parts: list[Column] = []
+        # Formulas saved without a cached value: unknown, never the 0 of an empty cell.
+        self.unknown_cells: list[tuple[int, int]] = []
+        self._unknown_columns: set[int] = set()
         columns_of: dict[tuple[str, str | None], list[Column]] = {}
         for column in table.columns:
             meaning = column.meaning
@@ -155,8 +159,14 @@ class RowReader:
                     "formula_error", f"Excel error in {column.letter} ({column.header_text})"
                 )
         values = []
+        self._unknown_columns = set()
         for column in [*self.quantities, *self.parts]:
             cell = row[column.index] if column.index < len(row) else None
+            if (row_index, column.index) in self.context.uncached_cells and is_blank(cell):
+                self._unknown_columns.add(column.index)
+                self.unknown_cells.append((row_index, column.index))
+                values.append((column, None))
+                continue
             try:
                 number, cell_unit = parse_quantity(cell, self.vocabulary)
             except Rejection as error:
@@ -202,13 +212,18 @@ class RowReader:
         (研究生 + 本科 + 专科 for primary, 研究生 + 本科 for junior). A field the sheet has a
         column of is never replaced. Grades of the students are returned per stage
         (stage -> sum) for the caller to fill or check the enrollment with. An empty part
-        cell is 0 like any empty cell; a part the sheet lacks adds nothing.
+        cell is 0 like any empty cell; a part the sheet lacks adds nothing; a part that is a
+        formula without a cached value leaves the sum unknown (null).
         """
         direct = {column.meaning.field for column in self.quantities}
         sums: dict[str, list[float | None]] = {}
         grades: dict[str, list[float | None]] = {}
+        unknown: set[str] = set()
         for column, value in parts:
             meaning = column.meaning
+            if column.index in self._unknown_columns:
+                unknown.add(f"{meaning.field}_{meaning.stage or part}")
+                unknown.add(f"{meaning.field}_{meaning.stage or part or 'whole'}")
             if meaning.field == "students":
                 grades.setdefault(meaning.stage or part or "", []).append(value)
                 continue
@@ -221,6 +236,8 @@ class RowReader:
             target = f"{meaning.field}_{stage or 'whole'}"
             sums.setdefault(target, []).append(value)
         for target, found in sums.items():
+            if target in unknown:
+                continue
             if any(value is not None for value in found):
                 record[target] = sum(value for value in found if value is not None)
             else:
@@ -228,7 +245,9 @@ class RowReader:
         return {
             stage: sum(value for value in found if value is not None)
             for stage, found in grades.items()
-            if stage in COMPULSORY_STAGES and any(value is not None for value in found)
+            if stage in COMPULSORY_STAGES
+            and f"students_{stage}" not in unknown
+            and any(value is not None for value in found)
         }
 
     def _warn_grades(
@@ -335,7 +354,7 @@ class RowReader:
                     generic_students = value
                 elif stage is not None and value is not None:
                     record[target] = value
-            elif field_name in TEACHER_FIELDS:
+            elif field_name in STAGE_COUNT_FIELDS:
                 target = stage or (part if part in COMPULSORY_STAGES else "whole")
                 target = (
                     None if target == "senior" else f"{field_name}_{target}"
@@ -346,7 +365,7 @@ class RowReader:
                 target = field_name
                 if value is not None:
                     resources.setdefault(field_name, []).append((stage, value))
-            if value is None and target:
+            if value is None and target and column.index not in self._unknown_columns:
                 blank.add(target)
         for field_name, found in resources.items():
             whole = [value for stage, value in found if stage is None]
@@ -379,6 +398,11 @@ class RowReader:
                     row_index, name, "students", generic_students, sum(from_grades.values())
                 )
         if not any(key.startswith("students_") for key in record):
+            unknown = [c for c, _ in values if c.index in self._unknown_columns]
+            if any(column.meaning.field == "students" for column in unknown):
+                raise Rejection(
+                    "formula_error", "the enrollment is a formula without a cached value"
+                )
             raise Rejection("missing_students", "no enrollment in any students column")
         for target in blank:  # an empty cell of a column the sheet has: none (raw-sheets.md)
             record.setdefault(target, 0.0)

@@ -61,14 +61,14 @@ def test_publishing_one_year_leaves_the_other_years_alone(dirs):
     assert published[0].rows_by_partition["2020"] == 2
 
 
-def test_a_year_that_lost_all_its_rows_is_removed(dirs):
+def test_a_year_that_lost_all_its_rows_keeps_no_row(dirs):
     marts, warehouse = dirs
     write_mart(marts, "quarantine", facts([(2019, 1.0), (2020, 2.0)]))
     publish_tables(marts, warehouse, [2019, 2020])
     write_mart(marts, "quarantine", facts([(2020, 2.0)]))
     publish_tables(marts, warehouse, [2019, 2020])
 
-    assert not (warehouse / "quarantine" / "survey_year=2019").exists()
+    assert pq.read_table(warehouse / "quarantine" / "survey_year=2019").num_rows == 0
     assert read_back(warehouse, "quarantine") == [(2020, 2.0)]
 
 
@@ -147,3 +147,19 @@ def test_catalog_swap_is_not_blocked_by_a_reader_holding_the_old_file(dirs):
     finally:
         reader.kill()
         reader.wait()
+
+
+def test_the_all_null_row_dbt_writes_for_an_empty_model_is_not_published(dirs):
+    marts, warehouse = dirs
+    write_mart(marts, "fct_demo", facts([(2019, 1.0)]))
+    publish_tables(marts, warehouse, [2019])
+    # dbt-duckdb writes an empty external model as one row of nulls.
+    empty = pa.table({"survey_year": pa.array([None], pa.int32()), "value": [None]})
+    write_mart(marts, "fct_demo", pa.table(empty.columns, schema=facts([(1, 1.0)]).schema))
+
+    published = publish_tables(marts, warehouse, [2019])
+
+    # The year is built and has no row; the table keeps its columns for the catalog's view.
+    assert read_back(warehouse, "fct_demo") == []
+    assert not list((warehouse / "fct_demo").glob("*HIVE_DEFAULT_PARTITION*"))
+    assert published[0].rows == 0

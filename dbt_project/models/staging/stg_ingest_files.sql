@@ -20,7 +20,9 @@ renamed as (
         cast(missing_fields as varchar) as missing_fields,
         cast(row_warnings as varchar) as row_warnings,
         cast(declared_total_students as double) as declared_total_students,
-        cast(file_sha256 as varchar) as file_sha256
+        cast(file_sha256 as varchar) as file_sha256,
+        coalesce(cast(county_incomplete as boolean), false) as county_incomplete,
+        coalesce(cast(is_demo as boolean), false) as is_demo
     from source
 )
 
