@@ -9,7 +9,7 @@ export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: setup run backfill docs test lint dev dbt-parse benchmark benchmark-national clean
+.PHONY: setup run backfill docs inspect test lint dev dbt-parse benchmark benchmark-national clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ backfill: dbt-parse
 # dbt's documentation of every public table and column, after a run
 docs: dbt-parse
 	$(BIN)/junheng docs
+
+# how the reader reads one file: make inspect FILE=raw/2023/正定县.xlsx
+inspect: setup
+	$(BIN)/junheng inspect "$(FILE)"
 
 test: dbt-parse lint
 	$(BIN)/python -m pytest -n 2 -q

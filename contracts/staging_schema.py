@@ -122,7 +122,11 @@ INGEST_FILES = pa.schema(
         ("rows_quarantined", pa.int64()),
         ("rows_not_data", pa.int64()),
         ("not_data_kinds", pa.string()),  # JSON: {"title": 2, "header": 2, "total": 1, ...}
-        ("unmatched_headers", pa.string()),  # JSON list: [{"column": "F", "text": "..."}]
+        ("unmatched_headers", pa.string()),  # JSON: [{"column": "F", "text": ..., "reason": ...}]
+        # JSON: [{"field": "teachers_backbone", "indicators": ["Q2"]}], base quantities the
+        # sheet has no column for (contracts/headers.yaml base_quantities)
+        ("missing_fields", pa.string()),
+        ("row_warnings", pa.string()),  # JSON list of messages: a total unlike its grades' sum
         ("declared_total_students", pa.float64()),  # the sheet's own 合计 row, when it has one
         ("file_sha256", pa.string()),
         # The file could not be used (rejected, or skipped in a county of which nothing was

@@ -26,6 +26,10 @@ from orchestration.partitions import survey_year_partitions
 from orchestration.resources import JunhengPaths
 from orchestration.staging import partition_dir, read_staged_year
 from orchestration.validation.completeness import LostFile, lost_files, read_staged_receipts
+from orchestration.validation.coverage import (
+    check_missing_base_quantities,
+    check_row_warnings,
+)
 from orchestration.validation.outcome import ERROR, CheckOutcome
 from orchestration.validation.report import report_page, write_validation_report
 from orchestration.validation.rows import check_row_accounting, check_unique_schools
@@ -168,6 +172,31 @@ def unique_schools(context: AssetCheckExecutionContext, paths: JunhengPaths) -> 
     )
 
 
+def _warning_check(name: str, description: str, check) -> object:
+    """A non-blocking asset check on the validated rows running `check(result)` per year."""
+
+    @asset_check(
+        name=name, asset=VALIDATED, partitions_def=survey_year_partitions, description=description
+    )
+    def warning_check(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
+        return _check_validated_years(context, paths, check)
+
+    return warning_check
+
+
+missing_base_quantities = _warning_check(
+    "missing_base_quantities",
+    "WARN per county-year whose sheets have no column for a base quantity, naming the field "
+    "and the indicators it leaves uncomputable.",
+    lambda result: check_missing_base_quantities(result.ingest_files, result.school_rows),
+)
+row_figures_agree = _warning_check(
+    "row_figures_agree",
+    "WARN for rows whose students total is not the sum of their grades.",
+    lambda result: check_row_warnings(result.ingest_files),
+)
+
+
 @asset_check(
     asset=PUBLISHED,
     blocking=True,
@@ -222,4 +251,10 @@ def completeness_check_result(
     )
 
 
-validation_checks = [row_accounting, unique_schools, county_years_complete]
+validation_checks = [
+    row_accounting,
+    unique_schools,
+    county_years_complete,
+    missing_base_quantities,
+    row_figures_agree,
+]

@@ -39,6 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="write the demo province into the raw folder")
     demo.add_argument("--raw", type=Path, help="the folder to write (default: JUNHENG_RAW_DIR)")
 
+    inspect = commands.add_parser(
+        "inspect", help="print how the reader reads FILE: each column's field and why, first rows"
+    )
+    inspect.add_argument("file", type=Path)
+    inspect.add_argument("--rows", type=int, default=5, help="data rows to show per sheet")
+
     run = commands.add_parser("run", help="build the warehouse from raw/ (the demo if it is empty)")
     run.add_argument("--years", type=year_range, help="a year or a range, e.g. 2019-2021")
 
@@ -65,11 +71,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return dbt_docs(paths)
     if args.command == "demo":
         return demo_command(args.raw or paths.raw_dir)
+    if args.command == "inspect":
+        return inspect_command(args.file, args.rows)
     if args.command == "run":
         return run_command(paths, args.years, verbose=args.verbose, strict=args.strict)
     return run_command(
         paths, (args.first, args.last), write_demo=False, verbose=args.verbose, strict=args.strict
     )
+
+
+def inspect_command(path: Path, rows: int) -> int:
+    """Print the mapping of one file (orchestration/ingest/inspect.py); 2 when it is missing."""
+    from orchestration.ingest.inspect import inspect_file
+
+    if not path.is_file():
+        print(f"junheng inspect: {path} is not a file", file=sys.stderr)
+        return 2
+    print(inspect_file(path, rows))
+    return 0
 
 
 def year_range(text: str) -> tuple[int, int]:

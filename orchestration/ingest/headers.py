@@ -1,9 +1,13 @@
-"""What a column holds: a header path looked up in the header dictionary.
+"""What a column holds: a header path read by meaning, with the rules of contracts/headers.yaml.
 
-A header of one to three rows reaches here flattened into a path of cell texts, top
-first (`专任教师 > 其中:本科及以上`). The deepest part that names a field decides the
-field; a part naming a stage (小学/初中/高中, alone or as a prefix) decides the stage; a
-unit in brackets (or trailing) decides the scale.
+A header of one to three rows reaches here flattened into a path of cell texts, top first
+(`专任教师 > 其中:县骨干`). Each cell is scored against every field's terms (`骨干`,
+`中级+以上`, `=学校`) after the field's exclusions (`unless`) are applied; the best score
+names the field, a tie between two fields leaves the column unmatched as ambiguous. The
+deepest cell that names a field (or a part of a base quantity: `专任教师 > 按学历分 > 本科`)
+decides; a cell naming a stage (小学/初中/高中, alone or inside a cell) decides the stage; a
+unit in brackets (or trailing) decides the scale. Every reading carries the reason it was
+made, for `junheng inspect` and the receipt's unmatched headers.
 """
 
 from __future__ import annotations
@@ -13,25 +17,61 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from orchestration.ingest.text import BRACKETS, compact, normalise_text
-from orchestration.ingest.vocabulary import Vocabulary
+from orchestration.ingest.vocabulary import Term, Vocabulary
 
 _LEADING_WORDS = ("其中", "含")
 
 
 @dataclass(frozen=True)
 class ColumnMeaning:
-    kind: str  # 'identity' | 'quantity' | 'ignored'
+    """What a column holds.
+
+    kind: 'identity' | 'quantity' | 'ignored' (recognised and set aside). A quantity column
+    with `counts_for` set is a part of its field (a degree or subject column of the teachers,
+    or a grade of the students): its values add up to the field for those stages.
+    """
+
+    kind: str
     field: str
     stage: str | None = None  # 'primary' | 'junior' | 'senior'; None: not said
     unit: str | None = None  # the unit the header names, a key of Vocabulary.units
-    stage_of_label: str | None = None  # the stage the label is the rule of (专科及以上: primary)
+    stage_of_label: str | None = None  # the stage the term is the rule of (专科及以上: primary)
+    counts_for: tuple[str, ...] | None = None  # a part of `field`: the stages it counts in
+    why: str = ""  # which terms matched, which rule decided
+
+    @property
+    def is_part(self) -> bool:
+        return self.counts_for is not None
+
+
+@dataclass(frozen=True)
+class HeaderReading:
+    """A header path read: its meaning, or None with the reason it is left unmatched."""
+
+    meaning: ColumnMeaning | None
+    reason: str  # why the meaning, or why none
+    breakdown: bool = False  # unmatched because it is a breakdown of a field (其中:女)
 
 
 @dataclass(frozen=True)
 class _Part:
-    key: str
+    text: str  # the cell as written, normalised
+    key: str  # compacted, a bracketed unit taken out, a leading 其中/含 dropped
     unit: str | None
     bare: str = ""  # the key without its bracketed asides (`学校名称(全称)` -> 学校名称)
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """One header cell read on its own."""
+
+    field: str | None = None
+    kind: str | None = None
+    stage_of_label: str | None = None
+    counts_for: tuple[str, ...] | None = None
+    part_stage: str | None = None  # the stage a part reports (a grade)
+    why: str = ""
+    ambiguous: str = ""  # the fields tied, when two are equally likely
 
 
 def _strip_leading_words(key: str) -> str:
@@ -59,76 +99,173 @@ def _part(text: str, vocabulary: Vocabulary) -> _Part:
     text = normalise_text(text)
     key = compact(BRACKETS.sub(take_unit, text))
     if key.removeprefix("单位") in vocabulary.units:  # a units row under the header: `人`, `万册`
-        return _Part("", key.removeprefix("单位"))
+        return _Part(text, "", key.removeprefix("单位"))
     bare = _strip_leading_words(compact(BRACKETS.sub("", text)))
-    return _Part(_strip_leading_words(key), units[-1] if units else None, bare)
+    return _Part(text, _strip_leading_words(key), units[-1] if units else None, bare)
 
 
-def _field(key: str, vocabulary: Vocabulary) -> tuple[str, str] | None:
-    if key in vocabulary.quantities:
-        return "quantity", vocabulary.quantities[key]
-    if key in vocabulary.identity:
-        return "identity", vocabulary.identity[key]
-    return None
+def _trimmed(key: str, vocabulary: Vocabulary) -> str:
+    """`key` with filler words (其中, 数, 合计, 名称 ...) trimmed from both ends."""
+    changed = True
+    while changed and key:
+        changed = False
+        for word in vocabulary.filler:
+            if key.startswith(word):
+                key, changed = key[len(word) :], True
+            if key.endswith(word):
+                key, changed = key[: -len(word)], True
+    return key
 
 
-def _field_with_stage(
-    part: _Part, vocabulary: Vocabulary
-) -> tuple[str, str, str | None, str | None, str] | None:
-    """(kind, field, stage, unit, label) for `小学在校生数`, `小学其中:本科及以上`, `图书册数册`."""
-    candidates = [(part.key, None)]
-    for label, stage in vocabulary.stages.items():
-        if part.key.startswith(label):
-            candidates.append((_strip_leading_words(part.key[len(label) :]), stage))
-        if part.key.endswith(label):
-            candidates.append((part.key[: -len(label)], stage))
-    for key, stage in candidates:
-        found = _field(key, vocabulary)
+def _without_stages(key: str, vocabulary: Vocabulary) -> str:
+    for word in vocabulary.mixed_stage_words:
+        key = key.replace(word, "")
+    for label in sorted(vocabulary.stages, key=len, reverse=True):
+        key = key.replace(label, "")
+    return key
+
+
+def stage_in(key: str, vocabulary: Vocabulary) -> str | None:
+    """The one stage a cell names (`小学在校生数`, `在校生数(初中)`); None for none or two
+    (中小学 and 义务教育 name several)."""
+    for word in vocabulary.mixed_stage_words:
+        key = key.replace(word, "")
+    stages = {stage for label, stage in vocabulary.stages.items() if label in key}
+    return stages.pop() if len(stages) == 1 else None
+
+
+def _read_cell(part: _Part, vocabulary: Vocabulary) -> _Cell:
+    """The field one cell names by itself, with the terms that decided it."""
+    key = part.key
+    if not key:
+        return _Cell()
+    derived = next((word for word in vocabulary.derived if word in key), None)
+    if derived:
+        return _Cell("derived", "ignored", why=f"derived column ({derived}): set aside")
+    plain = _without_stages(key, vocabulary)
+    bare = _without_stages(part.bare, vocabulary)
+    exact_keys = {plain, bare, _trimmed(plain, vocabulary), _trimmed(bare, vocabulary)}
+    best: dict[str, Term] = {}
+    for rule in vocabulary.fields.values():
+        if any(word in key for word in rule.unless):
+            continue
+        for term in rule.terms:
+            found = term.words[0] in exact_keys if term.exact else all(w in key for w in term.words)
+            if found and term.score > (best[rule.field].score if rule.field in best else -1):
+                best[rule.field] = term
+    # A field set aside counts only when no staged field is named beside it.
+    named = {f: t for f, t in best.items() if vocabulary.fields[f].kind != "ignored"} or best
+    if not named:
+        return _Cell()
+    field = max(named, key=lambda name: named[name].score)
+    winner = named[field]
+    # Another field is named too, by words the winner's do not cover (图书 and 计算机, not
+    # 运动场 inside 运动场地): the cell names two things, and neither is safe to pick.
+    rivals = sorted(
+        other
+        for other, term in named.items()
+        if other != field and (term.score == winner.score or not _covered(term, winner))
+    )
+    if rivals:
+        tied = " or ".join([field, *rivals])
+        return _Cell(ambiguous=tied, why=f"ambiguous: {tied}")
+    rule = vocabulary.fields[field]
+    return _Cell(
+        field,
+        rule.kind,
+        stage_of_label=rule.stage_of.get(winner.text),
+        why=f"term {winner.text!r} of {field}",
+    )
+
+
+def _covered(term: Term, by: Term) -> bool:
+    """Whether every word of `term` stands inside a word of `by` (运动场 in 运动场地)."""
+    return all(any(word in other for other in by.words) for word in term.words)
+
+
+def _read_part_of(parts: Sequence[_Part], depth: int, vocabulary: Vocabulary) -> _Cell:
+    """The cell at `depth` as a part of a base quantity (`本科` under `专任教师`)."""
+    key = parts[depth].key
+    context = [part.key for part in parts[: depth + 1]]
+    for rule in vocabulary.components.values():
+        if any(word in key for word in rule.unless):
+            continue
+        if not any(word in text for text in context for word in rule.under):
+            continue
+        if any(word in text for text in context for word in rule.not_under):
+            continue
+        found = [term for term in rule.parts if term in key]
         if found:
-            return (*found, stage, part.unit, key)
-        for unit in vocabulary.units:
-            if key.endswith(unit) and (found := _field(key[: -len(unit)], vocabulary)):
-                return (*found, stage, part.unit or unit, key[: -len(unit)])
+            term = max(found, key=len)
+            counts_for, stage = rule.parts[term]
+            return _Cell(
+                rule.field,
+                "quantity",
+                counts_for=counts_for or ((stage,) if stage else ()),
+                part_stage=stage,
+                why=f"part {term!r} of {rule.field}",
+            )
+    return _Cell()
+
+
+def _is_plain(part: _Part, vocabulary: Vocabulary) -> bool:
+    """A cell under a field that leaves it the field: a stage, a total, filler, a unit."""
+    key = _without_stages(part.key, vocabulary)
+    return not key or key in vocabulary.totals or not _trimmed(key, vocabulary)
+
+
+def _unit_of(part: _Part, field: str, vocabulary: Vocabulary) -> str | None:
+    """A unit written at the end of a cell without brackets (`图书册数册`, `面积m2`)."""
+    dimension = vocabulary.dimensions.get(field)
+    for unit in sorted(vocabulary.units, key=len, reverse=True):
+        if part.key.endswith(unit) and vocabulary.units[unit][0] == dimension:
+            return unit
     return None
 
 
-def _identity_with_aside(
-    part: _Part, vocabulary: Vocabulary
-) -> tuple[str, str, str | None, str | None, str] | None:
-    """An identity column whose header carries an aside: `学校名称(全称)`, `学校标识码(10位)`.
-
-    Only identity columns: an aside on a quantity may be a breakdown (`在校生数(女)`), which
-    must never read as the field itself.
-    """
-    found = _field_with_stage(_Part(part.bare, part.unit), vocabulary)
-    return found if found and found[0] == "identity" else None
+def read_header(path: Sequence[str], vocabulary: Vocabulary) -> HeaderReading:
+    """The meaning of a column whose header reads `path` (top first), with the reason."""
+    parts = [_part(text, vocabulary) for text in path]
+    parts = [part for part in parts if part.key or part.unit]
+    found, depth = _Cell(), -1
+    for depth in range(len(parts) - 1, -1, -1):
+        found = _read_cell(parts[depth], vocabulary)
+        if found.field is None and not found.ambiguous:
+            found = _read_part_of(parts, depth, vocabulary)
+        if found.field or found.ambiguous:
+            break
+    if found.ambiguous:
+        return HeaderReading(None, f"{parts[depth].text!r} is ambiguous: {found.ambiguous}")
+    if found.field is None:
+        return HeaderReading(None, "no field's terms match")
+    named = parts[depth]
+    breakdown = next((w for w in vocabulary.breakdowns if w in named.key), None)
+    if found.kind == "quantity" and breakdown and not found.counts_for:
+        return HeaderReading(
+            None, f"a breakdown ({breakdown}) of {found.field}, not the field", breakdown=True
+        )
+    stage = found.part_stage or stage_in(named.key, vocabulary)
+    unit = named.unit or _unit_of(named, found.field, vocabulary)
+    for below in parts[depth + 1 :]:
+        if not _is_plain(below, vocabulary):
+            why = f"{below.text!r} under {named.text!r} is a breakdown of {found.field}"
+            if found.kind == "ignored":  # a breakdown of a column set aside is set aside
+                return HeaderReading(ColumnMeaning("ignored", "set_aside", why=why), why)
+            return HeaderReading(None, why, breakdown=True)
+        stage = stage or stage_in(below.key, vocabulary)
+        unit = below.unit or unit
+    if found.kind == "ignored":
+        return HeaderReading(ColumnMeaning("ignored", found.field, why=found.why), found.why)
+    for above in parts[:depth]:
+        stage = stage or stage_in(above.key, vocabulary)
+        unit = unit or above.unit
+    why = found.why + (f", stage {stage}" if stage else "") + (f", unit {unit}" if unit else "")
+    meaning = ColumnMeaning(
+        found.kind, found.field, stage, unit, found.stage_of_label, found.counts_for, why
+    )
+    return HeaderReading(meaning, why)
 
 
 def match_header(path: Sequence[str], vocabulary: Vocabulary) -> ColumnMeaning | None:
     """The meaning of a column whose header reads `path` (top first); None when unknown."""
-    parts = [_part(text, vocabulary) for text in path]
-    parts = [part for part in parts if part.key or part.unit]
-    found = None
-    for depth in range(len(parts) - 1, -1, -1):
-        if found := _field_with_stage(parts[depth], vocabulary) or _identity_with_aside(
-            parts[depth], vocabulary
-        ):
-            break
-    if found is None:
-        if any(
-            part.key in vocabulary.ignored or part.key.startswith(vocabulary.ignored_prefixes)
-            for part in parts
-        ):
-            return ColumnMeaning("ignored", "ignored")
-        return None
-    kind, field, stage, unit, label = found
-    for below in parts[depth + 1 :]:
-        if below.key in vocabulary.stages:
-            stage = stage or vocabulary.stages[below.key]
-        elif below.key and below.key not in vocabulary.totals:
-            return None  # a breakdown of the field (其中:女), not the field itself
-        unit = below.unit or unit
-    for above in parts[:depth]:
-        stage = stage or vocabulary.stages.get(above.key)
-        unit = unit or above.unit
-    return ColumnMeaning(kind, field, stage, unit, vocabulary.stage_of_label.get(label))
+    return read_header(path, vocabulary).meaning

@@ -88,6 +88,14 @@ def _unit_factors(rows: list[list], vocabulary: Vocabulary) -> dict[str, float]:
     return factors
 
 
+def _missing_fields(readers: list[RowReader]) -> list[dict]:
+    """The base quantities none of a sheet's tables has a column for."""
+    missing = [{entry["field"]: entry for entry in one.missing_fields()} for one in readers]
+    return [
+        entry for field_name, entry in missing[0].items() if all(field_name in m for m in missing)
+    ]
+
+
 class FileReader:
     def __init__(self, raw: RawFile, vocabulary: Vocabulary, registry: RegionRegistry) -> None:
         self.raw = raw
@@ -291,7 +299,7 @@ class FileReader:
         unmatched = []
         for one in readers:
             unmatched += [
-                {"column": c.letter, "text": c.header_text}
+                {"column": c.letter, "text": c.header_text, "reason": c.reason}
                 for c in one.table.columns
                 if c.meaning is None
             ]
@@ -307,6 +315,9 @@ class FileReader:
             "rows_not_data": sum(kinds.values()),
             "not_data_kinds": json.dumps(dict(sorted(kinds.items())), ensure_ascii=False),
             "unmatched_headers": json.dumps(unmatched, ensure_ascii=False),
+            "missing_fields": json.dumps(_missing_fields(readers), ensure_ascii=False),
+            "row_warnings": json.dumps([w for one in readers for w in one.warnings],
+                                       ensure_ascii=False),
             "declared_total_students": max(declared_totals) if declared_totals else None,
             "reason": "; ".join(notes) or None,
         }  # fmt: skip

@@ -95,6 +95,9 @@ class RowReader:
         self.identity_spans: dict[str, list[Column]] = {}
         self.quantities: list[Column] = []
         self.duplicate_columns: list[Column] = []
+        self.warnings: list[str] = []  # rows whose figures disagree (a total vs its grades)
+        # Parts of a base quantity (专任教师 > 按学历分 > 本科, 在校生数 > 一年级): summed per row
+        self.parts: list[Column] = []
         # Formulas saved without a cached value: unknown, never the 0 of an empty cell.
         self.unknown_cells: list[tuple[int, int]] = []
         self._unknown_columns: set[int] = set()
@@ -102,6 +105,9 @@ class RowReader:
         for column in table.columns:
             meaning = column.meaning
             if meaning is None or meaning.kind == "ignored":
+                continue
+            if meaning.is_part:
+                self.parts.append(column)
                 continue
             same = columns_of.setdefault((meaning.field, meaning.stage), [])
             span = self.identity_spans.get(meaning.field, [])
@@ -120,6 +126,16 @@ class RowReader:
                 self.quantities.append(column)
         # 专科及以上 | 本科及以上 side by side: each the rule of one stage
         self.stage_rule_columns = {key: same for key, same in columns_of.items() if len(same) > 1}
+
+    def missing_fields(self) -> list[dict]:
+        """The base quantities this table has no column (nor parts) for, each with the
+        indicators it leaves uncomputable: [{"field": ..., "indicators": [...]}]."""
+        given = {column.meaning.field for column in [*self.quantities, *self.parts]}
+        return [
+            {"field": name, "indicators": list(self.vocabulary.indicators_of[name])}
+            for name, fields in self.vocabulary.base_quantities.items()
+            if not given & set(fields)
+        ]
 
     def _is_for(self, column: Column, part: str | None) -> bool:
         """Whether `column` gives its field to a row of `part`: of columns that are each the
@@ -156,7 +172,7 @@ class RowReader:
                 )
         values = []
         self._unknown_columns = set()
-        for column in self.quantities:
+        for column in [*self.quantities, *self.parts]:
             cell = row[column.index] if column.index < len(row) else None
             if (row_index, column.index) in self.context.uncached_cells and is_blank(cell):
                 self._unknown_columns.add(column.index)
@@ -175,7 +191,10 @@ class RowReader:
         return values
 
     def has_quantities(self, row: list) -> bool:
-        return any(c.index < len(row) and not is_blank(row[c.index]) for c in self.quantities)
+        return any(
+            c.index < len(row) and not is_blank(row[c.index])
+            for c in [*self.quantities, *self.parts]
+        )
 
     def students_total(self, row: list, row_index: int) -> float | None:
         """The students a total row declares: its generic column, else its stages summed."""
@@ -189,6 +208,67 @@ class RowReader:
             return generic[0]
         staged = [value for _, value in students if value is not None]
         return sum(staged) if staged else None
+
+    def _add_parts(
+        self,
+        parts: list[tuple[Column, float | None]],
+        part: str | None,
+        record: dict,
+        blank: set[str],
+    ) -> dict[str, float]:
+        """Sum the parts of a base quantity the sheet gives instead of the figure itself.
+
+        Degree and subject parts of the teachers go to the stage of the column, else of the
+        row (a school reported as a whole: `_whole`, by the first stage's rule, as for
+        `stage_of` columns); each counts only for the stages whose rule includes it
+        (研究生 + 本科 + 专科 for primary, 研究生 + 本科 for junior). A field the sheet has a
+        column of is never replaced. Grades of the students are returned per stage
+        (stage -> sum) for the caller to fill or check the enrollment with. An empty part
+        cell is 0 like any empty cell; a part the sheet lacks adds nothing; a part that is a
+        formula without a cached value leaves the sum unknown (null).
+        """
+        direct = {column.meaning.field for column in self.quantities}
+        sums: dict[str, list[float | None]] = {}
+        grades: dict[str, list[float | None]] = {}
+        unknown: set[str] = set()
+        for column, value in parts:
+            meaning = column.meaning
+            if column.index in self._unknown_columns:
+                unknown.add(f"{meaning.field}_{meaning.stage or part}")
+                unknown.add(f"{meaning.field}_{meaning.stage or part or 'whole'}")
+            if meaning.field == "students":
+                grades.setdefault(meaning.stage or part or "", []).append(value)
+                continue
+            if meaning.field in direct:
+                continue
+            stage = meaning.stage or (part if part in COMPULSORY_STAGES else None)
+            rule_stage = stage or next(iter(meaning.counts_for), None)
+            if rule_stage not in meaning.counts_for:
+                continue
+            target = f"{meaning.field}_{stage or 'whole'}"
+            sums.setdefault(target, []).append(value)
+        for target, found in sums.items():
+            if target in unknown:
+                continue
+            if any(value is not None for value in found):
+                record[target] = sum(value for value in found if value is not None)
+            else:
+                blank.add(target)
+        return {
+            stage: sum(value for value in found if value is not None)
+            for stage, found in grades.items()
+            if stage in COMPULSORY_STAGES
+            and f"students_{stage}" not in unknown
+            and any(value is not None for value in found)
+        }
+
+    def _warn_grades(
+        self, row_index: int, name: str, target: str, total: float, grades: float
+    ) -> None:
+        self.warnings.append(
+            f"row {row_index + 1} ({name}): {target} {total:g} is not the sum of its grades,"
+            f" {grades:g}"
+        )
 
     def _county(self, row: list) -> County:
         code = self._text(row, "county_code")
@@ -296,8 +376,9 @@ class RowReader:
         blank: set[str] = set()  # columns of the sheet left empty for this row
         generic_students = None
         resources: dict[str, list[tuple[str | None, float]]] = {}
+        parts = [(column, value) for column, value in values if column.meaning.is_part]
         for column, value in values:
-            if not self._is_for(column, part):
+            if column.meaning.is_part or not self._is_for(column, part):
                 continue
             field_name, stage = column.meaning.field, column.meaning.stage
             if field_name == "students":
@@ -322,14 +403,32 @@ class RowReader:
         for field_name, found in resources.items():
             whole = [value for stage, value in found if stage is None]
             record[field_name] = whole[0] if whole else sum(value for _, value in found)
+        grades = self._add_parts(parts, part, record, blank)
+        from_grades: dict[str, float] = {}
+        for stage, total in grades.items():  # grades give a stage's students, or check them
+            target = f"students_{stage}"
+            if record.get(target) is None:
+                record[target] = from_grades[target] = total
+                blank.discard(target)
+            elif record[target] != total:
+                self._warn_grades(row_index, name, target, record[target], total)
         if generic_students is not None:
+            target = f"students_{part}"
             given = [record.get(f"students_{stage}") for stage in ("primary", "junior", "senior")]
-            if part is not None and record.get(f"students_{part}") is None:
-                record[f"students_{part}"] = generic_students
+            if part is not None and (record.get(target) is None or target in from_grades):
+                if target in from_grades and from_grades[target] != generic_students:
+                    self._warn_grades(
+                        row_index, name, target, generic_students, from_grades[target]
+                    )
+                record[target] = generic_students  # the total as reported
             elif part is None and not any(value is not None for value in given):
                 raise Rejection(
                     "stage_enrollment_missing",
                     f"a {school_type} school reported as a whole with only a total enrollment",
+                )
+            elif part is None and from_grades and sum(from_grades.values()) != generic_students:
+                self._warn_grades(
+                    row_index, name, "students", generic_students, sum(from_grades.values())
                 )
         if not any(key.startswith("students_") for key in record):
             unknown = [c for c, _ in values if c.index in self._unknown_columns]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from orchestration.ingest.cells import cell_text, is_blank, is_number_text
-from orchestration.ingest.headers import ColumnMeaning, match_header
+from orchestration.ingest.headers import ColumnMeaning, match_header, read_header
 from orchestration.ingest.text import compact
 from orchestration.ingest.vocabulary import Vocabulary
 from orchestration.ingest.workbook import SheetGrid
@@ -28,6 +28,7 @@ class Column:
     index: int  # 0-based
     path: tuple[str, ...]  # header cell texts, top first
     meaning: ColumnMeaning | None
+    reason: str = ""  # why the meaning, or why the column is left unmatched
 
     @property
     def letter(self) -> str:
@@ -207,7 +208,8 @@ def locate_table(grid: SheetGrid, vocabulary: Vocabulary, first_row: int = 0) ->
             if level[index] and (not path or path[-1] != level[index]):
                 path.append(level[index])
         if path:
-            columns.append(Column(index, tuple(path), match_header(path, vocabulary)))
+            reading = read_header(path, vocabulary)
+            columns.append(Column(index, tuple(path), reading.meaning, reading.reason))
     titles = frozenset(
         compact(cell_text(cell))
         for row in grid.rows[first_row:start]

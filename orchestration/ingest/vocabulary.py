@@ -1,4 +1,4 @@
-"""The layout data of contracts/: header synonyms, units, school types, row patterns.
+"""The layout data of contracts/: header rules, units, school types, row patterns.
 
 Everything a county's layout can vary in is listed in these files, so that a new
 layout is a data edit (see docs/ingest.md), never a new branch in code.
@@ -28,18 +28,106 @@ def _patterns(values: list[str]) -> tuple[re.Pattern[str], ...]:
 
 
 @dataclass(frozen=True)
+class Term:
+    """One way a header cell names a field: words that must all stand in the cell
+    (`中级+以上`), or, `exact`, the whole cell once its filler is trimmed (`=学校`)."""
+
+    text: str  # as written in headers.yaml
+    words: tuple[str, ...]
+    exact: bool
+
+    @property
+    def score(self) -> int:
+        """How specific the term is: the characters it matches (exact terms rank first)."""
+        return sum(map(len, self.words)) + (100 if self.exact else 0)
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """How headers.yaml recognises one field (see its comments)."""
+
+    field: str
+    kind: str  # 'identity' | 'quantity' | 'ignored' (set aside)
+    terms: tuple[Term, ...]
+    unless: tuple[str, ...]
+    stage_of: dict[str, str]  # term text -> the stage whose rule the term is
+
+
+@dataclass(frozen=True)
+class ComponentRule:
+    """Columns that add up to a base quantity (`专任教师 > 按学历分 > 本科`)."""
+
+    field: str
+    under: tuple[str, ...]  # a cell of the path must hold one of these
+    not_under: tuple[str, ...]  # ... and none of these
+    parts: dict[str, tuple[tuple[str, ...], str | None]]  # term -> (counts_for, stage)
+    unless: tuple[str, ...]
+
+
+def _indicators_of(contracts_dir: Path, base_quantities: dict) -> dict[str, tuple[str, ...]]:
+    """Base quantity -> the indicators of contracts/indicators.csv that need it: those it is
+    the numerator of, and every indicator for the students (each is per student)."""
+    rows = _read_csv(contracts_dir / "indicators.csv")
+    every = tuple(row["indicator_code"] for row in rows)
+    return {
+        name: every
+        if name == "students"
+        else tuple(row["indicator_code"] for row in rows if row["numerator"] == name)
+        for name in base_quantities
+    }
+
+
+def _term(text: str) -> Term:
+    text = str(text)
+    exact = text.startswith("=")
+    return Term(text, tuple(compact(word) for word in text.removeprefix("=").split("+")), exact)
+
+
+def _field_rules(fields: dict[str, dict]) -> dict[str, FieldRule]:
+    kinds = {"identity": "identity", "quantity": "quantity", "set_aside": "ignored"}
+    return {
+        name: FieldRule(
+            field=name,
+            kind=kinds[spec["kind"]],
+            terms=tuple(_term(term) for term in spec["terms"]),
+            unless=tuple(compact(str(word)) for word in spec.get("unless", [])),
+            stage_of={str(term): stage for term, stage in spec.get("stage_of", {}).items()},
+        )
+        for name, spec in fields.items()
+    }
+
+
+def _component_rules(components: dict[str, dict]) -> dict[str, ComponentRule]:
+    return {
+        name: ComponentRule(
+            field=name,
+            under=tuple(compact(word) for word in spec["under"]),
+            not_under=tuple(compact(word) for word in spec.get("not_under", [])),
+            parts={
+                compact(str(term)): (tuple(part.get("counts_for", ())), part.get("stage"))
+                for term, part in spec["parts"].items()
+            },
+            unless=tuple(compact(str(word)) for word in spec.get("unless", [])),
+        )
+        for name, spec in components.items()
+    }
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     """Every lookup table of contracts/, keyed by compacted text (see text.compact)."""
 
-    identity: dict[str, str]  # synonym -> identity field
-    quantities: dict[str, str]  # synonym -> quantity field
+    fields: dict[str, FieldRule]  # field -> how a header names it
+    components: dict[str, ComponentRule]  # base quantity -> the columns that add up to it
+    filler: tuple[str, ...]  # words that never change a field, longest first
+    breakdowns: tuple[str, ...]  # words that make a cell a breakdown of its field (女)
+    derived: tuple[str, ...]  # words of columns computed from others (生均)
     dimensions: dict[str, str]  # quantity field -> dimension
+    base_quantities: dict[str, tuple[str, ...]]  # base quantity -> the fields that give it
+    indicators_of: dict[str, tuple[str, ...]]  # base quantity -> indicators it is needed by
     stages: dict[str, str]  # label -> 'primary' | 'junior' | 'senior'
-    stage_of_label: dict[str, str]  # quantity synonym -> the stage whose rule it is
     part_names: dict[str, str]  # name ending -> the stage a school's row then reports
     totals: frozenset[str]
-    ignored: frozenset[str]
-    ignored_prefixes: tuple[str, ...]
     values: dict[str, dict[str, str]]  # identity field -> cell label -> canonical value
     units: dict[str, tuple[str, float]]  # unit -> (dimension, factor)
     school_types: dict[str, str]  # label -> school type code
@@ -65,22 +153,28 @@ class Vocabulary:
         def by_label(groups: dict[str, list]) -> dict[str, str]:
             return {compact(str(label)): key for key, labels in groups.items() for label in labels}
 
-        quantities = headers["quantities"]
+        fields = headers["fields"]
         stage_rows = _read_csv(contracts_dir / "school_type_stages.csv")
         type_rows = _read_csv(contracts_dir / "school_types.csv")
         # A code is matched only as the whole cell (`211`, `211 小学`), never inside free
         # text: dates and ids in titles and file names hold the same digits (2023年12月).
         codes = {row["label"]: row for row in type_rows if row["label"].isdigit()}
         return cls(
-            identity=by_label(headers["identity"]),
-            quantities=by_label({field: spec["synonyms"] for field, spec in quantities.items()}),
-            dimensions={field: spec["dimension"] for field, spec in quantities.items()},
+            fields=_field_rules(fields),
+            components=_component_rules(headers["components"]),
+            filler=tuple(sorted((compact(word) for word in headers["filler"]), key=len)[::-1]),
+            breakdowns=tuple(compact(word) for word in headers["breakdowns"]),
+            derived=tuple(compact(word) for word in headers["derived"]),
+            dimensions={
+                field: spec["dimension"] for field, spec in fields.items() if "dimension" in spec
+            },
+            base_quantities={
+                name: tuple(given) for name, given in headers["base_quantities"].items()
+            },
+            indicators_of=_indicators_of(contracts_dir, headers["base_quantities"]),
             stages=by_label(headers["stages"]),
-            stage_of_label=by_label(headers["stage_rules"]),
             part_names=by_label(headers["part_names"]),
             totals=frozenset(compact(label) for label in headers["totals"]),
-            ignored=frozenset(compact(label) for label in headers["ignored"]),
-            ignored_prefixes=tuple(compact(label) for label in headers["ignored_prefixes"]),
             values={field: by_label(groups) for field, groups in headers["values"].items()},
             units={
                 row["unit"]: (row["dimension"], float(row["factor"]))

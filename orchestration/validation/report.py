@@ -17,6 +17,7 @@ import pandas as pd
 from orchestration.ingest.regions import region_registry
 from orchestration.ingest.result import IngestResult
 from orchestration.validation.completeness import lost_files
+from orchestration.validation.coverage import missing_base_quantities, row_warnings
 from orchestration.validation.outcome import CheckOutcome
 
 STYLE = """
@@ -140,6 +141,13 @@ def write_validation_report(
             "rows_not_data",
         ]
     ].sort_values(["source_file", "sheet"], na_position="first")
+    year_files = result.ingest_files[result.ingest_files["survey_year"] == survey_year]
+    missing = pd.DataFrame(
+        missing_base_quantities(year_files, result.school_rows),
+        columns=["survey_year", "county_code", "field", "indicators", "files"],
+    )
+    missing = missing.assign(county_name=missing["county_code"].map(county_names))
+    warnings = pd.DataFrame(row_warnings(year_files), columns=["file", "sheet", "warning"])
     summary = (
         quarantine.groupby(["county_code", "county_name", "stage", "reason_code"], dropna=False)
         .size()
@@ -168,6 +176,9 @@ def write_validation_report(
         f"<h2>Checks</h2>{_outcomes_table(outcomes)}"
         f"{_data_docs_link(outcomes, page_dir)}"
         f"<h2>Files and sheets: every row accounted for</h2>{_table(receipts)}"
+        f"<h2>Base quantities without a column ({len(missing)} per county and field)</h2>"
+        f"{_table(missing)}"
+        f"<h2>Rows whose figures disagree ({len(warnings)})</h2>{_table(warnings)}"
         f"<h2>Quarantine by county and reason ({len(quarantine)} rows)</h2>{_table(summary)}"
         f"<h2>Quarantined rows</h2>{_table(rows, code_columns=('raw_values',))}"
         "</body></html>"

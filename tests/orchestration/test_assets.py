@@ -61,6 +61,8 @@ def test_the_python_layers_stage_every_parsed_row_with_its_receipt(raw_dir, tmp_
     checks = {e.asset_check_key.name: e.passed for e in result.get_asset_check_evaluations()}
     assert {"row_schema", "row_accounting", "unique_schools", "dataset_expectations"} <= set(checks)
     assert checks["row_accounting"] and checks["unique_schools"]
+    # the demo's sheets give every base quantity, and no total differs from its grades
+    assert checks["missing_base_quantities"] and checks["row_figures_agree"]
     recorded = {outcome.name for outcome in load_outcomes(paths.state_dir, YEAR)}
     assert {"row_accounting", "unique_schools"} <= recorded
 

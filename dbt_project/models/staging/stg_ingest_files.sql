@@ -17,6 +17,8 @@ renamed as (
         cast(rows_not_data as bigint) as rows_not_data,
         cast(not_data_kinds as varchar) as not_data_kinds,
         cast(unmatched_headers as varchar) as unmatched_headers,
+        cast(missing_fields as varchar) as missing_fields,
+        cast(row_warnings as varchar) as row_warnings,
         cast(declared_total_students as double) as declared_total_students,
         cast(file_sha256 as varchar) as file_sha256,
         coalesce(cast(county_incomplete as boolean), false) as county_incomplete,
