@@ -31,19 +31,6 @@ COMPARED = [
 ]
 
 
-# PENDING (issue 10, branch h8): the statistics-system exports of the demo
-# (orchestration/demo/statistics.py) give teachers above the required degree and PE/arts
-# teachers only as the degree and subject breakdowns; the truth expects their sums. The
-# reader sums them once h8's header work is merged: until then these fields are not
-# compared on those files' rows. At merge time, make this tuple empty.
-PENDING_BREAKDOWN_FIELDS = (
-    "teachers_above_degree_primary",
-    "teachers_above_degree_junior",
-    "teachers_pe_arts_primary",
-    "teachers_pe_arts_junior",
-)
-
-
 @pytest.fixture(scope="module")
 def province(
     tmp_path_factory: pytest.TempPathFactory,
@@ -75,8 +62,6 @@ def test_every_true_row_is_staged_with_its_values(province):
         if column in ROW:
             continue
         ours, theirs = staged[column], expected[column]
-        if column in PENDING_BREAKDOWN_FIELDS:
-            ours, theirs = ours[~from_statistics_exports], theirs[~from_statistics_exports]
         if pd.api.types.is_float_dtype(theirs) or pd.api.types.is_float_dtype(ours):
             same = np.isclose(ours.astype(float), theirs.astype(float), rtol=1e-9, equal_nan=True)
         else:

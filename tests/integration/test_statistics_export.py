@@ -21,9 +21,6 @@ from tests.dbt.conftest import invoke_dbt
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "statistics-export"
 YEAR = 2023
-NEEDS_BREAKDOWNS = pytest.mark.xfail(
-    reason="needs the degree/subject breakdown sums of issue 10 (branch h8)", strict=False
-)
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +102,6 @@ def test_the_teaching_point_under_50_pupils_with_no_parent_is_excluded(built):
     )
 
 
-@NEEDS_BREAKDOWNS
 def test_teachers_above_the_required_degree_sum_the_degree_breakdown(built):
     _, stages = built
     # primary: 研究生 + 本科 + 专科; junior: 研究生 + 本科
@@ -115,7 +111,6 @@ def test_teachers_above_the_required_degree_sum_the_degree_breakdown(built):
     assert stages[(YUYING, "junior")]["teachers_above_degree"] == 32
 
 
-@NEEDS_BREAKDOWNS
 def test_pe_and_arts_teachers_sum_the_subject_breakdown(built):
     _, stages = built
     # 体育与健康 + 音乐 + 美术
