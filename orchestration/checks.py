@@ -28,7 +28,11 @@ from orchestration.staging import partition_dir, read_staged_year
 from orchestration.validation.completeness import LostFile, lost_files, read_staged_receipts
 from orchestration.validation.outcome import ERROR, CheckOutcome
 from orchestration.validation.report import report_page, write_validation_report
-from orchestration.validation.rows import check_row_accounting, check_unique_schools
+from orchestration.validation.rows import (
+    check_row_accounting,
+    check_school_id_conflicts,
+    check_unique_schools,
+)
 
 VALIDATED = AssetKey("validated_school_rows")
 PUBLISHED = AssetKey("warehouse_tables")
@@ -169,6 +173,22 @@ def unique_schools(context: AssetCheckExecutionContext, paths: JunhengPaths) -> 
 
 
 @asset_check(
+    asset=VALIDATED,
+    partitions_def=survey_year_partitions,
+    description=(
+        "No 10-digit school id held by schools of two counties in a year (WARN, never blocking: "
+        "both are published, each told apart by its county; reason code school_id_conflict)."
+    ),
+)
+def school_id_conflicts(
+    context: AssetCheckExecutionContext, paths: JunhengPaths
+) -> AssetCheckResult:
+    return _check_validated_years(
+        context, paths, lambda result: check_school_id_conflicts(result.school_rows)
+    )
+
+
+@asset_check(
     asset=PUBLISHED,
     blocking=True,
     partitions_def=survey_year_partitions,
@@ -222,4 +242,4 @@ def completeness_check_result(
     )
 
 
-validation_checks = [row_accounting, unique_schools, county_years_complete]
+validation_checks = [row_accounting, unique_schools, school_id_conflicts, county_years_complete]
