@@ -1,15 +1,10 @@
 """`junheng run --strict` where two counties report one 学校标识码 in a year (the national
 benchmark's failure): every county is published, the conflict is reported, nothing lost."""
 
-import contextlib
-import io
-
-import duckdb
 import pytest
 
-from orchestration import cli
 from tests.ingest.workbooks import Sheet, write_book
-from tests.orchestration.deployment import deployment_environment
+from tests.orchestration.deployment import query, run_junheng
 
 pytestmark = pytest.mark.pipeline
 HEADER = ["学校标识码", "学校名称", "办学类型", "在校生数", "专任教师数", "图书册数"]
@@ -43,15 +38,8 @@ def conflict_run(tmp_path_factory):
     for year in (2022, 2023):
         for county, body in rows(year).items():
             write_book(root / "raw" / path(year, county), [Sheet("学校", [HEADER, *body])])
-    out = io.StringIO()
-    with deployment_environment(root), contextlib.redirect_stdout(out):
-        status = cli.main(["run", "--strict"])
-    return root, status, out.getvalue()
-
-
-def query(root, sql):
-    with duckdb.connect(str(root / "warehouse" / "junheng.duckdb"), read_only=True) as catalog:
-        return catalog.execute(sql).fetchall()
+    status, out = run_junheng(root, "run", "--strict")
+    return root, status, out
 
 
 def test_the_run_succeeds_and_publishes_every_school_of_both_counties(conflict_run):
