@@ -184,10 +184,14 @@ def test_an_id_two_counties_claim_in_a_year_publishes_both_loudly(dbt_build: Dbt
     # Xingtang's rows of the other years borrow the id by name: one history, three years.
     xingtang = [s for s in stages if s["county_code"] == "130125"]
     assert sorted(s["survey_year"] for s in xingtang) == [2019, 2020, 2021]
-    assert not any(s["school_id_conflict"] for s in read_mart(dbt_build, "dim_school")
-                   if s["school_uid"] == "1301230001")
+    assert not any(
+        s["school_id_conflict"]
+        for s in read_mart(dbt_build, "dim_school")
+        if s["school_uid"] == "1301230001"
+    )
     (warned,) = [
-        r for r in dbt_build.result.result
+        r
+        for r in dbt_build.result.result
         if r.node.name.startswith("school_id_claimed_by_two_counties_in_a_year")
     ]
     assert warned.status == "warn" and warned.failures == 1
