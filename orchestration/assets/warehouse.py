@@ -6,19 +6,25 @@ from orchestration.assets.common import YEARLY, partition_years, path_metadata
 from orchestration.assets.dbt import public_model_keys
 from orchestration.assets.staging import STAGED_KEYS
 from orchestration.checks import load_outcomes
+from orchestration.ingest.discover import discover_raw_files, survey_years
 from orchestration.resources import JunhengPaths
 from orchestration.staging import read_staged_year
 from orchestration.validation.report import write_validation_report
-from orchestration.warehouse import publish_tables, write_catalog
+from orchestration.warehouse import publish_tables
 
 
 @asset(group_name="warehouse", deps=public_model_keys(), **YEARLY)
 def warehouse_tables(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
-    """dbt's public marts split by survey year into warehouse/, and the catalog over them."""
+    """dbt's public marts split by survey year into a new warehouse snapshot, switched in
+    whole with its catalog (orchestration/warehouse.py). Years whose raw folder is gone are
+    dropped from the snapshot and listed in the metadata."""
     warehouse_dir = paths.paths.warehouse_dir
     marts_dir = paths.paths.dbt_dir / "marts"
-    published = publish_tables(marts_dir, warehouse_dir, partition_years(context))
-    catalog = write_catalog(warehouse_dir)
+    raw_years = survey_years(discover_raw_files(paths.paths.raw_dir))
+    publication = publish_tables(
+        marts_dir, warehouse_dir, partition_years(context), raw_years=raw_years
+    )
+    published = publication.tables
     return MaterializeResult(
         metadata={
             "tables": MetadataValue.md(
@@ -28,7 +34,9 @@ def warehouse_tables(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
             "rows_by_table": MetadataValue.json(
                 {table.name: table.rows_by_partition for table in published}
             ),
-            "catalog": path_metadata(catalog),
+            "dropped_years": MetadataValue.json(publication.dropped_years),
+            "snapshot": path_metadata(publication.snapshot),
+            "catalog": path_metadata(publication.catalog),
             "warehouse_dir": path_metadata(warehouse_dir),
         }
     )
