@@ -14,9 +14,23 @@ from pathlib import Path
 
 from orchestration.settings import Paths
 
-# Written into a new DAGSTER_HOME. Runs that open dbt's DuckDB database use the pool
-# `duckdb_build`; with run granularity the run queue starts one such run at a time.
+# Written into a new DAGSTER_HOME (and over the older Junheng default below). The run queue
+# (the daemon under `make dev`) starts one run at a time: every run writes the state folder
+# and the warehouse. Runs that open dbt's DuckDB database also use the pool `duckdb_build`,
+# limited to one at run granularity. Run monitoring marks a run whose process died as failed.
 DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+  pools:
+    granularity: run
+    default_limit: 1
+run_monitoring:
+  enabled: true
+"""
+_OLDER_DAGSTER_YAML = """\
 telemetry:
   enabled: false
 concurrency:
@@ -24,6 +38,10 @@ concurrency:
     granularity: run
     default_limit: 1
 """
+# Tags of the runs `junheng run` executes in-process: the next one marks them failed if
+# they are still STARTED (their process died: it held the run lock, which is free now).
+LAUNCHED_BY_TAG = "junheng/launched_by"
+STATE_DIR_TAG = "junheng/state_dir"
 JOB_NAME = "refresh_warehouse"
 
 
@@ -50,6 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument(
             "--verbose", action="store_true", help="print Dagster's and dbt's log as the run goes"
         )
+        command.add_argument(
+            "--no-wait",
+            dest="wait",
+            action="store_false",
+            help="exit (code 75) instead of waiting when another run is writing",
+        )
 
     args = parser.parse_args(argv)
     paths = Paths.from_env()
@@ -60,8 +84,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         return demo_command(args.raw or paths.raw_dir)
     if args.command == "run":
-        return run_command(paths, args.years, verbose=args.verbose)
-    return run_command(paths, (args.first, args.last), write_demo=False, verbose=args.verbose)
+        return locked_run(paths, args.years, verbose=args.verbose, wait=args.wait)
+    return locked_run(
+        paths, (args.first, args.last), write_demo=False, verbose=args.verbose, wait=args.wait
+    )
+
+
+EXIT_BUSY = 75  # EX_TEMPFAIL: try again later
+
+
+def locked_run(paths: Paths, years, write_demo: bool = True, verbose: bool = False,
+               wait: bool = True) -> int:  # fmt: skip
+    """run_command under the state folder's run lock: one writer at a time (runlock.py)."""
+    from orchestration.runlock import RunLocked, writer_lock
+
+    try:
+        with writer_lock(paths.state_dir, "junheng run", wait=None if wait else 0, notice=print):
+            return run_command(paths, years, write_demo=write_demo, verbose=verbose)
+    except RunLocked as busy:
+        print(f"not started: {busy}; run again when it has finished, or leave out --no-wait")
+        return EXIT_BUSY
 
 
 def year_range(text: str) -> tuple[int, int]:
@@ -122,9 +164,28 @@ def ensure_dagster_home(paths: Paths) -> Path:
     os.environ["DAGSTER_HOME"] = str(home)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
+    if not config.exists() or config.read_text() == _OLDER_DAGSTER_YAML:
         config.write_text(DAGSTER_YAML)
     return home
+
+
+def fail_dead_runs(instance, paths: Paths) -> list[str]:
+    """Mark failed the in-process runs of this state folder that are still STARTED.
+
+    Called under the run lock: no other `junheng run` of this state folder is alive, so
+    such a run was killed before it could record its end. Returns their run ids.
+    """
+    from dagster import DagsterRunStatus, RunsFilter
+
+    dead = instance.get_runs(
+        RunsFilter(
+            statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING],
+            tags={LAUNCHED_BY_TAG: "cli", STATE_DIR_TAG: str(paths.state_dir)},
+        )
+    )
+    for run in dead:
+        instance.report_run_failed(run, "its process ended without finishing the run")
+    return [run.run_id for run in dead]
 
 
 def run_command(
@@ -177,13 +238,18 @@ def run_command(
         log_path.open("w", encoding="utf-8") as log,
         contextlib.redirect_stdout(sys.stdout if verbose else log),
     ):
+        dead = fail_dead_runs(instance, paths)
         sync_year_partitions(instance, found)
         result = (
             build_definitions()
             .resolve_job_def(JOB_NAME)
             .execute_in_process(
                 instance=instance,
-                tags=partition_range_tags(str(selected[0]), str(selected[-1])),
+                tags={
+                    **partition_range_tags(str(selected[0]), str(selected[-1])),
+                    LAUNCHED_BY_TAG: "cli",
+                    STATE_DIR_TAG: str(paths.state_dir),
+                },
                 run_config={
                     "loggers": {
                         "console": {"config": {"log_level": "INFO" if verbose else "ERROR"}}
@@ -194,6 +260,8 @@ def run_command(
         )
     if not verbose:
         print(f"run log: {log_path}")
+    for run_id in dead:
+        print(f"an earlier run ({run_id}) had died without finishing: marked failed")
     print_summary(paths, selected, files, result)
     return 0 if result.success else 1
 
