@@ -88,9 +88,7 @@ def writer_lock(
         except Timeout:
             waited = time.monotonic() - started
             if wait is not None and waited >= wait:
-                raise RunLocked(
-                    f"{describe_holder(state_dir)} is writing to {state_dir}"
-                ) from None
+                raise RunLocked(f"{describe_holder(state_dir)} is writing to {state_dir}") from None
             if notice and (told is None or time.monotonic() - told >= WAIT_NOTICE_EVERY):
                 notice(f"waiting for {describe_holder(state_dir)} to finish")
                 told = time.monotonic()
