@@ -69,6 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--verbose", action="store_true", help="print Dagster's and dbt's log as the run goes"
         )
         command.add_argument(
+            "--reset",
+            action="store_true",
+            help="clear the state folder when it was built from another raw folder",
+        )
+        command.add_argument(
             "--no-wait",
             dest="wait",
             action="store_false",
@@ -84,9 +89,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         return demo_command(args.raw or paths.raw_dir)
     if args.command == "run":
-        return locked_run(paths, args.years, verbose=args.verbose, wait=args.wait)
+        return locked_run(paths, args.years, verbose=args.verbose, wait=args.wait, reset=args.reset)
     return locked_run(
-        paths, (args.first, args.last), write_demo=False, verbose=args.verbose, wait=args.wait
+        paths,
+        (args.first, args.last),
+        write_demo=False,
+        verbose=args.verbose,
+        wait=args.wait,
+        reset=args.reset,
     )
 
 
@@ -94,16 +104,22 @@ EXIT_BUSY = 75  # EX_TEMPFAIL: try again later
 
 
 def locked_run(paths: Paths, years, write_demo: bool = True, verbose: bool = False,
-               wait: bool = True) -> int:  # fmt: skip
-    """run_command under the state folder's run lock: one writer at a time (runlock.py)."""
-    from orchestration.runlock import RunLocked, writer_lock
+               wait: bool = True, reset: bool = False) -> int:  # fmt: skip
+    """run_command under the state folder's run lock: one writer at a time (runlock.py),
+    and only for the raw folder the state folder was built from (or after --reset)."""
+    from orchestration.runlock import RunLocked, StateBelongsElsewhere, bind_raw_folder, writer_lock
 
     try:
         with writer_lock(paths.state_dir, "junheng run", wait=None if wait else 0, notice=print):
+            if bind_raw_folder(paths.state_dir, paths.raw_dir, reset=reset):
+                print(f"--reset: cleared what {paths.state_dir} held of another raw folder")
             return run_command(paths, years, write_demo=write_demo, verbose=verbose)
     except RunLocked as busy:
         print(f"not started: {busy}; run again when it has finished, or leave out --no-wait")
         return EXIT_BUSY
+    except StateBelongsElsewhere as other:
+        print(f"not started: {other}")
+        return 2
 
 
 def year_range(text: str) -> tuple[int, int]:

@@ -12,7 +12,7 @@ from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.dbt_project import using_dagster_dev
 
-from orchestration.runlock import writer_lock
+from orchestration.runlock import bind_raw_folder, writer_lock
 from orchestration.settings import CONTRACTS_DIR, DBT_PROJECT_DIR, Paths
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -51,6 +51,7 @@ class JunhengPaths(ConfigurableResource):
             return
         log = context.log.info if context.log else None
         with writer_lock(Path(self.state_dir), f"dagster run {context.run_id}", notice=log):
+            bind_raw_folder(Path(self.state_dir), Path(self.raw_dir))
             yield self
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import sys
 import threading
@@ -104,3 +105,43 @@ def writer_lock(
         yield
     finally:
         lock.release()
+
+
+# --- the raw folder a state folder belongs to ----------------------------------------------
+
+RAW_BINDING_FILE = "raw_folder.json"
+# What --reset clears: everything built from the raw folder (Dagster's run history stays).
+_BUILT_FROM_RAW = ("staging", "assets", "outcomes", "dbt")
+
+
+class StateBelongsElsewhere(Exception):
+    """The state folder was built from another raw folder."""
+
+
+def bind_raw_folder(state_dir: Path, raw_dir: Path, reset: bool = False) -> bool:
+    """Record that `state_dir` is built from `raw_dir`, or refuse another raw folder.
+
+    Staged years of two raw folders would publish the schools of both. With `reset`, what
+    was built from the other folder is removed first (the next publish then drops its
+    years from the warehouse). Returns whether anything was reset.
+    """
+    state_dir, raw_dir = Path(state_dir), Path(raw_dir).resolve()
+    record = state_dir / RAW_BINDING_FILE
+    try:
+        bound = json.loads(record.read_text(encoding="utf-8"))["raw_dir"]
+    except (OSError, ValueError, KeyError):
+        bound = None
+    was_reset = False
+    if bound is not None and bound != str(raw_dir):
+        if not reset:
+            raise StateBelongsElsewhere(
+                f"the state folder {state_dir} holds what was built from the raw folder "
+                f"{bound}, not {raw_dir}. Run again with --reset to clear it and build from "
+                f"{raw_dir}, or point JUNHENG_STATE_DIR at a folder of its own."
+            )
+        for name in _BUILT_FROM_RAW:
+            shutil.rmtree(state_dir / name, ignore_errors=True)
+        was_reset = True
+    state_dir.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({"raw_dir": str(raw_dir)}), encoding="utf-8")
+    return was_reset

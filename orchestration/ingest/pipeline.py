@@ -21,7 +21,9 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 
 def _file_receipt(raw: RawFile) -> dict:
-    return file_receipt(raw, file_sha256(raw) if raw.path.exists() else None)
+    # Never through a link (it may lead out of raw/), nor of a file that vanished.
+    readable = raw.path.is_file() and not raw.path.is_symlink()
+    return file_receipt(raw, file_sha256(raw) if readable else None)
 
 
 def ingest_year(raw_dir: Path, year: int, files: list[RawFile] | None = None) -> IngestResult:

@@ -1,5 +1,6 @@
 """One writer at a time: the run lock, a second `junheng run`, a run that died."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -116,3 +117,20 @@ def test_a_run_that_died_is_marked_failed_at_the_next_start(tmp_path):
         assert instance.get_run_by_id(dead.run_id).status == DagsterRunStatus.FAILURE
         # A run the UI launched is the daemon's run monitoring's to judge.
         assert instance.get_run_by_id(other.run_id).status == DagsterRunStatus.STARTED
+
+
+def test_a_state_folder_refuses_another_raw_folder_until_reset(deployment, tmp_path, capsys):
+    assert cli.main(["run"]) == 0
+    (tmp_path / "state" / "staging" / "school_survey").mkdir(parents=True)
+    other = tmp_path / "other raw"
+    os.environ["JUNHENG_RAW_DIR"] = str(other)  # restored by the fixture's monkeypatch
+
+    assert cli.main(["run"]) == 2
+    printed = capsys.readouterr().out
+    assert f"built from the raw folder {tmp_path / 'raw'}" in printed and "--reset" in printed
+    assert deployment == [None]
+
+    assert cli.main(["run", "--reset"]) == 0
+    assert not (tmp_path / "state" / "staging").exists()
+    assert deployment == [None, None]
+    assert cli.main(["run"]) == 0  # bound to the other folder now
