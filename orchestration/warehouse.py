@@ -146,7 +146,7 @@ def publish_tables(
     keep: int | None = None,
 ) -> Publication:
     """Publish a new snapshot: `years` of every public table from dbt's marts, every other
-    year of `raw_years` (all years when None) carried over from the current snapshot.
+    year of `raw_years` (all years when None or empty) carried over from the current snapshot.
 
     Rows without a survey year (receipts of undated files) form the null partition, which
     every publish replaces. A table without a survey_year column is one file, replaced whole.
@@ -163,7 +163,8 @@ def publish_tables(
     building.mkdir()
     built = sorted(set(years))
     carried_years = _years_in(previous) - set(built)
-    kept_years = carried_years if raw_years is None else carried_years & set(raw_years)
+    # An empty or unmounted raw folder is no reason to drop every year.
+    kept_years = carried_years & set(raw_years) if raw_years else carried_years
     published = []
     for index, mart in enumerate(sorted(Path(marts_dir).glob("*.parquet"))):
         table = pq.read_table(mart)

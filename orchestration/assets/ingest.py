@@ -20,11 +20,12 @@ from orchestration.checks import (
     reset_outcomes,
     save_outcome,
 )
-from orchestration.ingest.discover import discover_raw_files
+from orchestration.ingest.discover import discover_raw_files, survey_years
 from orchestration.ingest.pipeline import ingest_year
 from orchestration.resources import JunhengPaths
 from orchestration.staging import (
     PART_FILE,
+    drop_vanished_years,
     partition_dir,
     read_staged_year,
     write_parquet_atomically,
@@ -50,6 +51,7 @@ def raw_survey_files(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
     """
     state_dir = paths.paths.state_dir
     files = discover_raw_files(paths.paths.raw_dir)
+    dropped = drop_vanished_years(state_dir, survey_years(files))
     counts, fingerprints = {}, {}
     for year in [*partition_years(context), None]:
         listing = file_listing([file for file in files if file.survey_year == year])
@@ -62,6 +64,7 @@ def raw_survey_files(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
             "files_by_year": MetadataValue.json(counts),
             FINGERPRINTS: MetadataValue.json(fingerprints),
             "raw_dir": path_metadata(paths.paths.raw_dir),
+            "years_dropped": MetadataValue.json(dropped),
         }
     )
 

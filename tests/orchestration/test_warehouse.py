@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from orchestration.staging import drop_vanished_years
 from orchestration.warehouse import (
     CATALOG_FILE,
     FAULT_VARIABLE,
@@ -322,3 +323,17 @@ def test_a_reader_querying_in_a_loop_during_publishes_sees_no_error_and_no_mixed
         publisher.wait(timeout=120)
     assert publisher.returncode == 0
     assert len(seen) > 1, "the reader never saw a publish happen"
+
+
+def test_an_empty_raw_folder_drops_nothing(dirs, tmp_path):
+    marts, warehouse = dirs
+    write_mart(marts, "fct_demo", facts([(2019, 1.0), (2020, 3.0)]))
+    publish_tables(marts, warehouse, YEARS)
+    staged = tmp_path / "state" / "staging" / "school_survey"
+    for year in YEARS:
+        (staged / f"survey_year={year}").mkdir(parents=True)
+
+    assert drop_vanished_years(tmp_path / "state", []) == []
+    assert publish_tables(marts, warehouse, [], raw_years=[]).dropped_years == []
+    assert drop_vanished_years(tmp_path / "state", [2020]) == [2019]
+    assert sorted(p.name for p in staged.iterdir()) == ["survey_year=2020"]
