@@ -69,6 +69,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--verbose", action="store_true", help="print Dagster's and dbt's log as the run goes"
         )
         command.add_argument(
+            "--lang",
+            choices=["both", "zh", "en"],
+            default="both",
+            help="the language of the summary: Chinese with English beside it (both), zh or en",
+        )
+        command.add_argument(
             "--reset",
             action="store_true",
             help="clear the state folder when it was built from another raw folder",
@@ -89,7 +95,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         return demo_command(args.raw or paths.raw_dir)
     if args.command == "run":
-        return locked_run(paths, args.years, verbose=args.verbose, wait=args.wait, reset=args.reset)
+        return locked_run(
+            paths,
+            args.years,
+            verbose=args.verbose,
+            wait=args.wait,
+            reset=args.reset,
+            lang=args.lang,
+        )
     return locked_run(
         paths,
         (args.first, args.last),
@@ -97,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         verbose=args.verbose,
         wait=args.wait,
         reset=args.reset,
+        lang=args.lang,
     )
 
 
@@ -104,7 +118,7 @@ EXIT_BUSY = 75  # EX_TEMPFAIL: try again later
 
 
 def locked_run(paths: Paths, years, write_demo: bool = True, verbose: bool = False,
-               wait: bool = True, reset: bool = False) -> int:  # fmt: skip
+               wait: bool = True, reset: bool = False, lang: str = "both") -> int:  # fmt: skip
     """run_command under the state folder's run lock: one writer at a time (runlock.py),
     and only for the raw folder the state folder was built from (or after --reset)."""
     from orchestration.runlock import RunLocked, StateBelongsElsewhere, bind_raw_folder, writer_lock
@@ -113,7 +127,7 @@ def locked_run(paths: Paths, years, write_demo: bool = True, verbose: bool = Fal
         with writer_lock(paths.state_dir, "junheng run", wait=None if wait else 0, notice=print):
             if bind_raw_folder(paths.state_dir, paths.raw_dir, reset=reset):
                 print(f"--reset: cleared what {paths.state_dir} held of another raw folder")
-            return run_command(paths, years, write_demo=write_demo, verbose=verbose)
+            return run_command(paths, years, write_demo=write_demo, verbose=verbose, lang=lang)
     except RunLocked as busy:
         print(f"not started: {busy}; run again when it has finished, or leave out --no-wait")
         return EXIT_BUSY
@@ -209,6 +223,7 @@ def run_command(
     years: tuple[int, int] | None,
     write_demo: bool = True,
     verbose: bool = False,
+    lang: str = "both",
 ) -> int:
     """Materialize every asset for the survey years in one in-process run.
 
@@ -278,59 +293,24 @@ def run_command(
         print(f"run log: {log_path}")
     for run_id in dead:
         print(f"an earlier run ({run_id}) had died without finishing: marked failed")
-    print_summary(paths, selected, files, result)
+    print_summary(paths, selected, files, result, lang)
     return 0 if result.success else 1
 
 
-def print_summary(paths: Paths, years: list[int], files: list, result) -> None:
-    from orchestration.staging import read_staged_year
+def print_summary(paths: Paths, years: list[int], files: list, result, lang: str = "both") -> None:
+    """This run's figures only (orchestration/summary.py), in Chinese, English or both."""
+    from orchestration.summary import collect, render
     from orchestration.warehouse import CATALOG_FILE
 
-    print(f"survey years: {', '.join(map(str, years))}")
-    for year in years:
-        year_files = sum(file.survey_year == year for file in files)
-        try:
-            staged = read_staged_year(paths.staging_dir, year)
-        except FileNotFoundError:
-            print(f"  {year}: {year_files} files, nothing staged")
-            continue
-        print(
-            f"  {year}: {year_files} files, {len(staged.school_rows)} rows staged, "
-            f"{len(staged.quarantine)} quarantined"
-        )
-    undated = sum(file.survey_year is None for file in files)
-    if undated:
-        print(f"  {undated} files without a survey year (see ingest_files)")
-
-    published = [
-        event
-        for event in result.get_asset_materialization_events()
-        if event.asset_key.to_user_string() == "warehouse_tables"
-    ]
-    if published:
-        rows = published[0].materialization.metadata["rows_by_table"].value
-        print(f"tables written to {paths.warehouse_dir}:")
-        for table, partitions in rows.items():
-            print(f"  {table}: {sum(partitions.values())} rows")
-        print(f"BI catalog: {paths.warehouse_dir / CATALOG_FILE}")
-    print_check_summary(result)
     reports = [paths.reports_dir / str(year) / "index.html" for year in years]
-    print("validation reports: " + ", ".join(str(r) for r in reports if r.exists()))
-    if not result.success:
-        failed = [event.step_key for event in result.all_events if event.is_step_failure]
-        print(f"the run failed (run id {result.run_id}); failed steps: {', '.join(failed)}")
-        print("see the run log named above, or the run in the Dagster UI (make dev)")
-
-
-def print_check_summary(result) -> None:
-    """How many checks passed, and which failed with what severity."""
-    evaluations = result.get_asset_check_evaluations()
-    failed = sorted(
-        f"{e.asset_check_key.name} ({e.severity.value})" for e in evaluations if not e.passed
+    lines = render(
+        collect(result, years, files),
+        paths.warehouse_dir,
+        paths.warehouse_dir / CATALOG_FILE,
+        [report for report in reports if report.exists()],
+        lang,
     )
-    print(f"checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed")
-    for name in failed:
-        print(f"  failed: {name}")
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from orchestration import progress
 from orchestration.assets.common import YEARLY, asset_dir, partition_years, path_metadata
 from orchestration.assets.raw_listing import (
     FINGERPRINTS,
@@ -76,10 +77,13 @@ def parsed_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -> M
     output = asset_dir(state_dir, "parsed_school_rows")
     summary = {}
     for year in partition_years(context):
-        files = files_from_listing(read_listing(state_dir, year))
-        result = ingest_year(paths.paths.raw_dir, year, files)
-        write_staged_year(output, year, result)
-        summary[str(year)] = result_counts(result)
+        with progress.step("read", year) as step:
+            files = files_from_listing(read_listing(state_dir, year))
+            result = ingest_year(paths.paths.raw_dir, year, files)
+            write_staged_year(output, year, result)
+            summary[str(year)] = result_counts(result)
+            step.add(files_read=len(files), rows=len(result.school_rows),
+                     quarantined=len(result.quarantine))  # fmt: skip
     return MaterializeResult(
         metadata={"rows_by_year": MetadataValue.json(summary), "path": path_metadata(output)}
     )
@@ -97,8 +101,10 @@ def validated_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -
     output = asset_dir(state_dir, "validated_school_rows")
     summary, outcomes = {}, []
     for year in partition_years(context):
-        parsed = read_staged_year(asset_dir(state_dir, "parsed_school_rows"), year)
-        result, outcome = validate_school_rows(parsed)
+        with progress.step("validate", year) as step:
+            parsed = read_staged_year(asset_dir(state_dir, "parsed_school_rows"), year)
+            result, outcome = validate_school_rows(parsed)
+            step.add(rows=len(result.school_rows), quarantined=len(result.quarantine))
         write_staged_year(output, year, result)
         reset_outcomes(state_dir, year)
         save_outcome(state_dir, year, outcome)

@@ -2,6 +2,7 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from orchestration import progress
 from orchestration.assets.common import YEARLY, partition_years, path_metadata
 from orchestration.assets.dbt import public_model_keys
 from orchestration.assets.staging import STAGED_KEYS
@@ -21,9 +22,11 @@ def warehouse_tables(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
     warehouse_dir = paths.paths.warehouse_dir
     marts_dir = paths.paths.dbt_dir / "marts"
     raw_years = survey_years(discover_raw_files(paths.paths.raw_dir))
-    publication = publish_tables(
-        marts_dir, warehouse_dir, partition_years(context), raw_years=raw_years
-    )
+    with progress.step("publish") as step:
+        publication = publish_tables(
+            marts_dir, warehouse_dir, partition_years(context), raw_years=raw_years
+        )
+        step.add(tables=len(publication.tables), snapshot=publication.snapshot.name)
     published = publication.tables
     return MaterializeResult(
         metadata={

@@ -25,8 +25,8 @@ def calls(monkeypatch):
     monkeypatch.setattr(
         cli,
         "run_command",
-        lambda paths, years, write_demo=True, verbose=False: recorded.append(
-            (years, write_demo, verbose)
+        lambda paths, years, write_demo=True, verbose=False, lang="both": recorded.append(
+            (years, write_demo, verbose, lang)
         ),
     )
     return recorded
@@ -34,12 +34,12 @@ def calls(monkeypatch):
 
 def test_run_and_backfill_build_the_same_way(calls):
     cli.main(["run", "--years", "2019-2020"])
-    cli.main(["run", "--verbose"])
-    cli.main(["backfill", "2016", "2018"])
+    cli.main(["run", "--verbose", "--lang", "zh"])
+    cli.main(["backfill", "2016", "2018", "--lang", "en"])
     assert calls == [
-        ((2019, 2020), True, False),
-        (None, True, True),
-        ((2016, 2018), False, False),
+        ((2019, 2020), True, False, "both"),
+        (None, True, True, "zh"),
+        ((2016, 2018), False, False, "en"),
     ]
 
 

@@ -1,0 +1,80 @@
+"""The summary of a run: this run's figures only, failing checks with year and county, --lang."""
+
+from types import SimpleNamespace
+
+from dagster import AssetKey, MetadataValue
+
+from orchestration.summary import collect, failing_places, render
+
+
+def materialization(asset, **metadata):
+    values = {key: MetadataValue.json(value) for key, value in metadata.items()}
+    return SimpleNamespace(
+        asset_key=AssetKey(asset), materialization=SimpleNamespace(metadata=values)
+    )
+
+
+def run_result(materializations, evaluations=(), success=True, failed_steps=()):
+    failures = [SimpleNamespace(is_step_failure=True, step_key=key) for key in failed_steps]
+    return SimpleNamespace(
+        get_asset_materialization_events=lambda: materializations,
+        get_asset_check_evaluations=lambda: list(evaluations),
+        success=success,
+        all_events=failures,
+        run_id="run-1",
+    )
+
+
+FILES = [SimpleNamespace(survey_year=2019), SimpleNamespace(survey_year=2020)]
+
+
+def lines(result, lang="en"):
+    return render(collect(result, [2019, 2020], FILES), "/w", "/w/junheng.duckdb", [], lang)
+
+
+def test_a_failed_run_shows_no_figures_it_did_not_produce():
+    # Validation ran for 2019 only, then the run failed before publishing.
+    validated = materialization(
+        "validated_school_rows", rows_by_year={"2019": {"school_rows": 5, "quarantined": 1}}
+    )
+    printed = lines(run_result([validated], success=False, failed_steps=["staged_tables"]))
+
+    assert "  2019: 1 files, 5 rows staged, 1 quarantined" in printed
+    assert "  2020: 1 files, not read in this run" in printed
+    assert any("was not published in this run" in line for line in printed)
+    assert not any("tables written" in line for line in printed)
+    assert any("failed steps: staged_tables" in line for line in printed)
+
+
+def test_a_failing_check_names_its_years_and_counties():
+    metadata = {
+        "failed": MetadataValue.text("2020 row_schema"),
+        "2019 row_schema: examples": MetadataValue.json([{"county_code": "130121"}]),
+        "2020 row_schema: examples": MetadataValue.json(
+            [{"county_code": "130123"}, {"county_code": "130124"}, {"county_code": "130123"}]
+        ),
+    }
+    assert failing_places(metadata, [2019, 2020]) == {"2020": ["130123", "130124"]}
+
+    evaluation = SimpleNamespace(
+        asset_check_key=SimpleNamespace(name="row_schema"),
+        severity=SimpleNamespace(value="WARN"),
+        passed=False,
+        metadata=metadata,
+        description="2020: 3 rows fail",
+    )
+    printed = lines(run_result([], evaluations=[evaluation]))
+    assert "  failed: row_schema (WARN): 2020 (counties 130123, 130124)" in printed
+
+
+def test_the_summary_speaks_chinese_with_english_beside_it():
+    published = materialization(
+        "warehouse_tables", rows_by_table={"dim_region": {"all": 3}}, dropped_years=[2018]
+    )
+    both = lines(run_result([published]), lang="both")
+    chinese = lines(run_result([published]), lang="zh")
+
+    assert "调查年度 survey years: 2019, 2020" in both
+    assert "  dim_region: 3 行 rows" in both
+    assert any(line.startswith("原始文件夹已删除") and "2018" in line for line in chinese)
+    assert not any("survey years" in line for line in chinese)
