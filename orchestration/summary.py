@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 LANGUAGES = ("both", "zh", "en")
 
@@ -38,7 +39,7 @@ LABELS = {
     "checks": ("检查", "checks"),
     "passed": ("通过", "passed"),
     "failed": ("未通过", "failed"),
-    "counties": ("县", "counties"),
+    "counties": ("县或文件", "counties or files"),
     "reports": ("校验报告", "validation reports"),
     "run_failed": ("本次运行失败", "the run failed"),
     "failed_steps": ("失败的步骤", "failed steps"),
@@ -85,7 +86,7 @@ def _metadata(result, asset: str) -> dict:
 
 
 def _counties(value: object) -> set[str]:
-    """County codes in a check's metadata value (examples are lists of row dicts)."""
+    """County codes (else the county files) a check's examples name (lists of row dicts)."""
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -94,8 +95,12 @@ def _counties(value: object) -> set[str]:
     found = set()
     if isinstance(value, list):
         for item in value:
-            if isinstance(item, dict) and item.get("county_code"):
+            if not isinstance(item, dict):
+                continue
+            if item.get("county_code"):
                 found.add(str(item["county_code"]))
+            elif item.get("file"):  # examples that name the county's file, not its code
+                found.add(PurePosixPath(str(item["file"])).name)
     elif isinstance(value, dict):
         for item in value.values():
             found |= _counties(item)

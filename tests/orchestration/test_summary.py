@@ -53,8 +53,12 @@ def test_a_failing_check_names_its_years_and_counties():
         "2020 row_schema: examples": MetadataValue.json(
             [{"county_code": "130123"}, {"county_code": "130124"}, {"county_code": "130123"}]
         ),
+        "2020 row_schema: rows_checked": MetadataValue.int(40),
     }
     assert failing_places(metadata, [2019, 2020]) == {"2020": ["130123", "130124"]}
+    by_file = {"failed": "2019 row_schema", "2019 row_schema: examples": [
+        {"file": "2019/石家庄市/正定县均衡数据.csv", "row": 7}]}  # fmt: skip
+    assert failing_places(by_file, [2019]) == {"2019": ["正定县均衡数据.csv"]}
 
     evaluation = SimpleNamespace(
         asset_check_key=SimpleNamespace(name="row_schema"),
@@ -64,7 +68,7 @@ def test_a_failing_check_names_its_years_and_counties():
         description="2020: 3 rows fail",
     )
     printed = lines(run_result([], evaluations=[evaluation]))
-    assert "  failed: row_schema (WARN): 2020 (counties 130123, 130124)" in printed
+    assert "  failed: row_schema (WARN): 2020 (counties or files 130123, 130124)" in printed
 
 
 def test_the_summary_speaks_chinese_with_english_beside_it():
