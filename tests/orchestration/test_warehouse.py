@@ -303,7 +303,7 @@ def test_a_reader_querying_in_a_loop_during_publishes_sees_no_error_and_no_mixed
     assert publish_runs(marts, warehouse, 1, 1).returncode == 0
     environment = {**os.environ, "PYTHONPATH": os.getcwd(), "JUNHENG_KEEP_SNAPSHOTS": "3"}
     publisher = subprocess.Popen(
-        [sys.executable, "-c", PUBLISHER, str(marts), str(warehouse), "2", "25"],
+        [sys.executable, "-c", PUBLISHER, str(marts), str(warehouse), "2", "15"],
         env=environment,
         stdout=subprocess.PIPE,
         text=True,
