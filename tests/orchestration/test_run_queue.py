@@ -29,7 +29,7 @@ JOBS = textwrap.dedent(
     @op
     def record(context):
         started = time.time()
-        time.sleep(2)
+        time.sleep(6)  # long beside a run's start-up, so unlimited runs would overlap
         with open(os.environ["RUN_TIMES"], "a") as times:
             times.write(f"{context.run_id} {started} {time.time()}\\n")
 
@@ -54,6 +54,10 @@ def test_two_queued_runs_run_one_after_the_other(tmp_path, monkeypatch):
         launch = [str(dagster), "job", "launch", "-f", str(code), "-j", "slow"]
         queued = subprocess.run(launch, env=environment, capture_output=True, text=True)
         assert queued.returncode == 0, queued.stderr
+
+    with DagsterInstance.from_config(str(home)) as instance:
+        # Submitted to the queue, not started: the daemon decides when each one runs.
+        assert [run.status for run in instance.get_runs()] == [DagsterRunStatus.QUEUED] * 2
 
     daemon = subprocess.Popen(
         [str(dagster) + "-daemon", "run", "-f", str(code)],
