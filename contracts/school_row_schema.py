@@ -20,6 +20,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from contracts.staging_schema import (
+    CLASS_COLUMNS,
     QUANTITY_COLUMNS,
     REPORTED_SCOPES,
     SCHOOL_TYPES,
@@ -33,7 +34,9 @@ BANDS_CSV = Path(__file__).with_name("plausibility_bands.csv")
 CONTRACT = "contract"
 
 # Persons, units, volumes and rooms come whole; areas and money do not.
-COUNT_COLUMNS = STUDENT_COLUMNS + TEACHER_COLUMNS + ("computers", "books", "multimedia_rooms")
+COUNT_COLUMNS = (
+    STUDENT_COLUMNS + TEACHER_COLUMNS + CLASS_COLUMNS + ("computers", "books", "multimedia_rooms")
+)
 # Unit conversions (万册 -> 册) leave float noise well below this.
 WHOLE_NUMBER_TOLERANCE = 1e-6
 

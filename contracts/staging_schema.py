@@ -47,6 +47,12 @@ TEACHER_COLUMNS = tuple(
     f"{field}_{part}" for field in TEACHER_FIELDS for part in ("primary", "junior", "whole")
 )
 
+# Classes (班级数) arrive like teachers: per stage, or for the whole school as `classes_whole`.
+CLASS_COLUMNS = ("classes_primary", "classes_junior", "classes_whole")
+
+# The counts the reader attributes to a stage (else to `<field>_whole`).
+STAGE_COUNT_FIELDS = (*TEACHER_FIELDS, "classes")
+
 STUDENT_COLUMNS = ("students_primary", "students_junior", "students_senior")
 
 # Resources belong to the row's reported_scope. sports_ground_m2 (运动场地面积) and
@@ -63,7 +69,7 @@ RESOURCE_COLUMNS = (
     "multimedia_rooms",
 )
 
-QUANTITY_COLUMNS = STUDENT_COLUMNS + TEACHER_COLUMNS + RESOURCE_COLUMNS
+QUANTITY_COLUMNS = STUDENT_COLUMNS + TEACHER_COLUMNS + CLASS_COLUMNS + RESOURCE_COLUMNS
 
 SCHOOL_SURVEY = pa.schema(
     [
@@ -118,6 +124,10 @@ INGEST_FILES = pa.schema(
         ("unmatched_headers", pa.string()),  # JSON list: [{"column": "F", "text": "..."}]
         ("declared_total_students", pa.float64()),  # the sheet's own 合计 row, when it has one
         ("file_sha256", pa.string()),
+        # The file could not be used (rejected, or skipped in a county of which nothing was
+        # read), so its county-year is incomplete (orchestration/ingest/pipeline.py).
+        ("county_incomplete", pa.bool_()),
+        ("is_demo", pa.bool_()),  # the file is the synthetic demo province's
     ]
 )
 

@@ -25,11 +25,16 @@ from orchestration.assets.common import asset_dir
 from orchestration.partitions import survey_year_partitions
 from orchestration.resources import JunhengPaths
 from orchestration.staging import partition_dir, read_staged_year
+from orchestration.validation.completeness import LostFile, lost_files, read_staged_receipts
 from orchestration.validation.outcome import ERROR, CheckOutcome
 from orchestration.validation.report import report_page, write_validation_report
 from orchestration.validation.rows import check_row_accounting, check_unique_schools
 
 VALIDATED = AssetKey("validated_school_rows")
+PUBLISHED = AssetKey("warehouse_tables")
+# A run tagged so (`junheng run --strict`, the nightly schedule) fails when a county-year
+# lost a file, after publishing what it could build.
+STRICT_TAG = "junheng/strict"
 STAGED_SCHOOLS = AssetKey(["staging", "school_survey"])
 
 ROW_SCHEMA_CHECK = AssetCheckSpec(
@@ -163,4 +168,58 @@ def unique_schools(context: AssetCheckExecutionContext, paths: JunhengPaths) -> 
     )
 
 
-validation_checks = [row_accounting, unique_schools]
+@asset_check(
+    asset=PUBLISHED,
+    blocking=True,
+    partitions_def=survey_year_partitions,
+    description=(
+        "No file of the run's county-years was lost (rejected, or skipped when nothing else "
+        "of its county was read). ERROR, failing the run after publishing, in strict runs "
+        f"(tag {STRICT_TAG}=true: `junheng run --strict`, the nightly schedule); else WARN."
+    ),
+)
+def county_years_complete(
+    context: AssetCheckExecutionContext, paths: JunhengPaths
+) -> AssetCheckResult:
+    years = sorted(map(int, context.partition_keys))
+    return completeness_check_result(
+        lost_files(read_staged_receipts(paths.paths.staging_dir, years)),
+        years,
+        strict=context.run.tags.get(STRICT_TAG) == "true",
+        reports_dir=paths.paths.reports_dir,
+    )
+
+
+def completeness_check_result(
+    lost: Sequence[LostFile], years: Sequence[int], strict: bool, reports_dir: Path
+) -> AssetCheckResult:
+    """Fails when a file was lost: ERROR in a strict run (the blocking check then fails the
+    run), else WARN; the description names every incomplete county-year."""
+    county_years = sorted({(f.year, f.county) for f in lost})
+    table = "\n".join(
+        f"| {f.year} | {f.county} | {f.source_file} | {f.reason_code}: {f.reason} |" for f in lost
+    )
+    return AssetCheckResult(
+        passed=not lost,
+        severity=AssetCheckSeverity.ERROR if strict else AssetCheckSeverity.WARN,
+        description=(
+            "incomplete: " + "; ".join(f"{year} {county}" for year, county in county_years)
+            if lost
+            else None
+        ),
+        metadata={
+            "years": MetadataValue.text(", ".join(map(str, years))),
+            "strict": MetadataValue.bool(strict),
+            "incomplete county-years": MetadataValue.int(len(county_years)),
+            "lost files": MetadataValue.md(
+                "| year | county | file | reason |\n| --- | --- | --- | --- |\n" + table
+            ),
+            **{
+                f"{year} report": MetadataValue.path(str(report_page(reports_dir, year)))
+                for year in years
+            },
+        },
+    )
+
+
+validation_checks = [row_accounting, unique_schools, county_years_complete]

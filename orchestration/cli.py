@@ -85,6 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             action="store_false",
             help="exit (code 75) instead of waiting when another run is writing",
         )
+        command.add_argument(
+            "--strict",
+            action="store_true",
+            help="publish what can be built, then exit with status 3 when a county-year lost a "
+            "file (a corrupt or unreadable file); for cron and the nightly schedule",
+        )
 
     args = parser.parse_args(argv)
     paths = Paths.from_env()
@@ -102,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             wait=args.wait,
             reset=args.reset,
             lang=args.lang,
+            strict=args.strict,
         )
     return locked_run(
         paths,
@@ -111,29 +118,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         wait=args.wait,
         reset=args.reset,
         lang=args.lang,
+        strict=args.strict,
     )
 
 
-EXIT_BUSY = 75  # EX_TEMPFAIL: try again later
+EXIT_BUSY = 75  # EX_TEMPFAIL: try again later (--no-wait, another run holds the lock)
 
 
 def locked_run(paths: Paths, years, write_demo: bool = True, verbose: bool = False,
-               wait: bool = True, reset: bool = False, lang: str = "both") -> int:  # fmt: skip
+               wait: bool = True, reset: bool = False, lang: str = "both",
+               strict: bool = False) -> int:  # fmt: skip
     """run_command under the state folder's run lock: one writer at a time (runlock.py),
-    and only for the raw folder the state folder was built from (or after --reset)."""
+    and only for the raw folder the state folder was built from (or after --reset).
+
+    The raw folder is checked (and the demo written into an empty default raw/) under the
+    lock and before it is bound, so a mistyped JUNHENG_RAW_DIR is never recorded as the
+    state folder's raw folder.
+    """
     from orchestration.runlock import RunLocked, StateBelongsElsewhere, bind_raw_folder, writer_lock
 
+    if (problem := not_a_folder(paths)) is not None:  # the lock lives in the state folder
+        print(problem)
+        return EXIT_BAD_INPUT
     try:
         with writer_lock(paths.state_dir, "junheng run", wait=None if wait else 0, notice=print):
+            if (problem := prepare_raw_dir(paths, write_demo)) is not None:
+                print(problem)
+                return EXIT_BAD_INPUT
             if bind_raw_folder(paths.state_dir, paths.raw_dir, reset=reset):
                 print(f"--reset: cleared what {paths.state_dir} held of another raw folder")
-            return run_command(paths, years, write_demo=write_demo, verbose=verbose, lang=lang)
+            return run_command(
+                paths, years, write_demo=write_demo, verbose=verbose, lang=lang, strict=strict
+            )
     except RunLocked as busy:
         print(f"not started: {busy}; run again when it has finished, or leave out --no-wait")
         return EXIT_BUSY
     except StateBelongsElsewhere as other:
         print(f"not started: {other}")
-        return 2
+        return EXIT_BAD_INPUT
 
 
 def year_range(text: str) -> tuple[int, int]:
@@ -182,10 +204,83 @@ def dbt_docs(paths: Paths) -> int:
 
 def demo_command(raw_dir: Path) -> int:
     from orchestration.demo import generate_demo_province
+    from orchestration.ingest.demo_files import holds_no_file
 
+    if not holds_no_file(raw_dir):
+        print(
+            f"{raw_dir} already holds files: the demo province is only written into a folder "
+            "that does not exist or is empty, never mixed with real county files"
+        )
+        return EXIT_BAD_INPUT
     generate_demo_province(raw_dir)
-    print(f"demo province written to {raw_dir}")
+    print(f"demo province (synthetic data) written to {raw_dir}")
     return 0
+
+
+# Exit statuses of `junheng run`/`backfill` beyond 0 (done) and 1 (the run failed).
+EXIT_BAD_INPUT = 2  # a folder that is not there or not a folder, no readable spreadsheet
+EXIT_INCOMPLETE = 3  # --strict: published, but a county-year lost a file
+
+
+def not_a_folder(paths: Paths) -> str | None:
+    """A sentence when a folder setting names a file, or None."""
+    raw_variable = "raw/" if paths.raw_dir_is_default else "JUNHENG_RAW_DIR"
+    for name, folder in (
+        (raw_variable, paths.raw_dir),
+        ("JUNHENG_WAREHOUSE_DIR", paths.warehouse_dir),
+        ("JUNHENG_STATE_DIR", paths.state_dir),
+    ):
+        if folder.exists() and not folder.is_dir():
+            return f"{name} names {folder}, which is a file, not a folder"
+    return None
+
+
+def folder_problem(paths: Paths) -> str | None:
+    """A sentence saying why the folders can not be used, or None."""
+    if (problem := not_a_folder(paths)) is not None:
+        return problem
+    raw_variable = "raw/" if paths.raw_dir_is_default else "JUNHENG_RAW_DIR"
+    if not paths.raw_dir.exists():
+        return (
+            f"{raw_variable} names {paths.raw_dir}, which does not exist: set JUNHENG_RAW_DIR to "
+            "the folder holding the county spreadsheets (below a year folder), or unset it to use "
+            "raw/"
+        )
+    return None
+
+
+def prepare_raw_dir(paths: Paths, write_demo: bool) -> str | None:
+    """Write the demo into the default raw/ when it is missing or holds no file at all; then
+    say why the folders can not be used (a sentence), or None when they can.
+
+    The demo never goes into a folder named by JUNHENG_RAW_DIR, nor beside any file.
+    """
+    from orchestration.ingest.demo_files import holds_no_file
+
+    if write_demo and paths.raw_dir_is_default and holds_no_file(paths.raw_dir):
+        from orchestration.demo import generate_demo_province
+
+        generate_demo_province(paths.raw_dir)
+        print(f"raw/ held no file: wrote the demo province (synthetic data) to {paths.raw_dir}")
+    problem = folder_problem(paths)
+    if problem is None and holds_no_file(paths.raw_dir):
+        return (
+            f"{paths.raw_dir} holds no file: put the county spreadsheets below a year folder "
+            f"({paths.raw_dir / '2023' / '正定县2023年均衡数据.xlsx'})"
+        )
+    return problem
+
+
+def no_readable_file(raw_dir: Path, files: list) -> str | None:
+    """A sentence when no file of the raw folder is one the reader will open, else None."""
+    if any(file.status is None for file in files):
+        return None
+    examples = "; ".join(f"{file.source_file}: {file.reason}" for file in files[:5])
+    more = f" (and {len(files) - 5} more)" if len(files) > 5 else ""
+    return (
+        f"no readable spreadsheet in {raw_dir}: {len(files)} files, none the reader can "
+        f"read ({examples}{more}); the demo is not written into a folder that holds files"
+    )
 
 
 def ensure_dagster_home(paths: Paths) -> Path:
@@ -224,6 +319,7 @@ def run_command(
     write_demo: bool = True,
     verbose: bool = False,
     lang: str = "both",
+    strict: bool = False,
 ) -> int:
     """Materialize every asset for the survey years in one in-process run.
 
@@ -237,16 +333,18 @@ def run_command(
     warnings.filterwarnings("ignore", category=BetaWarning)
     warnings.filterwarnings("ignore", category=PreviewWarning)
 
+    from orchestration.checks import STRICT_TAG
     from orchestration.ingest.discover import discover_raw_files, survey_years
     from orchestration.partitions import partition_range_tags, sync_year_partitions
 
-    if write_demo:
-        from orchestration.demo import write_demo_if_empty
-
-        if write_demo_if_empty(paths.raw_dir) is not None:
-            print(f"raw/ held no spreadsheet: wrote the demo province to {paths.raw_dir}")
-
+    problem = prepare_raw_dir(paths, write_demo)
+    if problem is not None:
+        print(problem)
+        return EXIT_BAD_INPUT
     files = discover_raw_files(paths.raw_dir)
+    if (problem := no_readable_file(paths.raw_dir, files)) is not None:
+        print(problem)
+        return EXIT_BAD_INPUT
     found = survey_years(files)
     first, last = years or (min(found, default=None), max(found, default=None))
     selected = [year for year in found if first is not None and first <= year <= last]
@@ -280,10 +378,13 @@ def run_command(
                     **partition_range_tags(str(selected[0]), str(selected[-1])),
                     LAUNCHED_BY_TAG: "cli",
                     STATE_DIR_TAG: str(paths.state_dir),
+                    **({STRICT_TAG: "true"} if strict else {}),
                 },
                 run_config={
                     "loggers": {
-                        "console": {"config": {"log_level": "INFO" if verbose else "ERROR"}}
+                        # Unless verbose, a failed step is told in one line each by the
+                        # summary (print_step_errors), not by Dagster's stack trace.
+                        "console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}
                     }
                 },
                 raise_on_error=False,
@@ -293,24 +394,60 @@ def run_command(
         print(f"run log: {log_path}")
     for run_id in dead:
         print(f"an earlier run ({run_id}) had died without finishing: marked failed")
-    print_summary(paths, selected, files, result, lang)
+    summary = print_summary(paths, selected, files, result, lang)
+    print_step_errors(result)
+    return exit_status(result, summary.lost_files, strict)
+
+
+def print_step_errors(result) -> None:
+    """One line per failed step: its error's first line (the whole trace is in the run log
+    and the Dagster UI)."""
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = getattr(event.event_specific_data, "error", None)
+            message = (error.message if error else "").strip().splitlines() or ["(no message)"]
+            print(f"  {event.step_key}: {message[0]}")
+
+
+def exit_status(result, lost: list, strict: bool) -> int:
+    """0 done; 1 the run failed; 3 (--strict) published, but a county-year lost a file."""
+    failed = {event.step_key for event in result.all_events if event.is_step_failure}
+    if strict and lost and all("county_years_complete" in step for step in failed):
+        years = sorted({(file.year, file.county) for file in lost})
+        print(
+            f"--strict: the warehouse was published, but {len(years)} county-years are "
+            "incomplete: " + "; ".join(f"{year} {county}" for year, county in years)
+        )
+        return EXIT_INCOMPLETE
     return 0 if result.success else 1
 
 
-def print_summary(paths: Paths, years: list[int], files: list, result, lang: str = "both") -> None:
-    """This run's figures only (orchestration/summary.py), in Chinese, English or both."""
+def print_summary(paths: Paths, years: list[int], files: list, result, lang: str = "both"):
+    """Print this run's summary (orchestration/summary.py) in Chinese, English or both, and
+    return it. First the demo warning and the county-years that lost a file (from the
+    receipts staged for `years`: what a bureau must chase), then this run's figures."""
     from orchestration.summary import collect, render
+    from orchestration.validation.completeness import read_staged_receipts
     from orchestration.warehouse import CATALOG_FILE
 
+    summary = collect(result, years, files, read_staged_receipts(paths.staging_dir, years))
     reports = [paths.reports_dir / str(year) / "index.html" for year in years]
+    indexes = [
+        index
+        for year in years
+        for index in sorted((paths.reports_dir / str(year)).glob("province/*.html"))
+    ]
     lines = render(
-        collect(result, years, files),
+        summary,
         paths.warehouse_dir,
         paths.warehouse_dir / CATALOG_FILE,
         [report for report in reports if report.exists()],
         lang,
+        county_indexes=indexes,
+        exports_dir=paths.exports_dir,
     )
     print("\n".join(lines))
+    return summary
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from dagster import (
     schedule,
 )
 
+from orchestration.checks import STRICT_TAG
 from orchestration.partitions import partition_range_tags, survey_year_partitions
 
 refresh_job = define_asset_job(
@@ -22,10 +23,13 @@ refresh_job = define_asset_job(
     job=refresh_job,
     cron_schedule="0 2 * * *",
     execution_timezone="Asia/Shanghai",
-    description="Every night, rebuild every known survey year in one run (one dbt build).",
+    description=(
+        "Every night, rebuild every known survey year in one run (one dbt build). Strict: the "
+        "run fails, after publishing, when a county-year lost a file (check county_years_complete)."
+    ),
 )
 def nightly_refresh(context: ScheduleEvaluationContext):
     years = context.instance.get_dynamic_partitions(survey_year_partitions.name)
     if not years:
         return SkipReason("No survey year yet: the raw/ sensor adds them as files arrive.")
-    return [RunRequest(tags=partition_range_tags(years[0], years[-1]))]
+    return [RunRequest(tags={**partition_range_tags(years[0], years[-1]), STRICT_TAG: "true"})]

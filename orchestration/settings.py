@@ -13,6 +13,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS_DIR = PROJECT_ROOT / "contracts"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+# The landing folder when JUNHENG_RAW_DIR is not set: the only place the demo is ever written.
+DEFAULT_RAW_DIR = PROJECT_ROOT / "raw"
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,15 @@ class Paths:
             return Path(os.environ.get(variable) or default).expanduser().resolve()
 
         return cls(
-            raw_dir=folder("JUNHENG_RAW_DIR", PROJECT_ROOT / "raw"),
+            raw_dir=folder("JUNHENG_RAW_DIR", DEFAULT_RAW_DIR),
             warehouse_dir=folder("JUNHENG_WAREHOUSE_DIR", PROJECT_ROOT / "warehouse"),
             state_dir=folder("JUNHENG_STATE_DIR", PROJECT_ROOT / ".junheng"),
         )
+
+    @property
+    def raw_dir_is_default(self) -> bool:
+        """True when the raw folder is the project's own raw/ (the demo may go there)."""
+        return self.raw_dir == DEFAULT_RAW_DIR.resolve()
 
     @property
     def staging_dir(self) -> Path:
@@ -47,3 +54,8 @@ class Paths:
     @property
     def reports_dir(self) -> Path:
         return self.warehouse_dir / "reports"
+
+    @property
+    def exports_dir(self) -> Path:
+        """Files for the bureaus to open: the gap-list workbooks (一校一册) per year and county."""
+        return self.warehouse_dir / "exports"

@@ -3,6 +3,8 @@
 Every figure comes from the events of the run itself (the metadata its steps recorded), never
 from files an earlier run left in the state folder: a step that did not run in this run says
 so instead of showing the last run's counts. A failing check names its years and counties.
+The one exception comes first: the demo warning and the county-years that lost a file, read
+from the receipts staged for the run's years (ingest_files.is_demo / county_incomplete).
 """
 
 from __future__ import annotations
@@ -12,10 +14,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+import pandas as pd
+
+from orchestration.validation.completeness import LostFile, lost_files
+
 LANGUAGES = ("both", "zh", "en")
 
 # key -> (中文, English)
 LABELS = {
+    "demo": (
+        "个文件属于虚构的演示省份(ingest_files.is_demo):仓库中是编造的学校,不是真实数据",
+        "files are the synthetic demo province's (ingest_files.is_demo): "
+        "the warehouse holds invented schools, not real data",
+    ),
+    "incomplete": (
+        "个县·年度缺了文件(其数字只含读到的部分;见 ingest_files.county_incomplete)",
+        "county-years lost a file "
+        "(their figures cover only what was read; see ingest_files.county_incomplete)",
+    ),
     "survey_years": ("调查年度", "survey years"),
     "files": ("个文件", "files"),
     "rows_staged": ("行入库", "rows staged"),
@@ -41,6 +57,8 @@ LABELS = {
     "failed": ("未通过", "failed"),
     "counties": ("县或文件", "counties or files"),
     "reports": ("校验报告", "validation reports"),
+    "county_reports": ("县级报告(省级索引)", "county reports (province indexes)"),
+    "workbooks": ("一校一册差距清单", "gap-list workbooks (一校一册)"),
     "run_failed": ("本次运行失败", "the run failed"),
     "failed_steps": ("失败的步骤", "failed steps"),
     "see_log": (
@@ -76,6 +94,8 @@ class RunSummary:
     success: bool
     failed_steps: list[str]
     run_id: str
+    demo_files: int = 0  # files of the synthetic demo province among the run's receipts
+    lost_files: list[LostFile] = field(default_factory=list)  # county_incomplete receipts
 
 
 def _metadata(result, asset: str) -> dict:
@@ -122,7 +142,19 @@ def failing_places(metadata: dict, years: Iterable[int]) -> dict[str, list[str]]
     return places
 
 
-def collect(result, years: list[int], files: list) -> RunSummary:
+def demo_file_count(receipts: pd.DataFrame) -> int:
+    """How many distinct files of `receipts` (ingest_files rows) are the demo province's."""
+    if receipts.empty or "is_demo" not in receipts.columns:
+        return 0
+    return receipts.loc[receipts["is_demo"].fillna(False).astype(bool), "source_file"].nunique()
+
+
+def collect(
+    result, years: list[int], files: list, receipts: pd.DataFrame | None = None
+) -> RunSummary:
+    """The summary of `result`; `receipts` (the staged ingest_files of `years`, see
+    completeness.read_staged_receipts) give the demo warning and the files lost."""
+    receipts = pd.DataFrame() if receipts is None else receipts
     validated = _metadata(result, "validated_school_rows").get("rows_by_year", {})
     published = _metadata(result, "warehouse_tables")
     rows_by_table = None
@@ -154,16 +186,38 @@ def collect(result, years: list[int], files: list) -> RunSummary:
         success=result.success,
         failed_steps=[event.step_key for event in result.all_events if event.is_step_failure],
         run_id=result.run_id,
+        demo_files=demo_file_count(receipts),
+        lost_files=lost_files(receipts),
     )
 
 
-def render(summary: RunSummary, warehouse_dir, catalog, reports: list, lang: str) -> list[str]:
-    """The lines of the summary, labels in `lang` ('zh', 'en' or 'both')."""
+def render(
+    summary: RunSummary,
+    warehouse_dir,
+    catalog,
+    reports: list,
+    lang: str,
+    county_indexes: list = (),
+    exports_dir=None,
+) -> list[str]:
+    """The lines of the summary, labels in `lang` ('zh', 'en' or 'both').
+
+    First what a bureau must act on (demo data, county-years that lost a file), then the
+    figures; `county_indexes` are the province pages of the county reports, `exports_dir`
+    the folder of the gap-list workbooks (both printed only when reports were written).
+    """
 
     def t(key: str) -> str:
         return label(key, lang)
 
-    lines = [f"{t('survey_years')}: {', '.join(map(str, summary.years))}"]
+    lines = []
+    if summary.demo_files:
+        lines.append(f"DEMO: {summary.demo_files} {t('demo')}")
+    if summary.lost_files:
+        county_years = {(f.survey_year, f.county_code) for f in summary.lost_files}
+        lines.append(f"INCOMPLETE: {len(county_years)} {t('incomplete')}:")
+        lines += [f"  {file.line()}" for file in summary.lost_files]
+    lines.append(f"{t('survey_years')}: {', '.join(map(str, summary.years))}")
     for year in summary.years:
         files = f"{summary.files_by_year[year]} {t('files')}"
         counts = summary.rows_by_year.get(str(year))
@@ -198,6 +252,9 @@ def render(summary: RunSummary, warehouse_dir, catalog, reports: list, lang: str
         )
     if reports:
         lines.append(f"{t('reports')}: " + ", ".join(map(str, reports)))
+    if county_indexes:
+        lines.append(f"{t('county_reports')}: " + ", ".join(map(str, county_indexes)))
+        lines.append(f"{t('workbooks')}: {exports_dir}/<year>/<county_code>_一校一册.xlsx")
     if not summary.success:
         lines.append(
             f"{t('run_failed')} (run id {summary.run_id}); "

@@ -167,7 +167,7 @@ def publish_tables(
     kept_years = carried_years & set(raw_years) if raw_years else carried_years
     published = []
     for index, mart in enumerate(sorted(Path(marts_dir).glob("*.parquet"))):
-        table = pq.read_table(mart)
+        table = without_empty_marker(pq.read_table(mart))
         target = building / mart.stem
         if PARTITION_COLUMN in table.column_names:
             rows = _write_partitions(table, target, built)
@@ -229,6 +229,18 @@ def _years_in(root: Path | None) -> set[int]:
     return years
 
 
+def without_empty_marker(table: pa.Table) -> pa.Table:
+    """`table` less the one all-null row dbt-duckdb writes for an empty external model.
+
+    dbt-duckdb keeps the columns of a model with no row by writing a single row of nulls
+    (and hides it in its own view); published as is, it would be a row nobody sent, in the
+    null partition. No real row of a public table is null in every column.
+    """
+    if table.num_rows == 1 and all(column.null_count == 1 for column in table.columns):
+        return table.slice(0, 0)
+    return table
+
+
 def _write_partitions(table: pa.Table, table_dir: Path, years: list[int]) -> dict[str, int]:
     partition_values = table.column(PARTITION_COLUMN)
     data = table.drop([PARTITION_COLUMN])
@@ -236,7 +248,10 @@ def _write_partitions(table: pa.Table, table_dir: Path, years: list[int]) -> dic
     for year in [*years, None]:
         mask = pc.is_null(partition_values) if year is None else pc.equal(partition_values, year)
         part = data.filter(mask)
-        if part.num_rows:  # a year without rows has no folder
+        # A built year with no row keeps an empty file: the table keeps its columns for
+        # readers (the catalog's view) even when no year has a row. The null partition
+        # (receipts of undated files) has a folder only when it has rows.
+        if part.num_rows or year is not None:
             folder = partition_dir(table_dir, year)
             folder.mkdir(parents=True)
             pq.write_table(part, folder / PART_FILE)

@@ -8,6 +8,8 @@ from orchestration.assets.dbt import public_model_keys
 from orchestration.assets.staging import STAGED_KEYS
 from orchestration.checks import load_outcomes
 from orchestration.ingest.discover import discover_raw_files, survey_years
+from orchestration.reports.county_report import write_county_reports
+from orchestration.reports.gap_workbook import write_gap_workbooks
 from orchestration.resources import JunhengPaths
 from orchestration.staging import read_staged_year
 from orchestration.validation.report import write_validation_report
@@ -57,4 +59,24 @@ def validation_report(context: AssetExecutionContext, paths: JunhengPaths) -> Ma
     return MaterializeResult(metadata={f"report {year}": page for year, page in reports.items()})
 
 
-warehouse_assets = [warehouse_tables, validation_report]
+@asset(group_name="warehouse", deps=[warehouse_tables], **YEARLY)
+def bureau_reports(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
+    """Per county and year: the gap-list workbook (一校一册) and the county report, with the
+    province and prefecture indexes, from the published tables."""
+    folders = paths.paths
+    metadata = {}
+    for year in partition_years(context):
+        with progress.step("reports", year) as step:
+            workbooks = write_gap_workbooks(folders.warehouse_dir, folders.exports_dir, year)
+            pages = write_county_reports(
+                folders.warehouse_dir, folders.reports_dir, folders.exports_dir, year
+            )
+            step.add(workbooks=len(workbooks), pages=len(pages))
+        metadata[f"{year} workbooks"] = len(workbooks)
+        metadata[f"{year} pages"] = len(pages)
+        if pages:
+            metadata[f"{year} first page"] = MetadataValue.path(str(pages[0]))
+    return MaterializeResult(metadata=metadata)
+
+
+warehouse_assets = [warehouse_tables, validation_report, bureau_reports]

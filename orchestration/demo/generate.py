@@ -30,8 +30,8 @@ from orchestration.demo.render import (
     not_data,
 )
 from orchestration.demo.writers import write_workbook
+from orchestration.ingest.demo_files import holds_no_file, write_demo_manifest
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 TYPE_ORDER = tuple(TYPE_LABELS)
 FILE_NAMES = (
     "{year}/{prefecture}/{county}{year}年均衡数据.{ext}",
@@ -102,6 +102,7 @@ def generate_demo_province(
 ) -> DemoTruth:
     """Write the demo province's spreadsheets into `out_dir` and return their truth."""
     out_dir = Path(out_dir)
+    before = set(_files(out_dir))
     years = list(years)
     rng = np.random.default_rng(seed)
     master = build_province(rng, years)
@@ -197,15 +198,21 @@ def generate_demo_province(
     for workbook in workbooks:
         write_workbook(out_dir, workbook)
     bad_files = write_bad_files(out_dir, render, years, rng)
+    write_demo_manifest(out_dir, set(_files(out_dir)) - before)
     return assemble_truth(workbooks, bad_files, master)
 
 
+def _files(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
+
+
 def write_demo_if_empty(raw_dir: Path, seed: int = 2019) -> DemoTruth | None:
-    """Generate the demo into `raw_dir` unless it already holds a spreadsheet."""
-    raw_dir = Path(raw_dir)
-    if raw_dir.exists() and any(
-        p.suffix.lower() in SPREADSHEET_SUFFIXES for p in raw_dir.rglob("*") if p.is_file()
-    ):
+    """Generate the demo into `raw_dir` only if it does not exist or holds no file at all.
+
+    A folder holding anything (even files the reader skips, a WPS `.et`, a `.pdf`) is a
+    landing folder someone uses: the demo is never mixed into it.
+    """
+    if not holds_no_file(raw_dir):
         return None
     return generate_demo_province(raw_dir, seed=seed)
 

@@ -106,7 +106,8 @@ def with_cached_values(xml: str, values: dict[str, object]) -> str:
             return f'<c r="{ref}"{kind}><f>{formula}</f><v>{value}</v></c>'
         return f'<c r="{ref}"><f>{formula}</f><v>{value!r}</v></c>'
 
-    return re.sub(r'<c r="([A-Z]+\d+)"[^>]*><f>([^<]*)</f><v\s*/>(?:</v>)?</c>', fill, xml)
+    # openpyxl writes an empty value as `<v/>`, or as `<v></v>` when it serialises with lxml
+    return re.sub(r'<c r="([A-Z]+\d+)"[^>]*><f>([^<]*)</f><v\s*(?:/>|></v>)</c>', fill, xml)
 
 
 def write_xls(path: Path, workbook: Workbook) -> None:

@@ -79,17 +79,33 @@ def parse_quantity(value: object, vocabulary: Vocabulary) -> tuple[float | None,
     raise Rejection("unparseable_number", f"not a number: {text!r}")
 
 
+_SCIENTIFIC = re.compile(r"(\d+)(?:\.(\d+))?[eE]\+?(\d+)")
+
+
 def parse_school_id(value: object) -> str | None:
-    """A school id as its digits: 2113000123.0, '1.30123E+09', '21130 00123' and
-    '="2113000123"' all read."""
+    """A school id as its digits: 2113000123.0, '2.113000123E+09', '21130 00123' and
+    '="2113000123"' all read.
+
+    None when the cell shows fewer digits than the id has: Excel displays a 10-digit
+    number as `2.13018E+09`, and a CSV saved from that display keeps only those six
+    digits. `2130180000` would be a wrong id shared by every school of the county.
+    """
     if is_blank(value):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(int(value))
     # `'2113000123` and `="2113000123"`: the marks that keep a long number text in Excel
     text = "".join(normalise_text(value).split()).lstrip("'=").strip('"')
-    if re.fullmatch(r"\d+(\.\d+)?[eE]\+?\d+", text):
-        return str(int(float(text)))
+    if match := _SCIENTIFIC.fullmatch(text):
+        whole, fraction, exponent = match.groups()
+        shown = len(whole.lstrip("0")) + len(fraction or "")
+        number = int(float(text))
+        return str(number) if len(str(number)) <= shown else None
     if re.fullmatch(r"\d+\.0+", text):
         return text.split(".")[0]
     return text
+
+
+def school_id_lost(value: object) -> bool:
+    """Whether an id cell is filled but gives no id (digits lost to scientific display)."""
+    return not is_blank(value) and parse_school_id(value) is None

@@ -8,16 +8,24 @@ the others quarantined `duplicate_exact`. Copies that differ are `duplicate_conf
 every copy quarantined: the warehouse can not tell which one is right. A school reported
 for the whole school and again by stage in one year is a conflict too (its stages would
 count twice): every one of those rows is quarantined `duplicate_conflict`.
+
+Copies that differ are settled by a stated precedence before all are given up: a file in
+a year folder (`2023/…`) beats a loose file that names its year only in its name; then a
+copy that carries a field the others lack (and agrees with them wherever both have a
+value) beats them. The winner is staged; each other copy is quarantined
+`duplicate_conflict` with the reason naming the winner and the rule that chose it.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import PurePosixPath
 
 import pandas as pd
 
 from contracts.staging_schema import QUANTITY_COLUMNS
 from orchestration.ingest.identity import school_identity
+from orchestration.ingest.years import years_of_folder
 
 _COMPARED = ["school_type", *QUANTITY_COLUMNS]
 _ORDER = ["source_file", "sheet", "source_row"]
@@ -41,7 +49,10 @@ def split_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     conflict = repeated & (fingerprint.groupby(key[repeated]).transform("nunique") > 1)
     conflict = conflict.reindex(rows.index, fill_value=False)
+    winners, won_over = _decided(rows, key, conflict)
+    conflict &= ~rows.index.isin(winners)
     exact_copy = repeated & ~conflict & key.duplicated(keep="first")
+    exact_copy &= ~rows.index.isin(winners)  # a winner of a conflict is staged
     # A school reported whole and again by stage would count its stages twice.
     scopes = rows["reported_scope"].where(~exact_copy)
     reported_whole = (scopes == "school").groupby(school).transform("any")
@@ -54,6 +65,8 @@ def split_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     first = rows.loc[~key.duplicated(keep="first")].set_index(key[~key.duplicated(keep="first")])
     reasons = pd.Series("the same school and part again with different values", index=rows.index)
     reasons[overlap] = "the same school reported for the whole school and again by stage"
+    for index, why in won_over.items():
+        reasons[index] = why
     reasons[exact_copy] = [
         "an exact copy of {source_file} / {sheet} row {source_row}".format(**first.loc[k, _ORDER])
         for k in key[exact_copy]
@@ -66,3 +79,44 @@ def split_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         stage="dedupe",
     )
     return rows[~duplicate].reset_index(drop=True), quarantined
+
+
+def _in_year_folder(source_file: str) -> bool:
+    return any(years_of_folder(part) for part in PurePosixPath(source_file).parts[:-1])
+
+
+def _agrees(row: pd.Series, other: pd.Series) -> bool:
+    """Whether two copies hold the same value wherever both hold one."""
+    both = row.notna() & other.notna()
+    return bool((row[both] == other[both]).all())
+
+
+def _decided(
+    rows: pd.DataFrame, key: pd.Series, conflict: pd.Series
+) -> tuple[list[int], dict[int, str]]:
+    """(index of each conflict group's winner, reason of each copy it beat) where the
+    precedence decides; groups it does not decide are left out."""
+    winners, won_over = [], {}
+    for _, group in rows[conflict].groupby(key[conflict], sort=False):
+        candidates, why = group, []
+        in_folder = group["source_file"].map(_in_year_folder)
+        if in_folder.any() and not in_folder.all():
+            candidates, why = group[in_folder], ["the file in a year folder beats a loose file"]
+        values = candidates[_COMPARED]
+        if len(candidates) > 1:
+            if not all(
+                _agrees(values.loc[i], values.loc[j]) for i in values.index for j in values.index
+            ):
+                continue
+            filled = values.notna().sum(axis=1)
+            if (filled == filled.max()).sum() > 1 and values.drop_duplicates().shape[0] > 1:
+                continue
+            why.append("the copy that carries the field beats the one lacking it")
+            winner = filled.idxmax()
+        else:
+            winner = candidates.index[0]
+        winners.append(winner)
+        where = "{source_file} / {sheet} row {source_row}".format(**rows.loc[winner, _ORDER])
+        for index in group.index.drop(winner):
+            won_over[index] = f"another copy differs; {where} is staged: {'; '.join(why)}"
+    return winners, won_over

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from orchestration.ingest.regions import region_registry
 from orchestration.ingest.table import locate_table, title_lines
+from orchestration.ingest.text import normalise_text
 from orchestration.ingest.vocabulary import vocabulary
 from orchestration.ingest.workbook import SPREADSHEET_SUFFIXES, UnreadableFile, read_workbook
-from orchestration.ingest.years import years_in_name, years_in_title, years_of_folder
+from orchestration.ingest.years import path_years, years_in_title
 
 LOCK_FILE_PREFIX = "~$"
 
@@ -23,6 +26,27 @@ class RawFile:
     status: str | None  # None: to be read; 'skipped' | 'rejected' decided at discovery
     reason_code: str | None
     reason: str | None
+
+
+def path_names(source_file: str) -> tuple[str, list[str]]:
+    """The file name (without suffix) and its folders, nearest first, as text to find a
+    county in: `2023/石家庄市/正定县.xlsx` -> ('正定县', ['石家庄市', '2023'])."""
+    source = PurePosixPath(source_file)
+    return normalise_text(source.stem), [normalise_text(p) for p in reversed(source.parts[:-1])]
+
+
+@lru_cache(maxsize=4096)
+def county_of_path(source_file: str) -> str | None:
+    """The county_code (行政区划代码) the file's name and folders name, or None.
+
+    What a file's path says without opening it, so that a file that can not be read, or
+    is skipped, still belongs to its county (the reader resolves each sheet again, with
+    its titles and sheet name first). The region resolution is the reader's own.
+    """
+    file_name, folders = path_names(source_file)
+    levels = [file_name, *folders]
+    match = region_registry().resolve(levels, " ".join(levels))
+    return match.county.county_code if match.county is not None else None
 
 
 def _title_years(path: Path) -> set[int]:
@@ -40,8 +64,7 @@ def _title_years(path: Path) -> set[int]:
 def _raw_file(path: Path, raw_dir: Path) -> RawFile:
     relative = PurePosixPath(path.relative_to(raw_dir).as_posix())
     source_file = str(relative)
-    years = {year for part in relative.parts[:-1] for year in years_of_folder(part)}
-    years |= years_in_name(path.stem)
+    years = path_years(list(relative.parts[:-1]), path.stem)
     year = next(iter(years)) if len(years) == 1 else None
 
     def receipt(status: str | None, code: str | None = None, reason: str | None = None,
@@ -126,8 +149,8 @@ def _link_reason(path: Path, raw_dir: Path) -> tuple[str, str]:
 
 def _not_regular(path: Path, raw_dir: Path, reason: tuple[str, str]) -> RawFile:
     relative = PurePosixPath(path.relative_to(raw_dir).as_posix())
-    years = {year for part in relative.parts[:-1] for year in years_of_folder(part)}
-    years |= years_in_name(path.stem) | years_of_folder(path.name)
+    # A link to a folder is named like one (`2019`): its name counts as a folder's too.
+    years = path_years([*relative.parts[:-1], path.name], path.stem)
     year = next(iter(years)) if len(years) == 1 else None
     return RawFile(path, str(relative), year, "skipped", *reason)
 

@@ -7,20 +7,20 @@ year, no county); a file none of whose sheets is read is rejected with the first
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
 
-from orchestration.ingest.cells import Rejection, is_blank
-from orchestration.ingest.discover import RawFile
+from orchestration.ingest.cells import Rejection, cell_text, is_blank, school_id_lost
+from orchestration.ingest.demo_files import sha256_of
+from orchestration.ingest.discover import RawFile, county_of_path, path_names
 from orchestration.ingest.records import RowReader, SheetContext, raw_values
 from orchestration.ingest.regions import RegionRegistry
 from orchestration.ingest.rows import DATA, RowKind, classify_row
 from orchestration.ingest.table import (
     Table,
+    column_letter,
     locate_table,
     merged_down,
     starts_another_table,
@@ -51,11 +51,7 @@ class _SheetSkipped(Exception):
 
 
 def file_sha256(raw: RawFile) -> str:
-    digest = hashlib.sha256()
-    with raw.path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_of(raw.path)
 
 
 def file_receipt(raw: RawFile, sha256: str | None = None, **fields) -> dict:
@@ -68,6 +64,8 @@ def file_receipt(raw: RawFile, sha256: str | None = None, **fields) -> dict:
         "reason_code": raw.reason_code,
         "reason": raw.reason,
         "file_sha256": sha256,
+        # What the path names; a loaded sheet's receipt replaces it with the sheet's county.
+        "county_code": county_of_path(raw.source_file),
         **fields,
     }
 
@@ -95,9 +93,7 @@ class FileReader:
         self.raw = raw
         self.vocabulary = vocabulary
         self.registry = registry
-        source = PurePosixPath(raw.source_file)
-        self.folders = [normalise_text(part) for part in reversed(source.parts[:-1])]
-        self.file_name = normalise_text(source.stem)
+        self.file_name, self.folders = path_names(raw.source_file)
 
     def read(self) -> FileReading:
         sha256 = file_sha256(self.raw)
@@ -124,6 +120,15 @@ class FileReader:
                 (why for _, c, why in skipped if c == code), "no sheet holds a school table"
             )
             rejected = replace(self.raw, status="rejected", reason_code=code, reason=reason)
+            if code == "no_table" and all(grid.container == "text" for grid in grids):
+                # Text is a table or nothing: a note.txt is no spreadsheet, a text file
+                # named .xls or .csv without a table is no file the reader can read.
+                if self.raw.path.suffix.lower() == ".txt":
+                    rejected = replace(rejected, status="skipped", reason_code="not_a_spreadsheet",
+                                       reason="a text file without a table")  # fmt: skip
+                else:
+                    rejected = replace(rejected, reason_code="unreadable",
+                                       reason="a text file without a school table")  # fmt: skip
             return FileReading([file_receipt(rejected, sha256)])
         for sheet, code, reason in skipped:
             reading.receipts.append(
@@ -145,13 +150,19 @@ class FileReader:
             raise _SheetSkipped("instructions_sheet", "an instructions sheet")
         if not any(not is_blank(cell) for row in grid.rows for cell in row):
             raise _SheetSkipped("empty_sheet", "no cell filled")
-        table = locate_table(grid, words)
+        shown = _shown(grid)
+        table = locate_table(shown, words)
         if table is None:
             raise _SheetSkipped("no_table", "no row reads as the header of a school table")
         titles = title_lines(grid, table)
         named_years = years_in_name(grid.name) | {
             y for line in titles for y in years_in_title(line)
         }
+        if not named_years and len(years_in_name(self.file_name)) > 1:
+            raise _SheetSkipped(
+                "year_conflict",
+                f"the file name names {sorted(years_in_name(self.file_name))} and the sheet no year",
+            )
         if named_years - {self.raw.survey_year}:
             raise _SheetSkipped(
                 "year_conflict",
@@ -174,11 +185,24 @@ class FileReader:
             or words.school_type_in(self.file_name),
             unit_factors=_unit_factors(grid.rows[: table.header_start], words),
             error_cells=grid.error_cells,
+            uncached_cells=grid.uncached_cells,
         )
-        reading.receipts.append(self._read_rows(grid, table, context, reading))
+        reading.receipts.append(
+            self._read_rows(shown, table, context, reading, _hidden_filled(grid))
+        )
+        reading.receipts += [
+            {**file_receipt(self.raw), "sheet": grid.name, "status": "skipped",
+             "reason_code": code, "reason": reason}
+            for code, reason in _hidden_parts(grid, table)
+        ]  # fmt: skip
 
     def _read_rows(
-        self, grid: SheetGrid, table: Table, context: SheetContext, reading: FileReading
+        self,
+        grid: SheetGrid,
+        table: Table,
+        context: SheetContext,
+        reading: FileReading,
+        hidden_filled: frozenset[int] = frozenset(),
     ) -> dict:
         reader = RowReader(table, context, self.vocabulary, self.registry)
         readers = [reader]
@@ -189,6 +213,8 @@ class FileReader:
         where = {"survey_year": self.raw.survey_year, "source_file": self.raw.source_file,
                  "sheet": grid.name}  # fmt: skip
         staged = quarantined = 0
+        first_staged = len(reading.school_rows)
+        lost_ids: list[int] = []  # rows whose id cell lost its digits
         section_type = None
         declared_totals = []
         after_footer = False
@@ -196,6 +222,10 @@ class FileReader:
         merged = merged_down(grid, table)
         while index < len(grid.rows):
             row_index, row = index, grid.rows[index]
+            if row_index in grid.hidden_rows:  # read as empty by _shown; never data
+                index += 1
+                kinds["hidden_row" if row_index in hidden_filled else "blank"] += 1
+                continue
             if row_index in merged:
                 row = [*row, *[None] * (max(merged[row_index]) + 1 - len(row))]
                 for column, value in merged[row_index].items():
@@ -242,6 +272,11 @@ class FileReader:
                 })  # fmt: skip
                 continue
             staged += 1
+            id_column = reader.identity.get("school_id")
+            if id_column and school_id_lost(
+                row[id_column.index] if id_column.index < len(row) else None
+            ):
+                lost_ids.append(row_index)
             reading.school_rows.append(
                 {
                     **where,
@@ -250,6 +285,9 @@ class FileReader:
                     "raw_values": raw_values(row, table),
                 }
             )
+        unknown = sorted({cell for one in readers for cell in one.unknown_cells})
+        notes = [_unknown_reason(unknown)] if unknown else []
+        notes += _id_notes(reading.school_rows[first_staged:], lost_ids)
         unmatched = []
         for one in readers:
             unmatched += [
@@ -270,4 +308,112 @@ class FileReader:
             "not_data_kinds": json.dumps(dict(sorted(kinds.items())), ensure_ascii=False),
             "unmatched_headers": json.dumps(unmatched, ensure_ascii=False),
             "declared_total_students": max(declared_totals) if declared_totals else None,
+            "reason": "; ".join(notes) or None,
         }  # fmt: skip
+
+
+def _hidden_filled(grid: SheetGrid) -> frozenset[int]:
+    """The hidden rows that hold something (a hidden empty row is just blank)."""
+    return frozenset(
+        index
+        for index in grid.hidden_rows
+        if index < len(grid.rows) and any(not is_blank(cell) for cell in grid.rows[index])
+    )
+
+
+def _shown(grid: SheetGrid) -> SheetGrid:
+    """The sheet as Excel shows it: hidden rows empty, cells of hidden columns empty.
+
+    Counties hide last year's figures and closed schools; a hidden cell is never a value.
+    """
+    if not grid.hidden_rows and not grid.hidden_columns:
+        return grid
+    rows = []
+    for index, row in enumerate(grid.rows):
+        if index in grid.hidden_rows:
+            rows.append([])
+        elif grid.hidden_columns.intersection(range(len(row))):
+            rows.append([None if c in grid.hidden_columns else cell for c, cell in enumerate(row)])
+        else:
+            rows.append(row)
+    return replace(grid, rows=rows)
+
+
+def _cells_text(cells) -> str:
+    return " | ".join(cell_text(cell) for cell in cells if not is_blank(cell))
+
+
+def _hidden_parts(grid: SheetGrid, table: Table) -> list[tuple[str, str]]:
+    """(reason code, reason) for the hidden rows and hidden columns of a read sheet that
+    hold something: skipped, and reported like a hidden sheet."""
+    found = []
+    rows = sorted(_hidden_filled(grid))
+    if rows:
+        listed = "; ".join(f"row {r + 1}: {_cells_text(grid.rows[r][:6])}" for r in rows[:20])
+        more = f" and {len(rows) - 20} more" if len(rows) > 20 else ""
+        found.append(("hidden_row", f"hidden rows not read ({listed}{more})"))
+    header = grid.rows[table.header_start : table.header_end]
+    shown_headers = {
+        compact(_cells_text(row[c] for row in header if c < len(row))): c
+        for c in {column.index for column in table.columns}
+    }
+    for column in sorted(grid.hidden_columns):
+        cells = [row[column] for row in grid.rows if column < len(row)]
+        if all(is_blank(cell) for cell in cells):
+            continue
+        text = _cells_text(row[column] for row in header if column < len(row))
+        same = shown_headers.get(compact(text)) if text else None
+        instead = (
+            f"; the visible column {column_letter(same)} of the same header is read"
+            if same is not None
+            else ""
+        )
+        found.append(
+            (
+                "hidden_column",
+                f"hidden column {column_letter(column)} ({text or 'no header'}) not read{instead}",
+            )
+        )
+    return found
+
+
+def _unknown_reason(cells: list[tuple[int, int]]) -> str:
+    """The note on a sheet's receipt for formulas saved without a cached value."""
+    listed = ", ".join(f"{column_letter(c)}{r + 1}" for r, c in cells[:20])
+    more = f" and {len(cells) - 20} more" if len(cells) > 20 else ""
+    return f"formula without a cached value, read as unknown (not 0): {listed}{more}"
+
+
+def _rows_listed(rows: list[int]) -> str:
+    listed = ", ".join(str(r) for r in rows[:20])
+    return listed + (f" and {len(rows) - 20} more" if len(rows) > 20 else "")
+
+
+def _id_notes(records: list[dict], lost: list[int]) -> list[str]:
+    """Ids that are not ids, on the staged records of one sheet: the school is then
+    identified by its name within its county, and the sheet's receipt says so.
+
+    An id shared by differently named schools of a sheet (`2130180000` for every school,
+    the digits a scientific display kept) would merge them into one school: it is dropped.
+    """
+    notes = []
+    if lost:
+        notes.append(
+            "school ids shown in scientific notation lost their digits, not valid ids: rows "
+            f"{_rows_listed([r + 1 for r in lost])} identified by name within the county"
+        )
+    names_of: dict[str, set[str]] = {}
+    for record in records:
+        if record["school_id"]:
+            names_of.setdefault(record["school_id"], set()).add(record["school_name_key"])
+    shared = {school_id for school_id, names in names_of.items() if len(names) > 1}
+    if shared:
+        rows = [record["source_row"] for record in records if record["school_id"] in shared]
+        for record in records:
+            if record["school_id"] in shared:
+                record["school_id"] = None
+        notes.append(
+            f"school ids {', '.join(sorted(shared))} each given to differently named schools, "
+            f"not valid ids: rows {_rows_listed(rows)} identified by name within the county"
+        )
+    return notes

@@ -7,7 +7,7 @@ Where a count goes (balance-indicators.md §1, staging_schema.py):
 - a count given for a stage goes to that stage; a count given without one goes to the
   row's part, else to the stage of a single-stage school type
   (contracts/school_type_stages.csv), else: students -> `stage_enrollment_missing`,
-  teachers -> `<field>_whole`;
+  teachers and classes -> `<field>_whole`;
 - resources belong to the row's part.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from contracts.staging_schema import TEACHER_FIELDS
+from contracts.staging_schema import STAGE_COUNT_FIELDS
 from orchestration.ingest.cells import (
     Rejection,
     cell_text,
@@ -42,6 +42,7 @@ class SheetContext:
     place_type: str | None  # the school type the sheet or file name names
     unit_factors: dict[str, float] = field(default_factory=dict)  # dimension -> factor
     error_cells: frozenset[tuple[int, int]] = frozenset()
+    uncached_cells: frozenset[tuple[int, int]] = frozenset()  # formulas saved without a value
 
 
 def raw_values(row: list, table: Table) -> str:
@@ -82,6 +83,9 @@ class RowReader:
         self.identity_spans: dict[str, list[Column]] = {}
         self.quantities: list[Column] = []
         self.duplicate_columns: list[Column] = []
+        # Formulas saved without a cached value: unknown, never the 0 of an empty cell.
+        self.unknown_cells: list[tuple[int, int]] = []
+        self._unknown_columns: set[int] = set()
         columns_of: dict[tuple[str, str | None], list[Column]] = {}
         for column in table.columns:
             meaning = column.meaning
@@ -139,8 +143,14 @@ class RowReader:
                     "formula_error", f"Excel error in {column.letter} ({column.header_text})"
                 )
         values = []
+        self._unknown_columns = set()
         for column in self.quantities:
             cell = row[column.index] if column.index < len(row) else None
+            if (row_index, column.index) in self.context.uncached_cells and is_blank(cell):
+                self._unknown_columns.add(column.index)
+                self.unknown_cells.append((row_index, column.index))
+                values.append((column, None))
+                continue
             try:
                 number, cell_unit = parse_quantity(cell, self.vocabulary)
             except Rejection as error:
@@ -263,7 +273,7 @@ class RowReader:
                     generic_students = value
                 elif stage is not None and value is not None:
                     record[target] = value
-            elif field_name in TEACHER_FIELDS:
+            elif field_name in STAGE_COUNT_FIELDS:
                 target = stage or (part if part in COMPULSORY_STAGES else "whole")
                 target = (
                     None if target == "senior" else f"{field_name}_{target}"
@@ -274,7 +284,7 @@ class RowReader:
                 target = field_name
                 if value is not None:
                     resources.setdefault(field_name, []).append((stage, value))
-            if value is None and target:
+            if value is None and target and column.index not in self._unknown_columns:
                 blank.add(target)
         for field_name, found in resources.items():
             whole = [value for stage, value in found if stage is None]
@@ -289,6 +299,11 @@ class RowReader:
                     f"a {school_type} school reported as a whole with only a total enrollment",
                 )
         if not any(key.startswith("students_") for key in record):
+            unknown = [c for c, _ in values if c.index in self._unknown_columns]
+            if any(column.meaning.field == "students" for column in unknown):
+                raise Rejection(
+                    "formula_error", "the enrollment is a formula without a cached value"
+                )
             raise Rejection("missing_students", "no enrollment in any students column")
         for target in blank:  # an empty cell of a column the sheet has: none (raw-sheets.md)
             record.setdefault(target, 0.0)

@@ -53,14 +53,17 @@ def _region_names(name: str) -> tuple[str, ...]:
 class RegionRegistry:
     def __init__(self, counties: Sequence[County], scope: dict[str, list[str]]) -> None:
         self.by_code = {county.county_code: county for county in counties}
+        # Names are compared as the text they are looked for in is: `compact` (OpenCC t2s
+        # among others) on both sides, so 乾县 and 乾安县 (乾 -> 干) are found.
         self.by_name: dict[str, list[County]] = {}
         for county in counties:
-            self.by_name.setdefault(county.county_name, []).append(county)
-        regions = {name for c in counties for name in (c.prefecture_name, c.province_name)}
+            self.by_name.setdefault(compact(county.county_name), []).append(county)
+        regions = {compact(name) for c in counties for name in (c.prefecture_name, c.province_name)}
         short: dict[str, list[County]] = {}
         for county in counties:
-            name = county_short_name(county.county_name)
-            if name != county.county_name:
+            full = compact(county.county_name)
+            name = county_short_name(full)
+            if name != full:
                 short.setdefault(name, []).append(county)
         # A short name counts only when one county has it and no region is called so.
         region_short = {alias for region in regions for alias in _region_names(region)}
@@ -132,7 +135,8 @@ class RegionRegistry:
                 named = self._named_in(compact(level), short)
                 if not named:
                     continue
-                resolved = {self._settle(candidates, context) for candidates in named}
+                nearest_first = [compact(text) for text in (*levels, context)]
+                resolved = {self._settle(candidates, nearest_first) for candidates in named}
                 counties = {county for county in resolved if county is not None}
                 if len(counties) == 1 and None not in resolved:
                     return CountyMatch(counties.pop())
@@ -144,18 +148,27 @@ class RegionRegistry:
                 )
         return CountyMatch(None, "county_unknown", "no county of the region registry is named")
 
-    def _settle(self, candidates: list[County], context: str) -> County | None:
+    def _settle(self, candidates: list[County], nearest_first: list[str]) -> County | None:
+        """The one of `candidates` the nearest region named settles (a prefecture folder
+        beats a province named further out: 河北省/石家庄市/桥西区), else the scope."""
         if len(candidates) == 1:
             return candidates[0]
-        named_region = [
-            county
-            for county in candidates
-            if any(alias in context for alias in _region_names(county.prefecture_name))
-            or any(alias in context for alias in _region_names(county.province_name))
-        ]
-        if len(named_region) == 1:
-            return named_region[0]
-        in_scope = [county for county in (named_region or candidates) if self._in_scope(county)]
+        remaining = candidates
+        for text in nearest_first:
+            for region in ("prefecture_name", "province_name"):
+                named = [
+                    county
+                    for county in remaining
+                    if any(
+                        alias in text for alias in _region_names(compact(getattr(county, region)))
+                    )
+                ]
+                if len(named) == 1:
+                    return named[0]
+                if named:  # several of one region named here: only those stay in question
+                    remaining = named
+                    break
+        in_scope = [county for county in remaining if self._in_scope(county)]
         return in_scope[0] if len(in_scope) == 1 else None
 
 

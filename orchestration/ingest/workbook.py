@@ -1,9 +1,17 @@
-"""Opening a raw file as a list of sheet grids, whatever its format.
+"""Opening a raw file as a list of sheet grids, whatever it is inside.
 
-`.xlsx`, `.xlsm` and `.xls` are read with python-calamine (cached values of formulas);
-`.csv` is decoded with the encoding charset-normalizer detects among UTF-8 and GB18030
-(a superset of GBK), and split on commas, tabs or semicolons. Rows start at the
-spreadsheet's row 1, so `index + 1` is the row number a user sees in Excel.
+The container is told from the bytes (`sniff.py`), never from the extension: a `.xls`
+may be an HTML table, SpreadsheetML 2003 XML, tab-separated text or a renamed `.xlsx`;
+a `.csv` or `.txt` may be Excel's "Unicode text" (UTF-16, tabs). Each is read with a
+maintained reader: python-calamine for zip (OOXML, ODS) and OLE2 (BIFF `.xls`, WPS
+`.et`) workbooks, lxml for HTML, the standard library's XML parser for SpreadsheetML
+and its `csv` module for delimited text. Rows start at the spreadsheet's row 1, so
+`index + 1` is the row number a user sees in Excel.
+
+What calamine does not say is read from the file itself: error cells (calamine 0.9
+returns them as empty strings, python-calamine issue 105), formulas saved without a
+cached value, hidden rows and hidden columns; streamed from the sheet XML of a zip
+workbook (whatever its path separators) and read with xlrd from a BIFF one.
 """
 
 from __future__ import annotations
@@ -11,62 +19,89 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
-import charset_normalizer
 import olefile
 import python_calamine
 import xlrd
 
-SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".csv"})
+from orchestration.ingest import sniff
+from orchestration.ingest.grid import Cell, MergedRange, SheetGrid, UnreadableFile
+from orchestration.ingest.markup import read_html, read_spreadsheetml
+
+__all__ = ["Cell", "MergedRange", "SheetGrid", "UnreadableFile", "read_workbook"]
+
+# Extensions discovery opens; what each holds is told from the bytes.
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".et", ".csv", ".txt"})
 CSV_DELIMITERS = (",", "\t", ";")  # first wins a tie
 _ENCRYPTED_OOXML_STREAM = "EncryptionInfo"
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_ERROR_CELL = re.compile(rb"<c\s[^>]*?\bt=[\"']e[\"'][^>]*>")
-_CELL_REF = re.compile(rb"\br=[\"']([A-Z]+)(\d+)[\"']")
-
-Cell = object
-MergedRange = tuple[tuple[int, int], tuple[int, int]]
 
 
-class UnreadableFile(Exception):
-    """The file can not be read as a spreadsheet; `reason_code` from reason_codes.csv."""
+class _SheetFacts:
+    """What the sheet XML or BIFF records say beyond the values calamine returns."""
 
-    def __init__(self, reason_code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.reason_code = reason_code
-
-
-@dataclass
-class SheetGrid:
-    name: str
-    visible: bool
-    rows: list[list[Cell]]  # rows[0] is the spreadsheet's row 1, rows[r][0] its column A
-    merged: list[MergedRange] = field(default_factory=list)  # 0-based, inclusive
-    error_cells: frozenset[tuple[int, int]] = frozenset()  # cells holding an Excel error
+    def __init__(self) -> None:
+        self.errors: set[tuple[int, int]] = set()
+        self.uncached: set[tuple[int, int]] = set()
+        self.hidden_rows: set[int] = set()
+        self.hidden_columns: set[int] = set()
 
 
 def read_workbook(path: Path) -> list[SheetGrid]:
-    """Every sheet of `path`; raises UnreadableFile with a reason code when it can not."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return [SheetGrid(path.stem, True, _read_csv_rows(path))]
-    # Excel saves an encrypted workbook (.xlsx, .xlsm, or one renamed .xls) as an OLE
-    # compound file holding an EncryptionInfo stream; an encrypted BIFF .xls instead
-    # carries a FILEPASS record, which calamine reports as a PasswordError.
-    if _is_encrypted_ooxml(path):
-        raise UnreadableFile("password_protected", "encrypted: an EncryptionInfo stream")
+    """Every sheet of `path`; raises UnreadableFile with a reason code and a reason in
+    words when it can not be read."""
+    data = path.read_bytes()
+    kind = sniff.sniff(data)
+    if kind == sniff.EMPTY:
+        raise UnreadableFile("unreadable", "an empty file")
+    if kind == sniff.ZIP:
+        return _read_zip(path, data)
+    if kind == sniff.OLE2:
+        return _read_ole2(path, data)
+    if kind == sniff.BINARY:
+        raise UnreadableFile(
+            "unreadable", "neither a workbook (.xlsx, .xls, .et) nor text: a binary file"
+        )
+    try:
+        encoding = sniff.text_encoding(data) or "utf-8"
+        if kind == sniff.HTML:
+            return read_html(data, encoding, path.stem)
+        if kind == sniff.SPREADSHEETML:
+            return read_spreadsheetml(data, path.stem)
+        if kind == sniff.OTHER_XML:
+            raise UnreadableFile("unreadable", "an XML file that is not an Excel workbook")
+        rows = _delimited_rows(sniff.decode_text(data))
+        return [SheetGrid(path.stem, True, rows, container="text")]
+    except sniff.NotText as error:
+        raise UnreadableFile("unreadable", str(error)) from error
+
+
+def _calamine(
+    path: Path, data: bytes, suffix: str, what: str, rewritten: bool = False
+) -> list[SheetGrid]:
+    """The sheets of a workbook, read by calamine as a `suffix` file whatever `path` is
+    named (calamine picks its reader by the extension; its content sniffing does not tell
+    an encrypted .xls from a damaged one)."""
+    if path.suffix.lower() == suffix and not rewritten:
+        return _calamine_sheets(path, what)
+    with tempfile.TemporaryDirectory(prefix="junheng-") as folder:
+        copy = Path(folder) / f"workbook{suffix}"
+        copy.write_bytes(data)
+        return _calamine_sheets(copy, what)
+
+
+def _calamine_sheets(path: Path, what: str) -> list[SheetGrid]:
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError as error:
-        raise UnreadableFile("password_protected", f"the workbook is encrypted: {error}") from error
+        raise UnreadableFile("password_protected", "the workbook is encrypted") from error
     except Exception as error:  # calamine raises several error types for a damaged file
-        raise UnreadableFile("unreadable", f"can not open as {suffix}: {error}") from error
-    errors = _xls_error_cells(path) if suffix == ".xls" else _xlsx_error_cells(path)
+        raise UnreadableFile("unreadable", f"{what} that can not be opened ({error})") from error
     sheets = []
     with workbook:
         for meta in workbook.sheets_metadata:
@@ -76,35 +111,75 @@ def read_workbook(path: Path) -> list[SheetGrid]:
                 rows = sheet.to_python(skip_empty_area=False) if sheet.start else []
                 merged = sheet.merged_cell_ranges or []
             except Exception as error:
-                raise UnreadableFile("unreadable", f"sheet {meta.name!r}: {error}") from error
-            sheets.append(
-                SheetGrid(meta.name, visible, rows, merged, errors.get(meta.name, frozenset()))
-            )
+                raise UnreadableFile(
+                    "unreadable", f"sheet {meta.name!r} can not be read ({error})"
+                ) from error
+            sheets.append(SheetGrid(meta.name, visible, rows, merged))
     return sheets
 
 
-def _is_encrypted_ooxml(path: Path) -> bool:
-    """Whether `path` is an OLE compound file holding an EncryptionInfo stream."""
-    if not olefile.isOleFile(str(path)):
-        return False
+def _with_facts(sheets: list[SheetGrid], facts: dict[str, _SheetFacts]) -> list[SheetGrid]:
+    for sheet in sheets:
+        if found := facts.get(sheet.name):
+            sheet.error_cells = frozenset(found.errors)
+            sheet.uncached_cells = frozenset(found.uncached)
+            sheet.hidden_rows = frozenset(found.hidden_rows)
+            sheet.hidden_columns = frozenset(found.hidden_columns)
+    return sheets
+
+
+def _read_zip(path: Path, data: bytes) -> list[SheetGrid]:
     try:
-        with olefile.OleFileIO(str(path)) as container:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = _members(archive)
+            if "xl/workbook.xml" in members:
+                facts, suffix = _ooxml_facts(archive, members), ".xlsx"
+            elif "mimetype" in members:  # OpenDocument: calamine reads .ods
+                facts, suffix = {}, ".ods"
+            else:
+                raise UnreadableFile("unreadable", "a zip archive that is not an Excel workbook")
+            rewritten = any("\\" in name for name in archive.namelist())
+            if rewritten:
+                data = _with_forward_slashes(archive)  # calamine looks for `xl/...` only
+    except zipfile.BadZipFile as error:
+        raise UnreadableFile(
+            "unreadable", "a damaged Excel file (its zip archive is broken)"
+        ) from error
+    if path.suffix.lower() == ".xlsm":
+        suffix = ".xlsm"
+    return _with_facts(_calamine(path, data, suffix, "an Excel workbook", rewritten), facts)
+
+
+def _with_forward_slashes(archive: zipfile.ZipFile) -> bytes:
+    """The archive again with its member names written `xl/worksheets/sheet1.xml`: some
+    writers store `xl\\worksheets\\sheet1.xml`, which the zip format does not allow."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in archive.infolist():
+            copy.writestr(info.filename.replace("\\", "/"), archive.read(info))
+    return out.getvalue()
+
+
+def _read_ole2(path: Path, data: bytes) -> list[SheetGrid]:
+    # Excel saves an encrypted workbook (.xlsx, .xlsm, or one renamed .xls) as an OLE
+    # compound file holding an EncryptionInfo stream; an encrypted BIFF .xls instead
+    # carries a FILEPASS record, which calamine reports as a PasswordError.
+    if _is_encrypted_ooxml(data):
+        raise UnreadableFile("password_protected", "encrypted: an EncryptionInfo stream")
+    sheets = _calamine(path, data, ".xls", "an Office file (old Excel, WPS or Word)")
+    return _with_facts(sheets, _biff_facts(data))
+
+
+def _is_encrypted_ooxml(data: bytes) -> bool:
+    """Whether `data` is an OLE compound file holding an EncryptionInfo stream."""
+    try:
+        with olefile.OleFileIO(data) as container:
             return container.exists(_ENCRYPTED_OOXML_STREAM)
     except OSError:  # a damaged container: calamine reports it as unreadable
         return False
 
 
-def _read_csv_rows(path: Path) -> list[list[Cell]]:
-    data = path.read_bytes()
-    if b"\x00" in data[:4096]:
-        raise UnreadableFile("unreadable", "a binary file named .csv")
-    if data.startswith(b"\xef\xbb\xbf"):
-        text = data.decode("utf-8-sig")
-    else:
-        best = charset_normalizer.from_bytes(data, cp_isolation=["utf_8", "gb18030"]).best()
-        if best is None:
-            raise UnreadableFile("unreadable", "the text encoding is neither UTF-8 nor GBK/GB18030")
-        text = str(best)
+def _delimited_rows(text: str) -> list[list[Cell]]:
     return [list(row) for row in csv.reader(io.StringIO(text), delimiter=_delimiter(text))]
 
 
@@ -119,56 +194,120 @@ def _delimiter(text: str) -> str:
 
 def _column_index(letters: str) -> int:
     index = 0
-    for letter in letters:
+    for letter in letters.upper():
         index = index * 26 + ord(letter) - ord("A") + 1
     return index - 1
 
 
-def _xls_error_cells(path: Path) -> dict[str, frozenset[tuple[int, int]]]:
-    """Cells holding an error value (BOOLERR records, formulas whose result is an error),
-    per sheet name, read with xlrd: calamine gives them as empty strings, as for .xlsx."""
+def _split_ref(ref: str) -> tuple[int, int] | None:
+    letters = ref.rstrip("0123456789").lstrip("$")
+    digits = ref[len(ref.rstrip("0123456789")) :]
+    if not letters.isalpha() or not digits:
+        return None
+    return int(digits) - 1, _column_index(letters)
+
+
+def _biff_facts(data: bytes) -> dict[str, _SheetFacts]:
+    """Error cells (BOOLERR records, formulas whose result is an error) and hidden rows
+    and columns per sheet name, read with xlrd: calamine reads errors as empty strings."""
     try:
-        book = xlrd.open_workbook(str(path), on_demand=True)
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, formatting_info=True)
     except Exception:  # xlrd raises several error types; calamine has read the file already
         return {}
     with book:
         found = {}
         for index, name in enumerate(book.sheet_names()):
             sheet = book.sheet_by_index(index)
-            found[name] = frozenset(
+            facts = found[name] = _SheetFacts()
+            facts.errors = {
                 (row, column)
                 for row in range(sheet.nrows)
                 for column, kind in enumerate(sheet.row_types(row))
                 if kind == xlrd.XL_CELL_ERROR
-            )
+            }
+            facts.hidden_rows = {r for r, info in sheet.rowinfo_map.items() if info.hidden}
+            facts.hidden_columns = {c for c, info in sheet.colinfo_map.items() if info.hidden}
             book.unload_sheet(index)
         return found
 
 
-def _xlsx_error_cells(path: Path) -> dict[str, frozenset[tuple[int, int]]]:
-    """Cells typed as errors (`t="e"`), per sheet name.
+def _members(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Normalised member name -> name in the archive: some writers use `xl\\worksheets`."""
+    return {name.replace("\\", "/").lstrip("/").lower(): name for name in archive.namelist()}
 
-    python-calamine 0.9 returns an error cell as an empty string (python-calamine
-    issue 105), which would read a broken formula as "none"; the sheet XML says it.
-    """
+
+def _ooxml_facts(archive: zipfile.ZipFile, members: dict[str, str]) -> dict[str, _SheetFacts]:
+    """Per sheet name: cells typed as errors (`t="e"`), formulas without a cached value
+    (`<f>` and no `<v>`), hidden rows and hidden columns; each sheet's XML streamed."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-            targets = {rel.get("Id"): rel.get("Target") for rel in rels}
-            found = {}
-            for sheet in book.iter(f"{_MAIN_NS}sheet"):
-                target = targets.get(sheet.get(f"{_REL_NS}id"), "")
-                member = (
-                    target.lstrip("/")
-                    if target.startswith("/")
-                    else str(PurePosixPath("xl") / target)
-                )
-                cells = set()
-                for tag in _ERROR_CELL.findall(archive.read(member)):
-                    letters, row = _CELL_REF.search(tag).groups()
-                    cells.add((int(row) - 1, _column_index(letters.decode())))
-                found[sheet.get("name")] = frozenset(cells)
-            return found
-    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, AttributeError):
+        book = ElementTree.fromstring(archive.read(members["xl/workbook.xml"]))
+        rels = ElementTree.fromstring(archive.read(members["xl/_rels/workbook.xml.rels"]))
+    except (KeyError, ElementTree.ParseError):
         return {}
+    targets = {rel.get("Id"): (rel.get("Target") or "").replace("\\", "/") for rel in rels}
+    found = {}
+    for sheet in book.iter(f"{_MAIN_NS}sheet"):
+        target = targets.get(sheet.get(f"{_REL_NS}id"), "")
+        member = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        name = members.get(member.lower())
+        if name is None:
+            continue
+        try:
+            with archive.open(name) as stream:
+                if not _may_hold_facts(stream):
+                    continue  # the usual sheet: nothing to parse for
+            with archive.open(name) as stream:
+                found[sheet.get("name")] = _scan_sheet_xml(stream)
+        except (ElementTree.ParseError, zipfile.BadZipFile, OSError):
+            continue  # calamine reports a damaged sheet
+    return found
+
+
+# A formula (`<f>`, any namespace prefix), an error cell, a hidden row or column.
+_FACT_MARKER = re.compile(rb"<(?:\w+:)?f[\s>/]|\st=[\"']e[\"']|\shidden=[\"'](?:1|true)[\"']")
+
+
+def _may_hold_facts(stream, chunk: int = 1 << 20) -> bool:
+    """Whether a sheet's XML holds anything `_scan_sheet_xml` looks for, read in chunks:
+    a regex over bytes is about ten times faster than parsing every cell."""
+    tail = b""
+    while block := stream.read(chunk):
+        if _FACT_MARKER.search(tail + block):
+            return True
+        tail = block[-32:]
+    return False
+
+
+def _scan_sheet_xml(stream) -> _SheetFacts:
+    facts = _SheetFacts()
+    row_index, column = -1, -1
+    sheet_data = None
+    for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+        tag = element.tag
+        if event == "start":
+            if tag == f"{_MAIN_NS}sheetData":
+                sheet_data = element
+            elif tag == f"{_MAIN_NS}row":
+                r = element.get("r")
+                row_index = int(r) - 1 if r and r.isdigit() else row_index + 1
+                column = -1
+                if element.get("hidden") in ("1", "true"):
+                    facts.hidden_rows.add(row_index)
+            continue
+        if tag == f"{_MAIN_NS}c":
+            ref = _split_ref(element.get("r") or "")
+            column = ref[1] if ref else column + 1
+            where = (ref[0] if ref else row_index, column)
+            if element.get("t") == "e":
+                facts.errors.add(where)
+            elif element.find(f"{_MAIN_NS}f") is not None:
+                value = element.find(f"{_MAIN_NS}v")
+                if value is None or (value.text is None and element.get("t") != "str"):
+                    facts.uncached.add(where)
+            element.clear()
+        elif tag == f"{_MAIN_NS}row" and sheet_data is not None:
+            sheet_data.clear()  # keep memory flat: rows are done with
+        elif tag == f"{_MAIN_NS}col" and element.get("hidden") in ("1", "true"):
+            first, last = int(element.get("min", "1")), int(element.get("max", "1"))
+            facts.hidden_columns.update(range(first - 1, min(last, 16384)))
+    return facts

@@ -16,12 +16,14 @@ import pandas as pd
 
 from orchestration.ingest.regions import region_registry
 from orchestration.ingest.result import IngestResult
+from orchestration.validation.completeness import lost_files
 from orchestration.validation.outcome import CheckOutcome
 
 STYLE = """
 body { font-family: sans-serif; margin: 2em; }
 table { border-collapse: collapse; margin-bottom: 2em; }
 td, th { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
+.demo { background: #fff8c5; border: 1px solid #9a6700; padding: 0.5em 1em; }
 .passed { color: #1a7f37; } .WARN { color: #9a6700; } .ERROR { color: #cf222e; }
 code { white-space: pre-wrap; word-break: break-all; }
 """
@@ -80,6 +82,32 @@ def _data_docs_link(outcomes: list[CheckOutcome], page_dir: Path) -> str:
     return f"<h2>great-expectations Data Docs</h2><ul>{links}</ul>"
 
 
+def _incomplete_section(receipts: pd.DataFrame) -> str:
+    """The county-years that lost a file, first on the page: what a bureau must chase."""
+    lost = lost_files(receipts)
+    if not lost:
+        return "<h2>Incomplete county-years</h2><p>None: every file was read.</p>"
+    table = pd.DataFrame(
+        [(f.county, f.year, f.source_file, f.reason_code, f.reason) for f in lost],
+        columns=["county", "survey year", "file", "reason code", "reason"],
+    )
+    county_years = len({(f.survey_year, f.county_code) for f in lost})
+    return (
+        f'<h2 class="ERROR">Incomplete county-years ({county_years})</h2>'
+        "<p>A file of these counties could not be used: their figures cover only the schools "
+        "that were read (fct_county_assessment.is_complete is false).</p>" + _table(table)
+    )
+
+
+def _demo_banner(receipts: pd.DataFrame) -> str:
+    if "is_demo" not in receipts.columns or not receipts["is_demo"].fillna(False).any():
+        return ""
+    return (
+        '<p class="demo"><strong>DEMO</strong>: built from the synthetic demo province '
+        "(ingest_files.is_demo). Its schools are invented: this is not real data.</p>"
+    )
+
+
 def report_page(report_dir: Path, survey_year: int) -> Path:
     """Where the report of `survey_year` is written."""
     return report_dir / str(survey_year) / "index.html"
@@ -96,8 +124,8 @@ def write_validation_report(
     county_names = {code: county.county_name for code, county in region_registry().by_code.items()}
     quarantine = result.quarantine[result.quarantine["survey_year"] == survey_year]
     quarantine = quarantine.assign(county_name=quarantine["county_code"].map(county_names))
-    receipts = result.ingest_files[result.ingest_files["survey_year"] == survey_year]
-    receipts = receipts.assign(county_name=receipts["county_code"].map(county_names))[
+    year_receipts = result.ingest_files[result.ingest_files["survey_year"] == survey_year]
+    receipts = year_receipts.assign(county_name=year_receipts["county_code"].map(county_names))[
         [
             "source_file",
             "sheet",
@@ -105,6 +133,7 @@ def write_validation_report(
             "status",
             "reason_code",
             "reason",
+            "county_incomplete",
             "rows_read",
             "rows_staged",
             "rows_quarantined",
@@ -135,6 +164,7 @@ def write_validation_report(
     page = (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
         f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>"
+        f"{_demo_banner(year_receipts)}{_incomplete_section(year_receipts)}"
         f"<h2>Checks</h2>{_outcomes_table(outcomes)}"
         f"{_data_docs_link(outcomes, page_dir)}"
         f"<h2>Files and sheets: every row accounted for</h2>{_table(receipts)}"

@@ -198,7 +198,13 @@ def check_row_accounting(ingest_files: pd.DataFrame) -> CheckOutcome:
 
 def check_unique_schools(school_rows: pd.DataFrame) -> CheckOutcome:
     """ERROR when a school and reported part is staged twice in a year and county (after dedupe)."""
-    keyed = school_rows.assign(school_identity=school_identity(school_rows))
+    # A year whose every file was lost stages no row (and pandas can not join empty Arrow keys).
+    identity = (
+        school_identity(school_rows)
+        if len(school_rows)
+        else pd.Series([], index=school_rows.index, dtype="string")
+    )
+    keyed = school_rows.assign(school_identity=identity)
     key = ["survey_year", "county_code", "school_identity", "reported_scope"]
     duplicated = keyed[keyed.duplicated(key, keep=False)].sort_values(
         [*key, "source_file", "source_row"]

@@ -15,6 +15,7 @@ from contracts.staging_schema import STAGED_TABLES
 YEARS = (2019, 2020, 2021)
 ZHENGDING = "130123"
 XINGTANG = "130125"
+HOSTILE_NAME = '=HYPERLINK("http://x","y")<img src=x onerror="document.title=1">'
 
 
 def _school(year: int, county: str, name_key: str, school_type: str, *, seed: int, **fields):
@@ -70,6 +71,7 @@ def school_rows(year: int) -> list[dict]:
             seed=0,
             school_id="1301230001",
             students_primary=480,
+            classes_primary=11,
         ),
         _school(
             year,
@@ -96,6 +98,7 @@ def school_rows(year: int) -> list[dict]:
             teachers_senior_title_whole=12,
             teachers_backbone_whole=5,
             teachers_pe_arts_whole=4,
+            classes_whole=9,  # not by stage: no class size
         ),
         # The statistics-form layout: sports pieces apart, indoor rooms inside teaching area.
         _school(
@@ -109,6 +112,7 @@ def school_rows(year: int) -> list[dict]:
             sports_ground_m2=5200.0,
             indoor_sports_m2=800.0,
             school_id="1301230004" if year > YEARS[0] else None,
+            classes_junior=12,  # 620 / 12 = 51.7 students a class, above the junior 50
         ),
         _school(
             year,
@@ -150,7 +154,8 @@ def school_rows(year: int) -> list[dict]:
             students_junior=20,
         ),
         _school(year, XINGTANG, "行唐一小", "primary", seed=8, students_primary=350),
-        # A private school whose sheet leaves the multimedia rooms empty.
+        # A private school whose sheet leaves the multimedia rooms empty, with a name that
+        # would be a formula in a spreadsheet and markup in a page.
         _school(
             year,
             XINGTANG,
@@ -160,6 +165,7 @@ def school_rows(year: int) -> list[dict]:
             students_primary=95,
             ownership="private",
             multimedia_rooms=None,
+            school_name=HOSTILE_NAME,
         ),
         _school(year, XINGTANG, "行唐中学", "junior", seed=10, students_junior=500),
     ]

@@ -97,7 +97,7 @@ def test_staged_truth_covers_ids_scopes_and_whole_school_teachers(demo) -> None:
     assert staged["equipment_value_yuan"].gt(0).all() or staged["equipment_value_yuan"].isna().any()
 
 
-def test_write_demo_if_empty_writes_only_into_a_folder_without_spreadsheets(tmp_path: Path) -> None:
+def test_write_demo_if_empty_writes_only_into_a_folder_without_any_file(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "README.md").write_text("landing folder")
@@ -109,6 +109,12 @@ def test_write_demo_if_empty_writes_only_into_a_folder_without_spreadsheets(tmp_
     (occupied / "2020" / "my county.csv").write_text("学校名称\n")
     assert write_demo_if_empty(occupied) is None
     assert [p.name for p in occupied.rglob("*") if p.is_file()] == ["my county.csv"]
+    # A file the reader skips (a WPS .et, a .pdf) is a folder in use all the same.
+    skipped_only = tmp_path / "skipped_only"
+    (skipped_only / "2023").mkdir(parents=True)
+    (skipped_only / "2023" / "鹿泉区2023年均衡数据.et").write_bytes(b"\xd0\xcf\x11\xe0")
+    assert write_demo_if_empty(skipped_only) is None
+    assert len(list(skipped_only.rglob("*"))) == 2
 
 
 @pytest.mark.parametrize("years", [[2019], [2023], [2019, 2021, 2023]])

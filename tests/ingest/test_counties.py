@@ -86,3 +86,37 @@ def test_a_township_sheet_does_not_read_as_a_county_of_the_same_short_name(tmp_p
     # 北关 is the short name of 北关区 (安阳市); 北关乡 is a township of the file's county.
     result = ingest_book(tmp_path, [Sheet("北关乡", TABLE)], "2019/保定市/阜平县/数据.xlsx")
     assert set(result.school_rows["county_code"]) == {"130624"}
+
+
+def test_every_county_of_the_registry_resolves_from_its_path(tmp_path):
+    """`<省>/<市>/<县>…xlsx` for every county of China: the nearer region named decides
+    (河北省/石家庄市/桥西区: the prefecture folder, not the province, settles 桥西区), and
+    乾县 / 乾安县 are found although t2s turns 乾 into 干 in the text looked at."""
+    import csv
+
+    from orchestration.ingest.discover import RawFile
+    from orchestration.ingest.reader import FileReader
+    from orchestration.ingest.vocabulary import vocabulary
+    from orchestration.settings import CONTRACTS_DIR
+
+    registry = region_registry()
+    with (CONTRACTS_DIR / "region_registry.csv").open(encoding="utf-8", newline="") as handle:
+        counties = list(csv.DictReader(handle))
+    assert len(counties) > 2800
+    lost = []
+    for county in counties:
+        source = f"{county['province_name']}/{county['prefecture_name']}/{county['county_name']}2023年均衡数据.xlsx"
+        raw = RawFile(tmp_path / source, source, 2023, None, None, None)
+        reader = FileReader(raw, vocabulary(), registry)
+        levels = [reader.file_name, *reader.folders]
+        match = registry.resolve(levels, " ".join(levels))
+        if match.county is None or match.county.county_code != county["county_code"]:
+            lost.append((source, match.reason_code))
+    assert not lost, lost[:10]
+
+
+@pytest.mark.parametrize("name", ["乾县", "乾安县"])
+def test_a_county_name_that_t2s_changes_is_found_in_a_title(name):
+    registry = region_registry()
+    match = registry.resolve([f"{name}2023年义务教育学校基本情况"], "")
+    assert match.county is not None and match.county.county_name == name

@@ -82,7 +82,7 @@ def set_cached_values(path: Path, sheet_index: int, values: dict[str, object]) -
     xml = contents[member].decode()
     for ref, value in values.items():
         kind = ' t="e"' if str(value).startswith("#") else ""
-        xml = re.sub(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/></c>',
+        xml = re.sub(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v(?:\s*/>|></v>)</c>',
                      rf'<c r="{ref}"{kind}><f>\2</f><v>{value}</v></c>', xml)  # fmt: skip
     contents[member] = xml.encode()
     with zipfile.ZipFile(path, "w") as archive:

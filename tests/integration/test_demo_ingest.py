@@ -148,3 +148,20 @@ def test_row_accounting_holds_for_every_sheet(province):
     assert ours.equals(expected[counts].sort_index().astype(int))
     assert int(loaded["rows_staged"].sum()) == len(result.school_rows)
     assert int(loaded["rows_quarantined"].sum()) == len(result.quarantine)
+
+
+def test_every_receipt_of_the_demo_says_it_is_the_demo(province):
+    _, result, undated = province
+    receipts = pd.concat([result.ingest_files, undated], ignore_index=True)
+    assert receipts["is_demo"].astype(bool).all()
+
+
+def test_every_bad_file_keeps_the_county_its_path_names(province):
+    truth, result, undated = province
+    receipts = pd.concat([result.ingest_files, undated], ignore_index=True)
+    whole_files = receipts[receipts["sheet"].isna()]
+    # The demo's damaged, encrypted and table-less workbooks sit beside their county's files.
+    named = whole_files[
+        whole_files["source_file"].str.contains("正定县|涞水县|桥西区|定兴县|行唐县")
+    ]
+    assert len(named) >= 5 and named["county_code"].notna().all(), named

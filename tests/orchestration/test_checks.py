@@ -2,7 +2,14 @@
 
 from dagster import AssetCheckSeverity
 
-from orchestration.checks import load_outcomes, outcome_check_result, reset_outcomes, save_outcome
+from orchestration.checks import (
+    completeness_check_result,
+    load_outcomes,
+    outcome_check_result,
+    reset_outcomes,
+    save_outcome,
+)
+from orchestration.validation.completeness import LostFile
 from orchestration.validation.outcome import CheckOutcome
 
 
@@ -50,3 +57,18 @@ def test_outcomes_are_kept_per_year_and_reset_by_the_next_run(tmp_path):
 def test_each_years_result_links_its_report(tmp_path):
     result = outcome_check_result([(2019, outcome(False, "WARN"))], reports_dir=tmp_path)
     assert result.metadata["2019 report"].value == str(tmp_path / "2019" / "index.html")
+
+
+LOST = LostFile(2023, "130123", "正定县", "2023/正定县.xlsx", "unreadable", "the file is corrupt")
+
+
+def test_a_lost_file_fails_the_completeness_check_with_error_only_in_strict_runs(tmp_path):
+    strict = completeness_check_result([LOST], [2023], strict=True, reports_dir=tmp_path)
+    lenient = completeness_check_result([LOST], [2023], strict=False, reports_dir=tmp_path)
+    assert not strict.passed and strict.severity == AssetCheckSeverity.ERROR
+    assert not lenient.passed and lenient.severity == AssetCheckSeverity.WARN
+    assert strict.description == "incomplete: 2023 正定县 (130123)"
+    assert "| 2023 | 正定县 (130123) | 2023/正定县.xlsx | unreadable" in (
+        strict.metadata["lost files"].value
+    )
+    assert completeness_check_result([], [2023], strict=True, reports_dir=tmp_path).passed

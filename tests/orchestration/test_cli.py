@@ -4,7 +4,7 @@ import argparse
 
 import pytest
 
-from orchestration import cli
+from orchestration import cli, settings
 from orchestration.settings import Paths
 
 
@@ -20,13 +20,17 @@ def test_year_range_rejects_nonsense(text):
 
 
 @pytest.fixture
-def calls(monkeypatch):
+def calls(tmp_path, monkeypatch):
+    for name in ("raw", "warehouse", "state"):  # never the repository's own folders
+        monkeypatch.setenv(f"JUNHENG_{name.upper()}_DIR", str(tmp_path / name))
+    (tmp_path / "raw" / "2019").mkdir(parents=True)
+    (tmp_path / "raw" / "2019" / "正定县.xlsx").write_bytes(b"PK")
     recorded = []
     monkeypatch.setattr(
         cli,
         "run_command",
-        lambda paths, years, write_demo=True, verbose=False, lang="both": recorded.append(
-            (years, write_demo, verbose, lang)
+        lambda paths, years, write_demo=True, verbose=False, lang="both", strict=False: (
+            recorded.append((years, write_demo, verbose, lang, strict))
         ),
     )
     return recorded
@@ -36,10 +40,14 @@ def test_run_and_backfill_build_the_same_way(calls):
     cli.main(["run", "--years", "2019-2020"])
     cli.main(["run", "--verbose", "--lang", "zh"])
     cli.main(["backfill", "2016", "2018", "--lang", "en"])
+    cli.main(["run", "--strict"])
+    cli.main(["backfill", "2016", "2018", "--strict"])
     assert calls == [
-        ((2019, 2020), True, False, "both"),
-        (None, True, True, "zh"),
-        ((2016, 2018), False, False, "en"),
+        ((2019, 2020), True, False, "both", False),
+        (None, True, True, "zh", False),
+        ((2016, 2018), False, False, "en", False),
+        (None, True, False, "both", True),
+        ((2016, 2018), False, False, "both", True),
     ]
 
 
@@ -51,3 +59,99 @@ def test_dagster_home_defaults_to_the_state_folder_with_junhengs_config(tmp_path
 
     assert home == (tmp_path / "state" / "dagster").resolve()
     assert "granularity: run" in (home / "dagster.yaml").read_text()
+
+
+# --- the raw folder: the demo only where nothing is; bad paths get a sentence -----------
+
+
+@pytest.fixture
+def deployment(tmp_path, monkeypatch):
+    """Folders under tmp_path; `default` makes tmp_path/raw the project's default raw/."""
+    written = []
+
+    def fake_demo(raw_dir, **_):
+        written.append(raw_dir)
+        (raw_dir / "2019").mkdir(parents=True)
+        (raw_dir / "2019" / "正定县.xlsx").write_bytes(b"PK")
+
+    monkeypatch.setattr("orchestration.demo.generate_demo_province", fake_demo)
+    for name in ("JUNHENG_RAW_DIR", "JUNHENG_WAREHOUSE_DIR", "JUNHENG_STATE_DIR"):
+        monkeypatch.setenv(name, str(tmp_path / name.split("_")[1].lower()))
+
+    def use(raw_dir, default=False):
+        monkeypatch.setenv("JUNHENG_RAW_DIR", str(raw_dir))
+        monkeypatch.setattr(settings, "DEFAULT_RAW_DIR", raw_dir if default else tmp_path / "x")
+        return written
+
+    return use
+
+
+def run(capsys, *args):
+    status = cli.main(["run", *args])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return status, out
+
+
+def test_the_demo_is_written_into_the_default_raw_folder_when_it_does_not_exist(
+    tmp_path, deployment
+):
+    written = deployment(tmp_path / "raw", default=True)
+    assert cli.prepare_raw_dir(Paths.from_env(), write_demo=True) is None
+    assert written == [(tmp_path / "raw").resolve()]
+
+
+def test_the_repositorys_readme_alone_leaves_raw_empty(tmp_path, deployment):
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "README.md").write_text("landing folder")
+    written = deployment(tmp_path / "raw", default=True)
+    cli.prepare_raw_dir(Paths.from_env(), write_demo=True)
+    assert len(written) == 1
+
+
+def test_a_folder_holding_only_a_file_the_reader_skips_gets_no_demo(tmp_path, deployment, capsys):
+    # A WPS .et (case 16) alone in the default raw/: whatever the reader makes of it, the
+    # folder is in use, so the demo province is never written there.
+    (tmp_path / "raw" / "2023").mkdir(parents=True)
+    (tmp_path / "raw" / "2023" / "鹿泉区2023年均衡数据.et").write_bytes(b"\xd0\xcf\x11\xe0")
+    written = deployment(tmp_path / "raw", default=True)
+    cli.prepare_raw_dir(Paths.from_env(), write_demo=True)
+    assert written == []
+    (tmp_path / "raw" / "2023" / "鹿泉区2023年均衡数据.et").unlink()
+    (tmp_path / "raw" / "2023" / "说明.pdf").write_bytes(b"%PDF-1.4")
+    status, out = run(capsys)
+    assert status == cli.EXIT_BAD_INPUT and written == []
+    assert "no readable spreadsheet" in out and "说明.pdf" in out
+
+
+def test_the_demo_never_goes_into_a_folder_named_by_junheng_raw_dir(tmp_path, deployment, capsys):
+    written = deployment(tmp_path / "mistyped")
+    status, out = run(capsys)
+    assert status == cli.EXIT_BAD_INPUT and written == []
+    assert "JUNHENG_RAW_DIR" in out and "does not exist" in out
+    (tmp_path / "mistyped").mkdir()
+    status, out = run(capsys)
+    assert status == cli.EXIT_BAD_INPUT and written == [] and "holds no file" in out
+
+
+def test_a_file_given_as_a_folder_gets_a_sentence(tmp_path, deployment, capsys):
+    (tmp_path / "data.xlsx").write_bytes(b"PK")
+    deployment(tmp_path / "data.xlsx")
+    status, out = run(capsys, "--years", "2019")
+    assert status == cli.EXIT_BAD_INPUT and "is a file, not a folder" in out
+
+
+def test_junheng_demo_refuses_a_folder_holding_files(tmp_path, deployment, capsys):
+    written = deployment(tmp_path / "raw")
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "county.xlsx").write_bytes(b"PK")
+    assert cli.main(["demo"]) == cli.EXIT_BAD_INPUT
+    assert written == [] and "already holds files" in capsys.readouterr().out
+    assert cli.main(["demo", "--raw", str(tmp_path / "new")]) == 0
+    assert written == [tmp_path / "new"]
+
+
+def test_bad_arguments_get_a_usage_line_not_a_traceback(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["run", "--years", "2021-2019"])
+    assert exit_.value.code == 2 and "runs backwards" in capsys.readouterr().err

@@ -18,6 +18,7 @@ PYTHON_ASSETS = [
     "validated_school_rows",
     "warehouse_tables",
     "validation_report",
+    "bureau_reports",
 ]
 STAGED = [AssetKey(["staging", name]) for name in ("school_survey", "quarantine", "ingest_files")]
 
@@ -60,6 +61,8 @@ def test_validation_checks_guard_their_assets_and_dbt_tests_become_checks():
     assert checks[("validated_school_rows", "unique_schools")].blocking
     assert ("validated_school_rows", "row_schema") in checks
     assert ("staging/school_survey", "dataset_expectations") in checks
+    # Runs after publishing; blocking, so an ERROR (strict runs) fails the run.
+    assert checks[("warehouse_tables", "county_years_complete")].blocking
     assert any(asset.startswith(("dim_", "fct_")) for asset, _ in checks)
     # Every dbt data test is a check on a model, singular tests with several inputs included.
     manifest = json.loads(dbt_project.manifest_path.read_text())

@@ -14,6 +14,7 @@ from dagster import (
 )
 
 from orchestration.assets.ingest import raw_survey_files
+from orchestration.checks import STRICT_TAG
 from orchestration.partitions import (
     sorted_partition_requests,
     survey_year_partitions,
@@ -63,6 +64,8 @@ def test_nightly_schedule_rebuilds_every_known_year_in_one_run(instance):
     [request] = nightly_refresh(build_schedule_context(instance=instance))
     assert request.partition_key_range.start == "2019"
     assert request.partition_key_range.end == "2021"
+    # Strict: a county-year that lost a file fails the run (after publishing).
+    assert request.tags[STRICT_TAG] == "true"
 
 
 def test_schedule_runs_at_two_in_beijing():

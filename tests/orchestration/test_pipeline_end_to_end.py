@@ -8,6 +8,7 @@ import pytest
 
 from orchestration import cli
 from orchestration.demo import generate_demo_province
+from tests.orchestration.deployment import deployment_environment
 from tests.spec_reference import CONTRACT_COLUMNS, INDICATORS, weighted_cv
 
 YEAR = 2019
@@ -27,15 +28,7 @@ JUNIOR_SHARE = {
 def deployment(tmp_path_factory):
     root = tmp_path_factory.mktemp("deployment")
     generate_demo_province(root / "raw")
-    environment = {
-        "JUNHENG_RAW_DIR": root / "raw",
-        "JUNHENG_WAREHOUSE_DIR": root / "warehouse",
-        "JUNHENG_STATE_DIR": root / "state",
-        "DAGSTER_HOME": root / "state" / "dagster",
-    }
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        for name, value in environment.items():
-            monkeypatch.setenv(name, str(value))
+    with deployment_environment(root):
         first = cli.main(["run"])  # every demo year
         tables_after_first = warehouse_files(root / "warehouse")
         second = cli.main(["run", "--years", str(YEAR)])  # one year again
@@ -202,3 +195,38 @@ def test_every_school_stage_names_the_sheet_rows_it_comes_from(deployment):
     referenced = {ref for (rows,) in source_rows for ref in rows.split("; ")}
     assert referenced <= staged_refs
     assert len(referenced) == len(staged_refs)  # every staged row reaches a school-stage
+
+
+def test_every_demo_county_has_its_report_and_gap_workbook_and_the_page_renders(deployment):
+    from python_calamine import CalamineWorkbook
+
+    from orchestration.reports.gap_workbook import GAP_SHEET
+    from tests.browser import render
+
+    root, *_ = deployment
+    warehouse = root / "warehouse"
+    with catalog(root) as connection:
+        counties = {
+            row[0]
+            for row in connection.execute(
+                "select distinct county_code from fct_county_assessment where survey_year = ?",
+                [YEAR],
+            ).fetchall()
+        }
+        gap_rows = dict(
+            connection.execute(
+                "select county_code, count(*) from fct_school_gap where survey_year = ? group by 1",
+                [YEAR],
+            ).fetchall()
+        )
+    assert counties
+    for county in counties:
+        assert (warehouse / "reports" / str(YEAR) / "county" / f"{county}.html").exists()
+        workbook = warehouse / "exports" / str(YEAR) / f"{county}_一校一册.xlsx"
+        sheet = CalamineWorkbook.from_path(str(workbook)).get_sheet_by_name(GAP_SHEET).to_python()
+        assert len(sheet) - 1 == gap_rows.get(county, 0)
+    assert list((warehouse / "reports" / str(YEAR) / "province").glob("*.html"))
+    page = warehouse / "reports" / str(YEAR) / "county" / f"{sorted(counties)[0]}.html"
+    rendered = render(page)
+    assert rendered.charts and all(c.get("data-drawn") == "true" for c in rendered.charts)
+    assert "data-script-errors" not in rendered.root and not rendered.console_errors

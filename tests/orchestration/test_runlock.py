@@ -81,6 +81,9 @@ def test_the_same_process_takes_the_lock_again_without_waiting_for_itself(tmp_pa
 def deployment(tmp_path, monkeypatch):
     for name, folder in [("RAW", "raw"), ("WAREHOUSE", "warehouse"), ("STATE", "state")]:
         monkeypatch.setenv(f"JUNHENG_{name}_DIR", str(tmp_path / folder))
+    for raw in ("raw", "other raw"):  # a raw folder is bound only once it holds a file
+        (tmp_path / raw / "2019").mkdir(parents=True)
+        (tmp_path / raw / "2019" / "正定县.xlsx").write_bytes(b"PK")
     ran = []
     monkeypatch.setattr(cli, "run_command", lambda paths, years, **options: ran.append(years) or 0)
     return ran

@@ -2,6 +2,7 @@
 
 from types import SimpleNamespace
 
+import pandas as pd
 from dagster import AssetKey, MetadataValue
 
 from orchestration.summary import collect, failing_places, render
@@ -82,3 +83,34 @@ def test_the_summary_speaks_chinese_with_english_beside_it():
     assert "  dim_region: 3 行 rows" in both
     assert any(line.startswith("原始文件夹已删除") and "2018" in line for line in chinese)
     assert not any("survey years" in line for line in chinese)
+
+
+def test_demo_and_lost_files_come_first_and_the_bureau_files_last():
+    receipts = pd.DataFrame(
+        {
+            "survey_year": [2019, 2019, 2020],
+            "source_file": ["2019/a.xlsx", "2019/b.xlsx", "2020/正定县.xlsx"],
+            "county_code": ["130121", "130123", "130123"],
+            "county_incomplete": [False, False, True],
+            "is_demo": [True, True, False],
+            "reason_code": [None, None, "unreadable"],
+            "reason": [None, None, "a truncated zip"],
+        }
+    )
+    summary = collect(run_result([]), [2019, 2020], FILES, receipts)
+    indexes = ["/w/reports/2019/province/130000.html"]
+    chinese = render(summary, "/w", "/w/junheng.duckdb", [], "zh", indexes, "/w/exports")
+    english = render(summary, "/w", "/w/junheng.duckdb", [], "en", indexes, "/w/exports")
+
+    assert english[0].startswith("DEMO: 2 files are the synthetic demo province's")
+    assert english[1].startswith("INCOMPLETE: 1 county-years lost a file")
+    assert english[2] == "  2020 正定县 (130123): 2020/正定县.xlsx: unreadable (a truncated zip)"
+    assert english[3] == "survey years: 2019, 2020"
+    assert english[-2] == "county reports (province indexes): " + indexes[0]
+    assert english[-1].startswith("gap-list workbooks (一校一册): /w/exports/<year>/")
+    assert chinese[0].startswith("DEMO: 2 个文件属于虚构的演示省份")
+    assert "county-years" not in chinese[1] and "缺了文件" in chinese[1]
+    assert chinese[-2].startswith("县级报告(省级索引): ")
+    # Nothing to say: no DEMO or INCOMPLETE line, no bureau files.
+    plain = lines(run_result([]))
+    assert plain[0].startswith("survey years") and not any("一校一册" in line for line in plain)

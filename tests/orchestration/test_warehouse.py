@@ -91,14 +91,14 @@ def test_a_year_whose_raw_folder_is_gone_is_dropped_and_reported(dirs):
     assert read_back(warehouse, "fct_demo") == [(2020, 3.0)]
 
 
-def test_a_year_that_lost_all_its_rows_is_removed(dirs):
+def test_a_year_that_lost_all_its_rows_keeps_no_row(dirs):
     marts, warehouse = dirs
     write_mart(marts, "quarantine", facts([(2019, 1.0), (2020, 2.0)]))
     publish_tables(marts, warehouse, YEARS)
     write_mart(marts, "quarantine", facts([(2020, 2.0)]))
     publish_tables(marts, warehouse, YEARS)
 
-    assert not (warehouse / "quarantine" / "survey_year=2019").exists()
+    assert pq.read_table(warehouse / "quarantine" / "survey_year=2019").num_rows == 0
     assert read_back(warehouse, "quarantine") == [(2020, 2.0)]
 
 
@@ -337,3 +337,21 @@ def test_an_empty_raw_folder_drops_nothing(dirs, tmp_path):
     assert publish_tables(marts, warehouse, [], raw_years=[]).dropped_years == []
     assert drop_vanished_years(tmp_path / "state", [2020]) == [2019]
     assert sorted(p.name for p in staged.iterdir()) == ["survey_year=2020"]
+
+
+def test_the_all_null_row_dbt_writes_for_an_empty_model_is_not_published(dirs):
+    marts, warehouse = dirs
+    write_mart(marts, "fct_demo", facts([(2019, 1.0)]))
+    publish_tables(marts, warehouse, [2019])
+    # dbt-duckdb writes an empty external model as one row of nulls.
+    empty = pa.table({"survey_year": pa.array([None], pa.int32()), "value": [None]})
+    write_mart(marts, "fct_demo", pa.table(empty.columns, schema=facts([(1, 1.0)]).schema))
+
+    published = publish_tables(marts, warehouse, [2019])
+
+    # The year is built and has no row; the table keeps its columns for the catalog's view.
+    assert read_back(warehouse, "fct_demo") == []
+    assert not list((warehouse / "fct_demo").glob("*HIVE_DEFAULT_PARTITION*"))
+    assert published.tables[0].rows == 0
+    with duckdb.connect(str(warehouse / CATALOG_FILE), read_only=True) as catalog:
+        assert catalog.execute("select count(*) from fct_demo").fetchone() == (0,)

@@ -1,5 +1,7 @@
 import json
 
+import pandas as pd
+
 from orchestration.validation.outcome import ERROR, CheckOutcome
 from orchestration.validation.report import write_validation_report
 from orchestration.validation.rows import validate_school_rows
@@ -51,3 +53,32 @@ def test_report_names_the_county_and_accounts_for_every_sheet(good_rows, tmp_pat
     assert accounting == (9, 5, 1, 3)
     cells = "".join(f"<td>{n}</td>" for n in accounting)
     assert cells in page
+
+
+def test_report_lists_the_incomplete_county_years_first_and_marks_a_demo(good_rows, tmp_path):
+    validated, outcome = validate_school_rows(make_result(good_rows))
+    lost = {
+        **validated.ingest_files.iloc[0].to_dict(),
+        "source_file": "2019/石家庄市/高邑县2019年均衡数据.xlsx",
+        "sheet": None,
+        "status": "rejected",
+        "reason_code": "unreadable",
+        "reason": "the file is corrupt",
+        "county_code": "130127",
+        "county_incomplete": True,
+    }
+    validated.ingest_files = pd.concat(
+        [validated.ingest_files.assign(is_demo=True), pd.DataFrame([lost])], ignore_index=True
+    )
+    page = write_validation_report(tmp_path, 2019, [outcome], validated).read_text(encoding="utf-8")
+    incomplete = page.index("Incomplete county-years (1)")
+    assert incomplete < page.index("<h2>Checks</h2>")
+    row = "<td>高邑县 (130127)</td><td>2019</td><td>2019/石家庄市/高邑县2019年均衡数据.xlsx</td>"
+    assert row + "<td>unreadable</td><td>the file is corrupt</td>" in page
+    assert "DEMO" in page
+
+
+def test_report_of_a_complete_year_says_so(good_rows, tmp_path):
+    validated, outcome = validate_school_rows(make_result(good_rows))
+    page = write_validation_report(tmp_path, 2019, [outcome], validated).read_text(encoding="utf-8")
+    assert "None: every file was read." in page and "DEMO" not in page

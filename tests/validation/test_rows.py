@@ -3,6 +3,8 @@ import json
 import pandas as pd
 import pytest
 
+from orchestration.ingest.result import IngestResult
+from orchestration.staging import read_staged_year, write_staged_year
 from orchestration.validation.outcome import ERROR, WARN
 from orchestration.validation.rows import (
     check_row_accounting,
@@ -166,3 +168,9 @@ def test_missing_column_breaks_the_contract(good_rows):
     result.school_rows = result.school_rows.drop(columns=["books"])
     _, outcome = validate_school_rows(result)
     assert not outcome.passed and outcome.severity == ERROR
+
+
+def test_a_year_that_staged_no_row_has_unique_schools(tmp_path):
+    # Its only file was corrupt: the check passes on nothing (as staged), it does not crash.
+    write_staged_year(tmp_path, 2023, IngestResult.empty())
+    assert check_unique_schools(read_staged_year(tmp_path, 2023).school_rows).passed

@@ -1,9 +1,11 @@
 -- Province and prefecture figures per survey year and stage (balance-indicators.md §5),
 -- with the previous year's beside them. Built over every staged year so that the first
--- kept year still finds its predecessor.
+-- kept year still finds its predecessor. Each indicator's mean is also given apart for the
+-- urban, town and rural school-stages (城乡, dim_school.urban_rural), where that is known.
 {%- set counted = ['counties', 'counties_assessable', 'counties_basic_pass', 'counties_quality_pass',
                    'school_stages', 'school_stages_quality_pass', 'share_school_stages_quality_pass',
                    'enrollment'] %}
+{%- set areas = ['urban', 'town', 'rural'] %}
 with regions as (
     select * from {{ ref('dim_region') }}
 ),
@@ -18,6 +20,10 @@ school_quality as (
 
 school_indicators as (
     select * from {{ ref('int_school_indicators') }}
+),
+
+schools as (
+    select * from {{ ref('dim_school') }}
 ),
 
 county_regions as (
@@ -68,10 +74,22 @@ indicator_means as (
         sum(school_indicators.students * school_indicators.value) filter (where school_indicators.indicator_code = '{{ code }}')
             / sum(school_indicators.students) filter (
                 where school_indicators.indicator_code = '{{ code }}' and school_indicators.value is not null
-            ) as weighted_mean_{{ code | lower }}{% if not loop.last %},{% endif %}
+            ) as weighted_mean_{{ code | lower }},
+        {%- endfor %}
+        {%- for code in indicator_codes() %}
+        {%- set outer_last = loop.last %}
+        {%- for area in areas %}
+        sum(school_indicators.students * school_indicators.value) filter (
+            where school_indicators.indicator_code = '{{ code }}' and schools.urban_rural = '{{ area }}'
+        ) / sum(school_indicators.students) filter (
+            where school_indicators.indicator_code = '{{ code }}' and school_indicators.value is not null
+                and schools.urban_rural = '{{ area }}'
+        ) as weighted_mean_{{ code | lower }}_{{ area }}{% if not (outer_last and loop.last) %},{% endif %}
+        {%- endfor %}
         {%- endfor %}
     from school_indicators
     inner join county_regions on school_indicators.county_code = county_regions.county_code
+    left join schools on school_indicators.school_key = schools.school_key
     group by all
 ),
 
@@ -103,6 +121,11 @@ final as (
         {%- endfor %}
         {%- for code in indicator_codes() %}
         region_figures.weighted_mean_{{ code | lower }},
+        {%- endfor %}
+        {%- for code in indicator_codes() %}
+        {%- for area in areas %}
+        region_figures.weighted_mean_{{ code | lower }}_{{ area }},
+        {%- endfor %}
         {%- endfor %}
         {%- for column in counted %}
         previous_year.{{ column }} as prev_{{ column }},

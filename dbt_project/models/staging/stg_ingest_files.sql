@@ -18,7 +18,9 @@ renamed as (
         cast(not_data_kinds as varchar) as not_data_kinds,
         cast(unmatched_headers as varchar) as unmatched_headers,
         cast(declared_total_students as double) as declared_total_students,
-        cast(file_sha256 as varchar) as file_sha256
+        cast(file_sha256 as varchar) as file_sha256,
+        coalesce(cast(county_incomplete as boolean), false) as county_incomplete,
+        coalesce(cast(is_demo as boolean), false) as is_demo
     from source
 )
 

@@ -28,6 +28,9 @@ renamed as (
         cast({{ field }}_{{ part }} as double) as {{ field }}_{{ part }},
         {%- endfor %}
         {%- endfor %}
+        {%- for part in ['primary', 'junior', 'whole'] %}
+        cast(classes_{{ part }} as double) as classes_{{ part }},
+        {%- endfor %}
         cast(teaching_area_m2 as double) as teaching_area_m2,
         cast(sports_area_m2 as double) as sports_area_m2,
         cast(sports_ground_m2 as double) as sports_ground_m2,

@@ -1,0 +1,1 @@
+"""What the bureaus read: the gap-list workbooks and the county reports, over the published warehouse."""
