@@ -30,6 +30,7 @@ import yaml
 
 from orchestration.ingest.discover import RawFile
 from orchestration.ingest.reader import FileReader, FileReading, file_receipt, file_sha256
+from orchestration.ingest.sniff import HTML, OTHER_XML, SPREADSHEETML, TEXT, ZIP, sniff
 from orchestration.settings import CONTRACTS_DIR
 
 LIMITS_FILE = "read_limits.yaml"
@@ -73,6 +74,10 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
+# Containers read as text (held in memory while parsed): the text size limit applies.
+TEXT_CONTAINERS = {TEXT, HTML, SPREADSHEETML, OTHER_XML}
+
+
 def check_limits(path: Path, limits: ReadLimits) -> None:
     """Refuse (FileRefused) a file over a limit, from its metadata alone.
 
@@ -80,16 +85,18 @@ def check_limits(path: Path, limits: ReadLimits) -> None:
     """
     try:
         size = path.stat().st_size
-        with path.open("rb"):
-            pass
+        with path.open("rb") as handle:
+            head = handle.read(4096)
     except OSError as error:
         raise FileRefused("cannot_open", f"can not open the file: {error}") from error
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
+    # By content, as the reader reads it (sniff.py): an .xlsx renamed .xls is still an
+    # archive to check, a web system's .xls export is text.
+    container = sniff(head)
+    if container in TEXT_CONTAINERS:
         if size > limits.max_csv_bytes:
             raise FileRefused(
                 "too_large",
-                f"{size} bytes, over the limit of {limits.max_csv_bytes} for a CSV file",
+                f"{size} bytes, over the limit of {limits.max_csv_bytes} for a text file",
             )
         return
     if size > limits.max_workbook_bytes:
@@ -97,7 +104,7 @@ def check_limits(path: Path, limits: ReadLimits) -> None:
             "too_large",
             f"{size} bytes, over the limit of {limits.max_workbook_bytes} for a workbook",
         )
-    if suffix in {".xlsx", ".xlsm"} and zipfile.is_zipfile(path):
+    if container == ZIP and zipfile.is_zipfile(path):
         _check_archive(path, limits)
 
 
