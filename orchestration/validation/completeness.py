@@ -87,15 +87,3 @@ def read_staged_receipts(staging_dir: Path, years: Iterable[int]) -> pd.DataFram
         if path.exists():
             frames.append(pq.read_table(path).to_pandas().assign(survey_year=year))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def lost_files_summary(lost: list[LostFile]) -> list[str]:
-    """The lines the run summary prints (empty when nothing was lost)."""
-    if not lost:
-        return []
-    county_years = {(f.survey_year, f.county_code) for f in lost}
-    return [
-        f"INCOMPLETE: {len(county_years)} county-years lost a file "
-        "(their figures cover only what was read; see ingest_files.county_incomplete):",
-        *(f"  {file.line()}" for file in lost),
-    ]
