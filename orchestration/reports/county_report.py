@@ -195,11 +195,12 @@ def quality_verdict(assessment: pd.Series, cvs: pd.DataFrame, failing: list[str]
         f"{row.indicator_code} 差异系数 CV {_fmt(row.cv)} > {_fmt(threshold, 2)}"
         for row in over.itertuples()
     ]
-    stages_total = assessment["quality_school_stages"]
-    passing = assessment["quality_school_stages_passing"]
+    # A county-year that lost its only file has a not-assessable row with no counts.
+    stages_total = _count(assessment["quality_school_stages"])
+    passing = _count(assessment["quality_school_stages_passing"])
     if failing:
         reasons.append(
-            f"{len(failing)} / {int(stages_total)} 个学段未通过 6/7/85% 规则 school-stages fail: "
+            f"{len(failing)} / {stages_total} 个学段未通过 6/7/85% 规则 school-stages fail: "
             + "、".join(failing)
         )
     reasons += [
@@ -208,18 +209,23 @@ def quality_verdict(assessment: pd.Series, cvs: pd.DataFrame, failing: list[str]
     ]
     result = assessment["quality_pass"]
     if result is None or pd.isna(result):
-        undecided = int(stages_total) - int(passing) - len(failing)
+        undecided = stages_total - passing - len(failing)
         if undecided > 0:
             reasons.append(f"{undecided} 个学段缺少指标值 school-stages miss indicator values")
         return Verdict("na", "不可评估 not assessable", reasons)
     if bool(result):
         return Verdict(
             "pass",
-            f"通过 pass: {int(passing)} / {int(stages_total)} 个学段达标, 最高差异系数 highest CV "
+            f"通过 pass: {passing} / {stages_total} 个学段达标, 最高差异系数 highest CV "
             f"{_fmt(assessment['quality_max_cv'])} ≤ {_fmt(threshold, 2)}",
             reasons,
         )
     return Verdict("fail", "未通过 fail", reasons)
+
+
+def _count(value: object) -> int:
+    """A count column's value as an int; a null count (nothing of the stage was read) is 0."""
+    return 0 if value is None or pd.isna(value) else int(value)
 
 
 # ---------------------------------------------------------------------------------------

@@ -199,6 +199,24 @@ def test_verdicts_name_what_decides_them():
     assert not_assessable.status == "na" and "B1" in " ".join(not_assessable.reasons)
 
 
+def test_verdicts_of_a_county_year_that_lost_its_only_file_are_not_assessable():
+    # fct_county_assessment keeps such a county-stage with null counts and verdicts.
+    lost = pd.Series(
+        {
+            "basic_cv_threshold": 0.65,
+            "basic_pass": None,
+            "basic_composite_cv": None,
+            "quality_cv_threshold": 0.5,
+            "quality_pass": None,
+            "quality_max_cv": None,
+            "quality_school_stages": pd.NA,
+            "quality_school_stages_passing": pd.NA,
+        }
+    )
+    assert basic_verdict(lost, _cvs({"B1": None}, 0.65)).status == "na"
+    assert quality_verdict(lost, _cvs({"Q1": None}, 0.5), []).status == "na"
+
+
 def test_county_page_shows_the_hostile_name_as_text_and_links_contributors_to_the_gap_list(
     published,
 ):
