@@ -414,18 +414,26 @@ def run_command(
     for run_id in dead:
         print(f"an earlier run ({run_id}) had died without finishing: marked failed")
     summary = print_summary(paths, selected, files, result, lang)
-    print_step_errors(result)
+    print_step_errors(result, log_path)
     return exit_status(result, summary.lost_files, strict)
 
 
-def print_step_errors(result) -> None:
-    """One line per failed step: its error's first line (the whole trace is in the run log
-    and the Dagster UI)."""
+def print_step_errors(result, log_path: Path | None = None) -> None:
+    """One line per failed step: the first line of its root cause (Dagster wraps the step's
+    exception in "Error occurred while executing op ...:", which says nothing), and the
+    whole chain of tracebacks appended to the run log (`log_path`)."""
     for event in result.all_events:
-        if event.is_step_failure:
-            error = getattr(event.event_specific_data, "error", None)
-            message = (error.message if error else "").strip().splitlines() or ["(no message)"]
-            print(f"  {event.step_key}: {message[0]}")
+        if not event.is_step_failure:
+            continue
+        error = getattr(event.event_specific_data, "error", None)
+        root = error
+        while root is not None and getattr(root, "cause", None) is not None:
+            root = root.cause
+        lines = (root.message if root else "").strip().splitlines()
+        print(f"  {event.step_key}: {lines[0] if lines else '(no message)'}")
+        if error is not None and log_path is not None:
+            with log_path.open("a", encoding="utf-8") as log:
+                log.write(f"\nstep {event.step_key} failed:\n{error.to_string()}\n")
 
 
 def exit_status(result, lost: list, strict: bool) -> int:

@@ -155,3 +155,34 @@ def test_bad_arguments_get_a_usage_line_not_a_traceback(capsys):
     with pytest.raises(SystemExit) as exit_:
         cli.main(["run", "--years", "2021-2019"])
     assert exit_.value.code == 2 and "runs backwards" in capsys.readouterr().err
+
+
+def test_a_failed_step_is_told_by_its_root_cause_and_its_trace_goes_to_the_run_log(
+    tmp_path, capsys
+):
+    import sys
+    from types import SimpleNamespace
+
+    from dagster._utils.error import serializable_error_info_from_exc_info
+
+    from orchestration.cli import print_step_errors
+
+    try:
+        try:
+            int(None)
+        except TypeError as cause:
+            raise RuntimeError('Error occurred while executing op "bureau_reports":') from cause
+    except RuntimeError:
+        error = serializable_error_info_from_exc_info(sys.exc_info())
+    failure = SimpleNamespace(
+        is_step_failure=True,
+        step_key="bureau_reports",
+        event_specific_data=SimpleNamespace(error=error),
+    )
+    log = tmp_path / "last_run.log"
+    print_step_errors(SimpleNamespace(all_events=[failure]), log)
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("bureau_reports: TypeError: int() argument")
+    assert "Traceback" in log.read_text(encoding="utf-8") or "int(None)" in log.read_text(
+        encoding="utf-8"
+    )
