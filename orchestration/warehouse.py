@@ -207,6 +207,21 @@ def publish_tables(
     )
 
 
+def remove_dropped_years(folders: list[Path], years: list[int]) -> list[Path]:
+    """Delete `<folder>/<year>/` of each dropped year from the per-year output folders that
+    live beside the snapshots (validation and county reports, gap-list workbooks), so a
+    year whose raw folder is gone is not left behind, silently current. Returns what was
+    removed."""
+    removed = []
+    for folder in folders:
+        for year in years:
+            target = Path(folder) / str(year)
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+                removed.append(target)
+    return removed
+
+
 def _legacy_root(warehouse_dir: Path) -> Path | None:
     """A warehouse written before snapshots held its tables directly in the folder."""
     legacy = [

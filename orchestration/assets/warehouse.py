@@ -13,7 +13,7 @@ from orchestration.reports.gap_workbook import write_gap_workbooks
 from orchestration.resources import JunhengPaths
 from orchestration.staging import read_staged_year
 from orchestration.validation.report import write_validation_report
-from orchestration.warehouse import publish_tables
+from orchestration.warehouse import publish_tables, remove_dropped_years
 
 
 @asset(group_name="warehouse", deps=public_model_keys(), **YEARLY)
@@ -29,6 +29,8 @@ def warehouse_tables(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
             marts_dir, warehouse_dir, partition_years(context), raw_years=raw_years
         )
         step.add(tables=len(publication.tables), snapshot=publication.snapshot.name)
+    folders = paths.paths
+    remove_dropped_years([folders.reports_dir, folders.exports_dir], publication.dropped_years)
     published = publication.tables
     return MaterializeResult(
         metadata={

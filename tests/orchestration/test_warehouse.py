@@ -355,3 +355,17 @@ def test_the_all_null_row_dbt_writes_for_an_empty_model_is_not_published(dirs):
     assert published.tables[0].rows == 0
     with duckdb.connect(str(warehouse / CATALOG_FILE), read_only=True) as catalog:
         assert catalog.execute("select count(*) from fct_demo").fetchone() == (0,)
+
+
+def test_a_dropped_year_leaves_no_report_or_workbook_behind(tmp_path):
+    from orchestration.warehouse import remove_dropped_years
+
+    reports, exports = tmp_path / "reports", tmp_path / "exports"
+    for folder in (reports, exports):
+        for year in (2021, 2022):
+            (folder / str(year)).mkdir(parents=True)
+            (folder / str(year) / "page.html").write_text("x", encoding="utf-8")
+    removed = remove_dropped_years([reports, exports], [2021])
+    assert sorted(removed) == [exports / "2021", reports / "2021"]
+    assert not (reports / "2021").exists() and (reports / "2022" / "page.html").exists()
+    assert not (exports / "2021").exists() and (exports / "2022").exists()
