@@ -71,7 +71,7 @@ def junheng_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, path
     years = partition_years(context)
     with (
         environment(dbt_environment(paths.paths)),
-        progress.step(f"dbt build {years[0]}-{years[-1]}"),
+        progress.step(f"dbt build {years[0]}" + (f"-{years[-1]}" if years[-1] != years[0] else "")),
     ):
         invocation = dbt.cli(dbt_build_args(years), context=context, target_path=target_path)
         yield from invocation.stream()
