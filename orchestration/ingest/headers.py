@@ -24,10 +24,16 @@ _LEADING_WORDS = ("其中", "含")
 # (`专任教师数(不含代课)`, `教学用房面积(不含危房)`): a qualifier of the field's scope, never
 # another field, so its words are not read (the staged value is the column's as written).
 _SCOPE_ASIDES = ("不含", "不包括", "不包含", "不计", "含", "包括", "包含", "除")
-# A trailing bracket holding one character (`(亩)`, `(套)`), Latin letters (`(ha)`) or
-# `单位:...` that is not in contracts/units.csv is a unit the reader does not know: the
-# column is left unmatched rather than read on the wrong scale.
+# A trailing bracket holding one character (`(亩)`, `(套)`), Latin letters (`(ha)`),
+# `单位:...`, or up to four characters ending like a known unit (`(美元)`, `(千平方米)`, the
+# last characters of contracts/units.csv) that is not in units.csv is a unit the reader
+# does not know: the column is left unmatched rather than read on the wrong scale.
 _UNIT_LIKE = re.compile(r"^(?:单位.+|[^\W\d_]|[a-z][a-z0-9]{0,5})$", re.IGNORECASE)
+
+
+def _unit_like(candidate: str, vocabulary: Vocabulary) -> bool:
+    endings = {unit[-1] for unit in vocabulary.units}
+    return bool(_UNIT_LIKE.match(candidate)) or (len(candidate) <= 4 and candidate[-1:] in endings)
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,7 @@ def _part(text: str, vocabulary: Vocabulary) -> _Part:
         words = (*vocabulary.breakdowns, *vocabulary.stages, *vocabulary.totals)
         if (
             (trailing or compact(match.group(1)).startswith("单位"))
-            and _UNIT_LIKE.match(compact(match.group(1)))
+            and _unit_like(compact(match.group(1)), vocabulary)
             and candidate not in words
         ):
             unknown.append(candidate)
