@@ -32,7 +32,16 @@ _UNIT_LIKE = re.compile(r"^(?:单位.+|[^\W\d_]|[a-z][a-z0-9]{0,5})$", re.IGNORE
 
 
 def _unit_like(candidate: str, vocabulary: Vocabulary) -> bool:
+    """Whether a bracket's words look like a unit (see `_UNIT_LIKE`). A character some
+    field's terms use (县 of `骨干教师(县)`, 市) is a qualifier, not a unit."""
     endings = {unit[-1] for unit in vocabulary.units}
+    if len(candidate) == 1 and any(
+        candidate in word
+        for rule in vocabulary.fields.values()
+        for t in rule.terms
+        for word in t.words
+    ):
+        return False
     return bool(_UNIT_LIKE.match(candidate)) or (len(candidate) <= 4 and candidate[-1:] in endings)
 
 
