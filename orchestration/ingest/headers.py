@@ -313,7 +313,7 @@ def read_header(path: Sequence[str], vocabulary: Vocabulary) -> HeaderReading:
         return HeaderReading(None, "no field's terms match")
     named = parts[depth]
     breakdown = next((w for w in vocabulary.breakdowns if w in named.key), None)
-    if found.kind == "quantity" and breakdown and not found.counts_for:
+    if found.kind == "quantity" and breakdown:
         return HeaderReading(
             None, f"a breakdown ({breakdown}) of {found.field}, not the field", breakdown=True
         )
