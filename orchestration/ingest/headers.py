@@ -20,6 +20,29 @@ from orchestration.ingest.text import BRACKETS, compact, normalise_text
 from orchestration.ingest.vocabulary import Term, Vocabulary
 
 _LEADING_WORDS = ("其中", "含")
+# A bracket opening with one of these says what the figure includes or leaves out
+# (`专任教师数(不含代课)`, `教学用房面积(不含危房)`): a qualifier of the field's scope, never
+# another field, so its words are not read (the staged value is the column's as written).
+_SCOPE_ASIDES = ("不含", "不包括", "不包含", "不计", "含", "包括", "包含", "除")
+# A trailing bracket holding one character (`(亩)`, `(套)`), Latin letters (`(ha)`),
+# `单位:...`, or up to four characters ending like a known unit (`(美元)`, `(千平方米)`, the
+# last characters of contracts/units.csv) that is not in units.csv is a unit the reader
+# does not know: the column is left unmatched rather than read on the wrong scale.
+_UNIT_LIKE = re.compile(r"^(?:单位.+|[^\W\d_]|[a-z][a-z0-9]{0,5})$", re.IGNORECASE)
+
+
+def _unit_like(candidate: str, vocabulary: Vocabulary) -> bool:
+    """Whether a bracket's words look like a unit (see `_UNIT_LIKE`). A character some
+    field's terms use (县 of `骨干教师(县)`, 市) is a qualifier, not a unit."""
+    endings = {unit[-1] for unit in vocabulary.units}
+    if len(candidate) == 1 and any(
+        candidate in word
+        for rule in vocabulary.fields.values()
+        for t in rule.terms
+        for word in t.words
+    ):
+        return False
+    return bool(_UNIT_LIKE.match(candidate)) or (len(candidate) <= 4 and candidate[-1:] in endings)
 
 
 @dataclass(frozen=True)
@@ -38,6 +61,7 @@ class ColumnMeaning:
     stage_of_label: str | None = None  # the stage the term is the rule of (专科及以上: primary)
     counts_for: tuple[str, ...] | None = None  # a part of `field`: the stages it counts in
     why: str = ""  # which terms matched, which rule decided
+    part: str | None = None  # the part's term (`本科`, `高级`) when `counts_for` is set
 
     @property
     def is_part(self) -> bool:
@@ -59,6 +83,7 @@ class _Part:
     key: str  # compacted, a bracketed unit taken out, a leading 其中/含 dropped
     unit: str | None
     bare: str = ""  # the key without its bracketed asides (`学校名称(全称)` -> 学校名称)
+    unknown_unit: str | None = None  # a bracketed unit not in contracts/units.csv (`(亩)`)
 
 
 @dataclass(frozen=True)
@@ -70,6 +95,7 @@ class _Cell:
     stage_of_label: str | None = None
     counts_for: tuple[str, ...] | None = None
     part_stage: str | None = None  # the stage a part reports (a grade)
+    part: str | None = None  # the part's term
     why: str = ""
     ambiguous: str = ""  # the fields tied, when two are equally likely
 
@@ -84,24 +110,45 @@ def _strip_leading_words(key: str) -> str:
 def _part(text: str, vocabulary: Vocabulary) -> _Part:
     """A header cell as a compact key plus the unit it names, if any.
 
-    A bracket holding a unit (`(万元)`, `(单位:㎡)`) is taken out; any other bracket
-    keeps its words in place (`体育艺术(音乐、美术)教师数`); `bare` is the key without them.
+    A bracket holding a unit (`(万元)`, `(单位:㎡)`) is taken out; so is a bracketed scope
+    aside (`(不含代课)`, `_SCOPE_ASIDES`); any other bracket keeps its words in place
+    (`体育艺术(音乐、美术)教师数`); `bare` is the key without them. A trailing bracket that
+    looks like a unit (`_UNIT_LIKE`) but is not one is kept as `unknown_unit`.
     """
     units = []
+    unknown = []
+    text = normalise_text(text)
+    stripped = text.rstrip()
 
     def take_unit(match: re.Match[str]) -> str:
         candidate = compact(match.group(1)).removeprefix("单位")
         if candidate in vocabulary.units:
             units.append(candidate)
             return ""
+        if compact(match.group(1)).startswith(_SCOPE_ASIDES):
+            return ""
+        trailing = match.end() == len(stripped)
+        words = (*vocabulary.breakdowns, *vocabulary.stages, *vocabulary.totals)
+        if (
+            (trailing or compact(match.group(1)).startswith("单位"))
+            and _unit_like(compact(match.group(1)), vocabulary)
+            and candidate not in words
+        ):
+            unknown.append(candidate)
+            return ""
         return match.group(1)
 
-    text = normalise_text(text)
-    key = compact(BRACKETS.sub(take_unit, text))
+    key = compact(BRACKETS.sub(take_unit, stripped))
     if key.removeprefix("单位") in vocabulary.units:  # a units row under the header: `人`, `万册`
         return _Part(text, "", key.removeprefix("单位"))
     bare = _strip_leading_words(compact(BRACKETS.sub("", text)))
-    return _Part(text, _strip_leading_words(key), units[-1] if units else None, bare)
+    return _Part(
+        text,
+        _strip_leading_words(key),
+        units[-1] if units else None,
+        bare,
+        unknown[-1] if unknown else None,
+    )
 
 
 def _trimmed(key: str, vocabulary: Vocabulary) -> str:
@@ -147,8 +194,10 @@ def _read_cell(part: _Part, vocabulary: Vocabulary) -> _Cell:
     exact_keys = {plain, bare, _trimmed(plain, vocabulary), _trimmed(bare, vocabulary)}
     best: dict[str, Term] = {}
     for rule in vocabulary.fields.values():
-        if any(word in key for word in rule.unless):
+        if _ruled_out(rule.unless, key, plain, vocabulary):
             continue
+        if not _fits(part.unit, rule.field, vocabulary):
+            continue  # `专任教师(台)`: a unit of another dimension rules the field out
         for term in rule.terms:
             found = term.words[0] in exact_keys if term.exact else all(w in key for w in term.words)
             if found and term.score > (best[rule.field].score if rule.field in best else -1):
@@ -178,6 +227,28 @@ def _read_cell(part: _Part, vocabulary: Vocabulary) -> _Cell:
     )
 
 
+def _fits(unit: str | None, field: str, vocabulary: Vocabulary) -> bool:
+    """Whether a header's unit can measure `field`: no unit, a field without a dimension
+    (identity), a dimension with no unit in contracts/units.csv (classes: 个 counts them),
+    or a unit of the field's dimension. 台 never measures persons, 册 never an area."""
+    dimension = vocabulary.dimensions.get(field)
+    if unit is None or dimension is None:
+        return True
+    if not any(dim == dimension for dim, _ in vocabulary.units.values()):
+        return True
+    return vocabulary.units[unit][0] == dimension
+
+
+def _ruled_out(unless: Sequence[str], key: str, plain: str, vocabulary: Vocabulary) -> bool:
+    """Whether an `unless` word stands in the cell. A word that is part of a stage label
+    (高级 of 高级中学, 初级 of 初级中学) is looked for outside the stage labels only, so that
+    a title word rules out `高级教师` but not `高级中学专任教师`."""
+    return any(
+        word in plain or (word in key and not any(word in label for label in vocabulary.stages))
+        for word in unless
+    )
+
+
 def _covered(term: Term, by: Term) -> bool:
     """Whether every word of `term` stands inside a word of `by` (运动场 in 运动场地)."""
     return all(any(word in other for other in by.words) for word in term.words)
@@ -187,8 +258,9 @@ def _read_part_of(parts: Sequence[_Part], depth: int, vocabulary: Vocabulary) ->
     """The cell at `depth` as a part of a base quantity (`本科` under `专任教师`)."""
     key = parts[depth].key
     context = [part.key for part in parts[: depth + 1]]
+    plain = _without_stages(key, vocabulary)
     for rule in vocabulary.components.values():
-        if any(word in key for word in rule.unless):
+        if _ruled_out(rule.unless, key, plain, vocabulary):
             continue
         if not any(word in text for text in context for word in rule.under):
             continue
@@ -204,6 +276,7 @@ def _read_part_of(parts: Sequence[_Part], depth: int, vocabulary: Vocabulary) ->
                 counts_for=counts_for or ((stage,) if stage else ()),
                 part_stage=stage,
                 why=f"part {term!r} of {rule.field}",
+                part=term,
             )
     return _Cell()
 
@@ -240,7 +313,7 @@ def read_header(path: Sequence[str], vocabulary: Vocabulary) -> HeaderReading:
         return HeaderReading(None, "no field's terms match")
     named = parts[depth]
     breakdown = next((w for w in vocabulary.breakdowns if w in named.key), None)
-    if found.kind == "quantity" and breakdown and not found.counts_for:
+    if found.kind == "quantity" and breakdown:
         return HeaderReading(
             None, f"a breakdown ({breakdown}) of {found.field}, not the field", breakdown=True
         )
@@ -259,9 +332,32 @@ def read_header(path: Sequence[str], vocabulary: Vocabulary) -> HeaderReading:
     for above in parts[:depth]:
         stage = stage or stage_in(above.key, vocabulary)
         unit = unit or above.unit
+    if found.kind == "identity":
+        stage = None  # a stage word in an identity header (所属中心小学) says nothing of its values
+    if found.kind == "quantity":
+        unknown = next((part.unknown_unit for part in parts if part.unknown_unit), None)
+        if unknown:
+            return HeaderReading(
+                None,
+                f"unit {unknown!r} of {found.field} is not in contracts/units.csv:"
+                " not read, so that no value is staged on the wrong scale",
+            )
+        if not _fits(unit, found.field, vocabulary):
+            return HeaderReading(
+                None,
+                f"unit {unit!r} ({vocabulary.units[unit][0]}) does not fit {found.field}"
+                f" ({vocabulary.dimensions[found.field]})",
+            )
     why = found.why + (f", stage {stage}" if stage else "") + (f", unit {unit}" if unit else "")
     meaning = ColumnMeaning(
-        found.kind, found.field, stage, unit, found.stage_of_label, found.counts_for, why
+        found.kind,
+        found.field,
+        stage,
+        unit,
+        found.stage_of_label,
+        found.counts_for,
+        why,
+        found.part,
     )
     return HeaderReading(meaning, why)
 

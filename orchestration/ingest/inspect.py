@@ -104,13 +104,16 @@ def inspect_file(
             f"  table: header rows {table.header_start + 1}-{table.header_end}, "
             f"{len(table.columns)} columns with a header"
         )
+        context = SheetContext(county=None, region_context="", place_type=None)
+        row_reader = RowReader(table, context, words, registry)
         for column in table.columns:
             lines.append(
                 f"  {column.letter:>3}  {column.header_text}\n"
                 f"       -> {_reading(column, words)}: {column.reason}"
             )
-        context = SheetContext(county=None, region_context="", place_type=None)
-        missing = RowReader(table, context, words, registry).missing_fields()
+            if column.index in row_reader.not_used:
+                lines.append(f"       NOT USED: {row_reader.not_used[column.index]}")
+        missing = row_reader.missing_fields()
         for entry in missing:
             lines.append(
                 f"  missing: {entry['field']} (no column; leaves "

@@ -304,10 +304,10 @@ class FileReader:
                 if c.meaning is None
             ]
             unmatched += [
-                {"column": c.letter, "text": c.header_text,
-                 "note": "a second column of the same field"}
-                for c in one.duplicate_columns
-            ]  # fmt: skip
+                {"column": c.letter, "text": c.header_text, "note": one.not_used[c.index]}
+                for c in one.table.columns
+                if c.index in one.not_used
+            ]
         return {
             **file_receipt(self.raw), "sheet": grid.name, "status": "loaded",
             "county_code": context.county.county_code if context.county else None,

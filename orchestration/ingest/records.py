@@ -94,7 +94,8 @@ class RowReader:
         # together they hold the value, read left to right.
         self.identity_spans: dict[str, list[Column]] = {}
         self.quantities: list[Column] = []
-        self.duplicate_columns: list[Column] = []
+        # Columns read and not used, with why: second columns of a field, parts not summed.
+        self.not_used: dict[int, str] = {}
         self.warnings: list[str] = []  # rows whose figures disagree (a total vs its grades)
         # Parts of a base quantity (专任教师 > 按学历分 > 本科, 在校生数 > 一年级): summed per row
         self.parts: list[Column] = []
@@ -114,9 +115,18 @@ class RowReader:
             if meaning.field in _SPANNING_FIELDS and span and _continues(span[-1], column):
                 span.append(column)
                 continue
+            if same and self._yields(same[0], column):
+                self._set_apart(
+                    same[0], f"{column.letter} ({column.header_text}) is the type column"
+                )
+                same.clear()
             rules = {other.meaning.stage_of_label for other in same}
             if same and (meaning.stage_of_label is None or rules & {None, meaning.stage_of_label}):
-                self.duplicate_columns.append(column)  # the first column of a field counts
+                self._set_apart(column, "a second column of the same field")
+                continue
+            if self._second_of_another_stage(column, columns_of):
+                self._set_apart(column, "a second column of the same field (one names a stage,"
+                                " the other none)")  # fmt: skip
                 continue
             same.append(column)
             if meaning.kind == "identity":
@@ -126,6 +136,74 @@ class RowReader:
                 self.quantities.append(column)
         # 专科及以上 | 本科及以上 side by side: each the rule of one stage
         self.stage_rule_columns = {key: same for key, same in columns_of.items() if len(same) > 1}
+        self._drop_incomplete_parts()
+        # A type column named by a `values_decide` term (办学层次) is the type only where its
+        # cell is a type label; elsewhere the row is read as if it were not there.
+        type_column = self.identity.get("school_type")
+        self._type_by_values = type_column is not None and self._values_decide(type_column)
+
+    def _values_decide(self, column: Column) -> bool:
+        """Whether `column` is the type only where its cells are type labels (办学层次)."""
+        rule = self.vocabulary.fields[column.meaning.field]
+        return any(term in compact(column.header_text) for term in rule.values_decide)
+
+    def _yields(self, first: Column, column: Column) -> bool:
+        """Whether `first` gives way to `column` of the same field: a 办学层次 column to a
+        学校类型 one, whichever comes first."""
+        return self._values_decide(first) and not self._values_decide(column)
+
+    def _set_apart(self, column: Column, note: str) -> None:
+        self.not_used[column.index] = note  # the first column of a field counts
+
+    @staticmethod
+    def _second_of_another_stage(
+        column: Column, columns_of: dict[tuple[str, str | None], list[Column]]
+    ) -> bool:
+        """Whether a teacher or class column comes after one of the same field that names a
+        stage while it names none (or the reverse): `专任教师 > 小学` then a `教师` column
+        elsewhere. The count without a stage would go to the row's stage and replace the
+        stage's own; so the second is not used, as a second column of the same field is. A
+        total under the same group header (`专任教师 > 合计 | 小学 | 初中`) is the group's total
+        and kept: the stage columns win over it (see `read`)."""
+        meaning = column.meaning
+        if meaning.kind != "quantity" or meaning.field not in STAGE_COUNT_FIELDS:
+            return False
+        others = [
+            other
+            for (field_name, stage), same in columns_of.items()
+            if field_name == meaning.field and (stage is None) != (meaning.stage is None)
+            for other in same
+        ]
+        return any(
+            not (len(other.path) > 1 and len(column.path) > 1 and other.path[0] == column.path[0])
+            for other in others
+        )
+
+    def _drop_incomplete_parts(self) -> None:
+        """Parts of a field whose rule `requires` a part of each group the sheet lacks one
+        of (高级 without 中级): a subset, never the field; not summed, and said so."""
+        direct = {column.meaning.field for column in self.quantities}
+        for column in [c for c in self.parts if c.meaning.field in direct]:
+            if column.meaning.field != "students":  # grades check the total (see read)
+                self.parts.remove(column)
+                self.not_used[column.index] = (
+                    f"a part of {column.meaning.field}: the sheet's column of the field is used"
+                )
+        for rule in self.vocabulary.components.values():
+            if not rule.requires:
+                continue
+            columns = [c for c in self.parts if c.meaning.field == rule.field]
+            given = {c.meaning.part for c in columns}
+            lacking = [group for group in rule.requires if not given & set(group)]
+            if columns and lacking:
+                note = (
+                    f"a part of {rule.field} without a column of "
+                    + " or ".join("/".join(group) for group in lacking)
+                    + ": a subset, not summed"
+                )
+                for column in columns:
+                    self.parts.remove(column)
+                    self.not_used[column.index] = note
 
     def missing_fields(self) -> list[dict]:
         """The base quantities this table has no column (nor parts) for, each with the
@@ -245,7 +323,11 @@ class RowReader:
             rule_stage = stage or next(iter(meaning.counts_for), None)
             if rule_stage not in meaning.counts_for:
                 continue
-            target = f"{meaning.field}_{stage or 'whole'}"
+            target = (
+                f"{meaning.field}_{stage or 'whole'}"
+                if meaning.field in STAGE_COUNT_FIELDS
+                else meaning.field  # a resource (计算机 > 教学用) belongs to the row's part
+            )
             sums.setdefault(target, []).append(value)
         for target, found in sums.items():
             if target in unknown:
@@ -294,6 +376,11 @@ class RowReader:
         """(school type, reported scope) of a row."""
         place_type = section_type or self.context.place_type
         written = self._text(row, "school_type")
+        if written and self._type_by_values:
+            try:
+                self._written_type(written)
+            except Rejection:
+                written = ""  # 办学层次 = 义务教育: not a type label, so no type column
         if written:
             school_type, type_part = self._written_type(written)
             if type_part:  # 附设小学班, 职业初中: the row is that one part, never a teaching point
@@ -375,9 +462,14 @@ class RowReader:
         record: dict = {}
         blank: set[str] = set()  # columns of the sheet left empty for this row
         generic_students = None
+        from_stage: set[str] = (
+            set()
+        )  # targets a column naming the stage gave: a total never replaces
         resources: dict[str, list[tuple[str | None, float]]] = {}
         parts = [(column, value) for column, value in values if column.meaning.is_part]
-        for column, value in values:
+        # Columns naming their stage first, so that a group's total never replaces them.
+        ordered = sorted(values, key=lambda pair: pair[0].meaning.stage is None)
+        for column, value in ordered:
             if column.meaning.is_part or not self._is_for(column, part):
                 continue
             field_name, stage = column.meaning.field, column.meaning.stage
@@ -392,7 +484,9 @@ class RowReader:
                 target = (
                     None if target == "senior" else f"{field_name}_{target}"
                 )  # no senior column
-                if target and value is not None:
+                if stage is not None and target:
+                    from_stage.add(target)
+                if target and value is not None and (stage is not None or target not in from_stage):
                     record[target] = value
             else:
                 target = field_name

@@ -51,6 +51,7 @@ class FieldRule:
     terms: tuple[Term, ...]
     unless: tuple[str, ...]
     stage_of: dict[str, str]  # term text -> the stage whose rule the term is
+    values_decide: tuple[str, ...] = ()  # terms naming the field only when cells are its labels
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ class ComponentRule:
     not_under: tuple[str, ...]  # ... and none of these
     parts: dict[str, tuple[tuple[str, ...], str | None]]  # term -> (counts_for, stage)
     unless: tuple[str, ...]
+    # Groups of part terms the sheet must each give one of for the parts to be summed
+    # (高级 and 中级 titles: 高级 alone is a subset, never the field); () = no condition.
+    requires: tuple[tuple[str, ...], ...] = ()
 
 
 def _indicators_of(contracts_dir: Path, base_quantities: dict) -> dict[str, tuple[str, ...]]:
@@ -92,6 +96,7 @@ def _field_rules(fields: dict[str, dict]) -> dict[str, FieldRule]:
             terms=tuple(_term(term) for term in spec["terms"]),
             unless=tuple(compact(str(word)) for word in spec.get("unless", [])),
             stage_of={str(term): stage for term, stage in spec.get("stage_of", {}).items()},
+            values_decide=tuple(compact(str(term)) for term in spec.get("values_decide", [])),
         )
         for name, spec in fields.items()
     }
@@ -108,6 +113,9 @@ def _component_rules(components: dict[str, dict]) -> dict[str, ComponentRule]:
                 for term, part in spec["parts"].items()
             },
             unless=tuple(compact(str(word)) for word in spec.get("unless", [])),
+            requires=tuple(
+                tuple(compact(str(term)) for term in group) for group in spec.get("requires", [])
+            ),
         )
         for name, spec in components.items()
     }

@@ -51,3 +51,18 @@ def test_inspect_explains_parts_breakdowns_and_missing_fields(tmp_path, capsys):
 def test_inspect_of_a_missing_file_says_so(tmp_path, capsys):
     assert main(["inspect", str(tmp_path / "nothing.xlsx")]) == 2
     assert "is not a file" in capsys.readouterr().err
+
+
+def test_inspect_says_which_columns_are_read_but_not_used(tmp_path, capsys):
+    rows = [
+        ["学校名称", "办学类型", "在校生数", "专任教师", "教师数", "高级职称", "运动场面积(英亩)"],
+        ["", "", "", "小学", "", "", ""],
+        ["城关小学", "小学", 300, 20, 35, 4, 2],
+    ]  # fmt: skip
+    path = write_book(tmp_path / "raw" / "2019" / "正定县.xlsx", [Sheet("学校", rows)])
+    assert main(["inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "NOT USED: a second column of the same field (one names a stage" in out
+    assert "NOT USED: a part of teachers_senior_title without a column of 中级/一级" in out
+    assert "UNMATCHED: unit '英亩' of sports_area_m2 is not in contracts/units.csv" in out
+    assert "teachers_primary=20" in out
