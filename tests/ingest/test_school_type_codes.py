@@ -26,6 +26,7 @@ COLUMNS = ["学校名称", "办学类型", "是否计校数", "在校生数", "�
         ("341 完全中学", "complete_middle"),
         ("345", "twelve_year"),
         ("342 高级中学", "senior_high"),
+        ("349 附设普通高中班", "senior_high"),
         ("365 职业高中学校", "vocational"),
         (513, "special_education"),
         ("519 附设特教班", "special_education"),
@@ -62,6 +63,7 @@ def test_a_teaching_point_code_and_the_count_as_school_flag(tmp_path):
         ("附设小学班", "primary", "primary", "students_primary"),
         (319, "junior", "junior", "students_junior"),
         ("321 职业初中", "vocational", "junior", "students_junior"),
+        (329, "vocational", "junior", "students_junior"),
     ],
 )
 def test_attached_classes_and_vocational_junior_schools_report_one_part(
