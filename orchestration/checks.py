@@ -196,7 +196,8 @@ missing_base_quantities = _warning_check(
 )
 row_figures_agree = _warning_check(
     "row_figures_agree",
-    "WARN for rows whose students total is not the sum of their grades.",
+    "WARN for rows whose students total is not the sum of their grades, and for one part of a "
+    "complete middle or twelve-year school reporting resources without its senior enrollment.",
     lambda result: check_row_warnings(result.ingest_files),
 )
 

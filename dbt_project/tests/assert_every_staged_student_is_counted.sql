@@ -1,6 +1,6 @@
 -- Nothing leaves the calculation silently: every staged primary and junior student is in a
 -- school-stage (in scope or excluded with a reason). A folded teaching point's students are
--- counted once, in its parent's part.
+-- counted once, in its parent's part; a folded attached class's once, in its host's part.
 {{ config(severity='warn', meta={'dagster': {'ref': {'name': 'int_school_stages'}}}) }}
 with staged as (
     select survey_year, sum(coalesce(students_primary, 0) + coalesce(students_junior, 0)) as students
@@ -12,6 +12,7 @@ counted as (
     select survey_year, sum(students) as students
     from {{ ref('int_school_stages') }}
     where exclusion_reason is distinct from 'teaching_point_folded_into_parent'
+        and exclusion_reason is distinct from 'attached_class_folded_into_host'
     group by survey_year
 )
 

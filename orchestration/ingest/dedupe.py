@@ -7,7 +7,11 @@ quantities and type are exact duplicates: the first (by file, sheet, row) is sta
 the others quarantined `duplicate_exact`. Copies that differ are `duplicate_conflict`,
 every copy quarantined: the warehouse can not tell which one is right. A school reported
 for the whole school and again by stage in one year is a conflict too (its stages would
-count twice): every one of those rows is quarantined `duplicate_conflict`.
+count twice): the whole-school row and each row of a stage its type teaches are quarantined
+`duplicate_conflict`. A stage-scoped row of a stage the whole-school row's type does not
+teach (a 附设普通初中班 319 filed under the 学校标识码 of its host 小学 211, as the statistics
+system's per-stage exports do) is no overlap: it is the host's part of that stage, staged
+beside the host's row (issue 10; docs/ingest.md "Attached classes").
 
 Copies that differ are settled by a stated precedence before all are given up: a file in
 a year folder (`2023/…`) beats a loose file that names its year only in its name; then a
@@ -25,6 +29,7 @@ import pandas as pd
 
 from contracts.staging_schema import QUANTITY_COLUMNS
 from orchestration.ingest.identity import school_identity
+from orchestration.ingest.vocabulary import vocabulary
 from orchestration.ingest.years import years_of_folder
 
 _COMPARED = ["school_type", *QUANTITY_COLUMNS]
@@ -53,18 +58,14 @@ def split_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     conflict &= ~rows.index.isin(winners)
     exact_copy = repeated & ~conflict & key.duplicated(keep="first")
     exact_copy &= ~rows.index.isin(winners)  # a winner of a conflict is staged
-    # A school reported whole and again by stage would count its stages twice.
-    scopes = rows["reported_scope"].where(~exact_copy)
-    reported_whole = (scopes == "school").groupby(school).transform("any")
-    whole_and_parts = reported_whole & (scopes.groupby(school).transform("nunique") > 1)
-    overlap = whole_and_parts & ~exact_copy & ~conflict
+    overlap, overlap_reasons = _whole_and_parts(rows, school, ~exact_copy & ~conflict)
     duplicate = conflict | exact_copy | overlap
     if not duplicate.any():
         return rows, pd.DataFrame()
 
     first = rows.loc[~key.duplicated(keep="first")].set_index(key[~key.duplicated(keep="first")])
     reasons = pd.Series("the same school and part again with different values", index=rows.index)
-    reasons[overlap] = "the same school reported for the whole school and again by stage"
+    reasons[overlap] = overlap_reasons
     for index, why in won_over.items():
         reasons[index] = why
     reasons[exact_copy] = [
@@ -79,6 +80,47 @@ def split_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         stage="dedupe",
     )
     return rows[~duplicate].reset_index(drop=True), quarantined
+
+
+def _where(row: pd.Series) -> str:
+    return "{source_file} / {sheet} row {source_row}".format(**row[_ORDER])
+
+
+def _whole_and_parts(
+    rows: pd.DataFrame, school: pd.Series, candidate: pd.Series
+) -> tuple[pd.Series, pd.Series]:
+    """(rows in a whole-and-by-stage overlap, the reason of each) among `candidate` rows.
+
+    A row scoped to one stage overlaps a whole-school row of its school only when the
+    whole row's type teaches that stage (contracts/school_type_stages.csv): then that
+    stage would count twice. Otherwise the scoped row is the school's part of a stage
+    its whole row does not report (an attached class under its host's id)."""
+    stages_of = vocabulary().type_stages
+    scope = rows["reported_scope"]
+    whole = candidate & (scope == "school")
+    scoped = candidate & (scope != "school")
+    overlap = pd.Series(False, index=rows.index)
+    reasons = pd.Series("", index=rows.index)
+    whole_rows = rows.index[whole].groupby(school[whole])
+    for index in rows.index[scoped & school.isin(whole_rows.keys())]:
+        hosts = whole_rows[school[index]]
+        hosts = [h for h in hosts if scope[index] in stages_of.get(rows.at[h, "school_type"], ())]
+        if not hosts:
+            continue
+        stage = scope[index]
+        overlap[index] = True
+        whole_ref = _where(rows.loc[hosts[0]])
+        reasons[index] = (
+            f"its {stage} part is also in the row for the whole school ({whole_ref}, "
+            f"a {rows.at[hosts[0], 'school_type']} school): the {stage} part would count twice"
+        )
+        for host in hosts:
+            overlap[host] = True
+            reasons[host] = (
+                f"a row for the whole school (a {rows.at[host, 'school_type']} school), and its "
+                f"{stage} part again in {_where(rows.loc[index])}: that part would count twice"
+            )
+    return overlap, reasons
 
 
 def _in_year_folder(source_file: str) -> bool:

@@ -96,7 +96,8 @@ class RowReader:
         self.quantities: list[Column] = []
         # Columns read and not used, with why: second columns of a field, parts not summed.
         self.not_used: dict[int, str] = {}
-        self.warnings: list[str] = []  # rows whose figures disagree (a total vs its grades)
+        # rows whose figures disagree (a total vs its grades) or need a look (senior part)
+        self.warnings: list[str] = []
         # Parts of a base quantity (专任教师 > 按学历分 > 本科, 在校生数 > 一年级): summed per row
         self.parts: list[Column] = []
         # Formulas saved without a cached value: unknown, never the 0 of an empty cell.
@@ -429,6 +430,40 @@ class RowReader:
             )
         return whole_types[label], None
 
+    def _may_include_senior_part(
+        self, school_type: str, scope: str, record: dict, resources: dict
+    ) -> bool:
+        """Whether a row of one compulsory part of a school with a senior part (完全中学 341,
+        十二年一贯制 345 in a per-stage export) reports resources without the senior
+        enrollment the national split needs (balance-indicators.md §1)."""
+        return (
+            scope in COMPULSORY_STAGES
+            and "senior" in self.vocabulary.type_stages[school_type]
+            and not (record.get("students_senior") or 0) > 0
+            and any((record.get(field_name) or 0) > 0 for field_name in resources)
+        )
+
+    def _is_attached_class(self, school_type: str, scope: str) -> bool:
+        """Whether a row is an attached class (附设小学班 219, 附设普通初中班 319): one part of a
+        one-stage type, which only a type of `part` in school_types.csv gives."""
+        return scope in COMPULSORY_STAGES and self.vocabulary.type_stages[school_type] == (scope,)
+
+    def _host_named(self, name: str) -> str | None:
+        """The host school an attached class's name names when no parent column does: the
+        name before its attached-class label (`内丘县第二中学附设小学班` -> `内丘县第二中学`;
+        the labels are the school_types.csv rows whose `part` is their own type)."""
+        words = self.vocabulary
+        key = compact(name)
+        labels = [
+            label
+            for label, stage in words.type_parts.items()
+            if words.school_types.get(label) == stage and label in key[1:]
+        ]
+        if not labels:
+            return None
+        host = key[: key.rfind(max(labels, key=len))]
+        return host or None
+
     def _part_named(self, written: str, part: str, name: str) -> str | None:
         """The one stage a type cell names beside its type (`九年一贯制学校(小学部)`), else a
         学段 cell (`初中部`), else the part a school name ends with (`实验学校初中部`)."""
@@ -533,8 +568,17 @@ class RowReader:
             raise Rejection("missing_students", "no enrollment in any students column")
         for target in blank:  # an empty cell of a column the sheet has: none (raw-sheets.md)
             record.setdefault(target, 0.0)
+        if self._may_include_senior_part(school_type, scope, record, resources):
+            self.warnings.append(
+                f"row {row_index + 1} ({name}): the {scope} part of a {school_type} school"
+                " reports resources but no senior enrollment to split them by; if they are the"
+                " whole school's, the senior part is inside them (fct_school_stage"
+                ".includes_senior_part)"
+            )
         counts = self._text(row, "counts_as_school")
         parent = self._text(row, "parent_school_name") or None
+        attached = self._is_attached_class(school_type, scope)
+        host = parent or (self._host_named(name) if attached else None)
         ownership = self._text(row, "ownership")
         urban_rural = self._text(row, "urban_rural")
         return {
@@ -557,9 +601,7 @@ class RowReader:
                 else _lookup(self.vocabulary.values["counts_as_school"], counts) == "true"
             ),
             "parent_school_name": parent,
-            "parent_school_name_key": school_name_key(parent, county.county_name)
-            if parent
-            else None,
+            "parent_school_name_key": school_name_key(host, county.county_name) if host else None,
         }
 
 

@@ -92,12 +92,17 @@ def row_warnings(ingest_files: pd.DataFrame) -> list[dict]:
 
 
 def check_row_warnings(ingest_files: pd.DataFrame) -> CheckOutcome:
-    """WARN when a row's figures disagree (a students total unlike the sum of its grades)."""
+    """WARN when a row's figures disagree (a students total unlike the sum of its grades) or
+    may hold another part's (a complete middle school's junior row with resources and no
+    senior enrollment: the reader's row warnings, docs/ingest.md)."""
     warnings = row_warnings(ingest_files)
     return CheckOutcome(
         name="row_figures_agree",
         passed=not warnings,
         severity=WARN,
-        description="a row's students total equals the sum of its grades, where both are given",
+        description=(
+            "a row's students total equals the sum of its grades, where both are given, and a"
+            " part of a school with a senior part gives the senior enrollment to split by"
+        ),
         metadata={"rows_warned": len(warnings), "examples": warnings[:MAX_EXAMPLES]},
     )

@@ -47,3 +47,53 @@ def test_both_copies_are_quarantined_when_nothing_decides(tmp_path):
     })  # fmt: skip
     assert result.school_rows.empty
     assert list(result.quarantine["reason_code"]) == ["duplicate_conflict"] * 2
+
+
+_EXPORT = [
+    "学校标识码",
+    "学校名称",
+    "办学类型代码",
+    "是否计校数",
+    "在校生数",
+    "专任教师数",
+    "图书册数",
+]
+
+
+def test_an_attached_class_under_its_hosts_id_is_the_hosts_part_not_a_conflict(tmp_path):
+    """Issue 10: the statistics system files a 附设普通初中班 (319) under its host's id. The
+    host 小学 (211, scoped 'school') teaches no junior stage, so nothing counts twice: both
+    rows are staged, the class as the host's junior part."""
+    result = _ingest(tmp_path, {
+        "2023/邢台市/内丘县2023年基层表_小学.xlsx": [
+            _EXPORT, ["2130523004", "内丘县实验小学", 211, 1, 700, 38, 30000]],
+        "2023/邢台市/内丘县2023年基层表_初中.xlsx": [
+            _EXPORT, ["2130523004", "内丘县实验小学", 319, 0, 80, 6, 0]],
+    })  # fmt: skip
+    assert result.quarantine.empty
+    staged = result.school_rows.set_index("reported_scope")
+    assert staged.loc["school", "students_primary"] == 700
+    assert staged.loc["junior", "students_junior"] == 80
+    assert set(staged["school_id"]) == {"2130523004"}
+
+
+def test_a_nine_year_school_whole_and_by_stage_still_conflicts_and_says_where(tmp_path):
+    """The overlap rule still holds where the whole row's type teaches the scoped stage:
+    both rows are quarantined, and each reason names the other row and the stage."""
+    result = _ingest(tmp_path, {
+        "2023/邢台市/内丘县2023年基层表_小学.xlsx": [
+            _EXPORT, ["2130523004", "内丘县实验小学", 211, 1, 700, 38, 30000],
+            ["2130523005", "内丘县育才学校", 312, 1, 600, 40, 45000]],
+        "2023/邢台市/内丘县汇总.xlsx": [
+            ["学校标识码", "学校名称", "办学类型", "小学在校生数", "初中在校生数", "图书册数"],
+            ["2130523005", "内丘县育才学校", "九年一贯制学校", 600, 300, 45000]],
+    })  # fmt: skip
+    assert list(result.school_rows["school_name"]) == ["内丘县实验小学"]
+    reasons = result.quarantine.set_index("source_file")["reason"]
+    assert set(result.quarantine["reason_code"]) == {"duplicate_conflict"}
+    whole, part = (
+        reasons["2023/邢台市/内丘县汇总.xlsx"],
+        reasons["2023/邢台市/内丘县2023年基层表_小学.xlsx"],
+    )
+    assert "primary part" in whole and "基层表_小学.xlsx" in whole
+    assert "primary part" in part and "内丘县汇总.xlsx" in part

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 
 from orchestration.ingest.vocabulary import vocabulary
@@ -23,6 +26,7 @@ COLUMNS = ["学校名称", "办学类型", "是否计校数", "在校生数", "�
         ("341 完全中学", "complete_middle"),
         ("345", "twelve_year"),
         ("342 高级中学", "senior_high"),
+        ("349 附设普通高中班", "senior_high"),
         ("365 职业高中学校", "vocational"),
         (513, "special_education"),
         ("519 附设特教班", "special_education"),
@@ -59,6 +63,7 @@ def test_a_teaching_point_code_and_the_count_as_school_flag(tmp_path):
         ("附设小学班", "primary", "primary", "students_primary"),
         (319, "junior", "junior", "students_junior"),
         ("321 职业初中", "vocational", "junior", "students_junior"),
+        (329, "vocational", "junior", "students_junior"),
     ],
 )
 def test_attached_classes_and_vocational_junior_schools_report_one_part(
@@ -100,3 +105,38 @@ def test_an_attached_class_label_inside_a_longer_cell_keeps_the_rows_stages(tmp_
     row = school(ingest_book(tmp_path, [Sheet("学校", rows)]), "正定县南关学校")
     assert (row["school_type"], row["reported_scope"]) == ("primary", "school")
     assert (row["students_primary"], row["students_junior"]) == (300, 45)
+
+
+def test_an_attached_class_names_its_host_by_its_parent_column_else_its_name(tmp_path):
+    """Issue 10: an attached class with an identity of its own is linked to its host (dbt
+    folds it into the host's part) by 所属学校, else by the name before its 附设…班 label;
+    a row of another type never gets a host from its name."""
+    columns = ["学校名称", "办学类型", "是否计校数", "所属学校", "在校生数", "图书册数"]
+    rows = [
+        columns,
+        ["正定县第二中学", 311, 1, None, 900, 50000],
+        ["正定县第二中学附设小学班", 219, 0, None, 60, 0],
+        ["南关小学班", "附设小学班", 0, "正定县城关小学", 30, 0],
+        ["正定县第五中学附设初中班", "小学", 1, None, 300, 900],
+    ]
+    result = ingest_book(tmp_path, [Sheet("学校", rows)])
+    assert (
+        school(result, "正定县第二中学附设小学班")["parent_school_name_key"]
+        == (school(result, "正定县第二中学")["school_name_key"])
+    )
+    assert school(result, "南关小学班")["parent_school_name_key"] == "城关小"
+    assert pd.isna(school(result, "正定县第五中学附设初中班")["parent_school_name_key"])
+
+
+@pytest.mark.parametrize(("code", "warned"), [(341, True), (345, True), (311, False), (312, False)])
+def test_one_part_of_a_school_with_a_senior_part_is_warned_of(tmp_path, code, warned):
+    """Issue 10: a complete middle (341) or twelve-year school (345) in the junior export
+    reports resources without the senior enrollment to split them by: the receipt's
+    row_warnings name the row (the row_figures_agree WARN); other types are not warned of."""
+    rows = [COLUMNS, ["正定县实验中学", code, 1, 500, 40, 60000]]
+    result = ingest_book(tmp_path, [Sheet("Sheet1", rows)], "2019/正定县2019年基层表_初中.xlsx")
+    warnings = json.loads(result.ingest_files["row_warnings"].dropna().iloc[0] or "[]")
+    senior = [w for w in warnings if "senior part" in w]
+    assert bool(senior) == warned
+    if warned:
+        assert "row 2 (正定县实验中学)" in senior[0] and "junior part" in senior[0]

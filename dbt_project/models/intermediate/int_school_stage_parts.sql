@@ -14,6 +14,13 @@
 -- once and split by the shares of both rows' enrollments, exactly as for a school reported
 -- on one row; students and teachers stay as each row reports them. Rows whose resources
 -- differ were reported per stage and are kept as they are.
+--
+-- An attached class (附设小学班 219, 附设普通初中班 319) is a row scoped to the one stage of
+-- a one-stage type: only a type with a `part` in school_types.csv gives such a row. It is
+-- its host's part of that stage, never joined or split (int_school_stages finds the host).
+-- A stage-scoped row of a school with a senior part (完全中学, 十二年一贯制) whose shares do
+-- not weigh a senior enrollment keeps any whole-school resources it repeats with the senior
+-- part inside: such a part is flagged `includes_senior_part` (docs/marts.md).
 with school_rows as (
     select * from {{ ref('int_school_rows') }}
 ),
@@ -22,11 +29,28 @@ stage_split_weights as (
     select * from {{ ref('stage_split_weights') }}
 ),
 
+one_stage_types as (
+    select school_type from stage_split_weights group by school_type having count(*) = 1
+),
+
+types_with_senior_part as (
+    select school_type from stage_split_weights where stage = 'senior'
+),
+
 typed_rows as (
     select
-        *,
-        case when is_teaching_point then 'teaching_point' else school_type end as stage_type,
-        case when reported_scope = 'school' then null else reported_scope end as scoped_stage
+        school_rows.*,
+        case when school_rows.is_teaching_point then 'teaching_point' else school_rows.school_type end
+            as stage_type,
+        case when school_rows.reported_scope = 'school' then null else school_rows.reported_scope end
+            as scoped_stage,
+        coalesce(
+            school_rows.reported_scope <> 'school' and not school_rows.is_teaching_point
+            and school_rows.school_type in (select school_type from one_stage_types),
+            false
+        ) as is_attached_class,
+        coalesce(school_rows.school_type in (select school_type from types_with_senior_part), false)
+            as has_senior_part
     from school_rows
 ),
 
@@ -49,6 +73,7 @@ scoped_rows as (
         on typed_rows.stage_type = senior_weight.school_type
         and senior_weight.stage = 'senior'
     where typed_rows.scoped_stage is not null and not typed_rows.is_teaching_point
+        and not typed_rows.is_attached_class
 ),
 
 -- Figures that agree: equal up to the last bits of a double (万元 × 10 000 in one file, 元 in
@@ -60,6 +85,8 @@ joined_schools as (
         primary_row.weighted_students + junior_row.weighted_students
             + greatest(primary_row.weighted_senior_students, junior_row.weighted_senior_students)
             as joined_weighted_students,
+        greatest(primary_row.weighted_senior_students, junior_row.weighted_senior_students)
+            as joined_weighted_senior_students,
         primary_row.own_split_weight + junior_row.own_split_weight as joined_split_weights,
         {%- for field in resource_fields() %}
         coalesce(primary_row.{{ field }}, junior_row.{{ field }}) as joined_{{ field }},
@@ -99,12 +126,14 @@ joined_rows as (
         {%- endfor %}
         joined_schools.school_uid is not null as is_joined_part,
         joined_schools.joined_weighted_students,
+        joined_schools.joined_weighted_senior_students,
         joined_schools.joined_split_weights,
         joined_schools.joined_source_ref
     from typed_rows
     left join joined_schools
         on typed_rows.scoped_stage is not null
         and not typed_rows.is_teaching_point
+        and not typed_rows.is_attached_class
         and typed_rows.survey_year = joined_schools.survey_year
         and typed_rows.school_uid = joined_schools.school_uid
 ),
@@ -188,6 +217,7 @@ final as (
         county_code,
         school_name_key,
         is_teaching_point,
+        is_attached_class,
         parent_school_name_key,
         stage,
         type_exclusion_reason,
@@ -205,7 +235,19 @@ final as (
             ({{ field }}_reported is null and {{ field }}_whole is not null)
             {%- if not loop.last %} or{% endif %}
             {%- endfor %}
-        ), false) as is_estimated_split
+        ), false) as is_estimated_split,
+        -- One stage's row of a school with a senior part, its resources taken whole: the
+        -- senior enrollment that would split them off is not on the row (nor on its join).
+        coalesce(
+            scoped_stage is not null and has_senior_part
+            and not (is_joined_part and joined_weighted_senior_students > 0)
+            and greatest(
+                {%- for field in resource_fields() %}
+                coalesce({{ field }}, 0){% if not loop.last %},{% endif %}
+                {%- endfor %}
+            ) > 0,
+            false
+        ) as includes_senior_part
     from stage_teachers
 )
 

@@ -4,6 +4,13 @@
 -- named parent is not found is treated as one that names none: it is a school-stage of its
 -- own with at least 50 students and excluded below. Every part that does not enter the
 -- calculation stays here with in_scope = false and its exclusion_reason.
+--
+-- An attached class (附设小学班, 附设普通初中班; int_school_stage_parts) belongs to its
+-- host (issue 10): filed under the host's id it is already the host's part of its stage;
+-- with an identity of its own it is folded into the county-year's school its 所属学校 names
+-- (parent_school_name_key; the reader takes the name before 附设…班 when no column does),
+-- added to that school's part of the class's stage. A class whose host is in neither way
+-- is excluded `attached_class_without_host`: it has no premises of its own to compare.
 {%- set quantities = teacher_fields() + resource_fields() %}
 with stage_parts as (
     select * from {{ ref('int_school_stage_parts') }}
@@ -21,11 +28,32 @@ parent_primary_parts as (
     group by survey_year, county_code, school_name_key
 ),
 
+-- Schools an attached class can belong to: any school of the county-year that is not
+-- itself an attached class or a teaching point.
+host_schools as (
+    select survey_year, county_code, school_name_key, min(school_uid) as host_school_uid
+    from stage_parts
+    where not is_teaching_point and not coalesce(is_attached_class, false)
+    group by survey_year, county_code, school_name_key
+),
+
+-- Identities with a part that is no attached class: a class filed under such an id is
+-- that school's part already.
+hosting_uids as (
+    select distinct survey_year, school_uid
+    from stage_parts
+    where not coalesce(is_attached_class, false)
+),
+
 attributed_parts as (
     select
         stage_parts.*,
-        parent_primary_parts.parent_school_uid,
-        coalesce(parent_primary_parts.parent_school_uid, stage_parts.school_uid) as attributed_school_uid
+        coalesce(parent_primary_parts.parent_school_uid, host_schools.host_school_uid) as parent_school_uid,
+        coalesce(stage_parts.is_attached_class, false)
+            and hosting_uids.school_uid is null
+            and host_schools.host_school_uid is null as is_class_without_host,
+        coalesce(parent_primary_parts.parent_school_uid, host_schools.host_school_uid, stage_parts.school_uid)
+            as attributed_school_uid
     from stage_parts
     left join parent_primary_parts
         on stage_parts.is_teaching_point
@@ -33,6 +61,15 @@ attributed_parts as (
         and stage_parts.survey_year = parent_primary_parts.survey_year
         and stage_parts.county_code = parent_primary_parts.county_code
         and stage_parts.parent_school_name_key = parent_primary_parts.school_name_key
+    left join hosting_uids
+        on stage_parts.survey_year = hosting_uids.survey_year
+        and stage_parts.school_uid = hosting_uids.school_uid
+    left join host_schools
+        on coalesce(stage_parts.is_attached_class, false)
+        and hosting_uids.school_uid is null
+        and stage_parts.survey_year = host_schools.survey_year
+        and stage_parts.county_code = host_schools.county_code
+        and stage_parts.parent_school_name_key = host_schools.school_name_key
 ),
 
 school_stage_totals as (
@@ -45,13 +82,17 @@ school_stage_totals as (
         {%- for field in quantities %}
         case when count({{ field }}) = count(*) then sum({{ field }}) end as {{ field }},
         {%- endfor %}
-        max(stage_share) filter (where parent_school_uid is null) as stage_share,
+        -- The part's own attributes: a folded teaching point's never, a folded attached
+        -- class's where the host has no other row of the stage.
+        max(stage_share) filter (where parent_school_uid is null or not is_teaching_point) as stage_share,
         bool_or(is_estimated_split) as is_estimated_split,
         coalesce(bool_or(is_joined_part), false) as is_joined_part,
-        bool_and(is_teaching_point) filter (where parent_school_uid is null) as is_teaching_point,
-        any_value(type_exclusion_reason) filter (where parent_school_uid is null) as type_exclusion_reason,
+        coalesce(bool_or(includes_senior_part), false) as includes_senior_part,
+        coalesce(bool_and(is_class_without_host), false) as is_class_without_host,
+        bool_and(is_teaching_point) filter (where parent_school_uid is null or not is_teaching_point) as is_teaching_point,
+        any_value(type_exclusion_reason) filter (where parent_school_uid is null or not is_teaching_point) as type_exclusion_reason,
         any_value(parent_school_name_key) filter (where parent_school_uid is null) as parent_school_name_key,
-        count(*) filter (where parent_school_uid is not null) as teaching_points_folded,
+        count(*) filter (where parent_school_uid is not null and is_teaching_point) as teaching_points_folded,
         string_agg(source_ref, '; ' order by source_ref) as source_rows,
         null::varchar as folded_into_school_uid
     from attributed_parts
@@ -71,6 +112,8 @@ folded_teaching_points as (
         stage_share,
         is_estimated_split,
         coalesce(is_joined_part, false) as is_joined_part,
+        coalesce(includes_senior_part, false) as includes_senior_part,
+        false as is_class_without_host,
         is_teaching_point,
         type_exclusion_reason,
         parent_school_name_key,
@@ -92,7 +135,9 @@ scoped as (
         *,
         case
             when type_exclusion_reason is not null then type_exclusion_reason
-            when folded_into_school_uid is not null then 'teaching_point_folded_into_parent'
+            when folded_into_school_uid is not null and is_teaching_point then 'teaching_point_folded_into_parent'
+            when folded_into_school_uid is not null then 'attached_class_folded_into_host'
+            when is_class_without_host then 'attached_class_without_host'
             when is_teaching_point and students < 50 then 'teaching_point_under_50_students'
             when coalesce(students, 0) = 0 then 'no_students_in_stage'
         end as exclusion_reason
@@ -117,6 +162,7 @@ final as (
         scoped.stage_share,
         scoped.is_estimated_split,
         scoped.is_joined_part,
+        scoped.includes_senior_part,
         scoped.teaching_points_folded,
         parents.school_key as folded_into_school_key,
         scoped.is_teaching_point and scoped.stage = 'primary' and scoped.parent_school_name_key is not null
