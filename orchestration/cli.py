@@ -335,12 +335,14 @@ def print_lost_files(paths: Paths, years: list[int]) -> list:
 
 def exit_status(result, lost: list, strict: bool) -> int:
     """0 done; 1 the run failed; 3 (--strict) published, but a county-year lost a file."""
+    from orchestration.validation.completeness import incomplete_names
+
     failed = {event.step_key for event in result.all_events if event.is_step_failure}
     if strict and lost and all("county_years_complete" in step for step in failed):
-        years = sorted({(file.year, file.county) for file in lost})
+        years = incomplete_names(lost)
         print(
             f"--strict: the warehouse was published, but {len(years)} county-years are "
-            "incomplete: " + "; ".join(f"{year} {county}" for year, county in years)
+            "incomplete: " + "; ".join(years)
         )
         return EXIT_INCOMPLETE
     return 0 if result.success else 1
