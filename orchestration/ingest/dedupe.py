@@ -13,7 +13,8 @@ Copies that differ are settled by a stated precedence before all are given up: a
 a year folder (`2023/…`) beats a loose file that names its year only in its name; then a
 copy that carries a field the others lack (and agrees with them wherever both have a
 value) beats them. The winner is staged; each other copy is quarantined
-`duplicate_conflict` with the reason naming the winner and the rule that chose it.
+`duplicate_superseded` with the reason naming the winner and the rule that chose it
+(nothing of the school is lost, as with `duplicate_exact`).
 """
 
 from __future__ import annotations
@@ -71,10 +72,11 @@ def split_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         "an exact copy of {source_file} / {sheet} row {source_row}".format(**first.loc[k, _ORDER])
         for k in key[exact_copy]
     ]
+    codes = pd.Series("duplicate_conflict", index=rows.index)
+    codes[rows.index.isin(list(won_over))] = "duplicate_superseded"
+    codes[exact_copy] = "duplicate_exact"
     quarantined = rows[duplicate].assign(
-        reason_code=exact_copy[duplicate].map(
-            {True: "duplicate_exact", False: "duplicate_conflict"}
-        ),
+        reason_code=codes[duplicate],
         reason=reasons[duplicate],
         stage="dedupe",
     )

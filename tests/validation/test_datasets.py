@@ -106,6 +106,25 @@ def test_high_quarantine_share_warns(good_rows):
     assert outcome.metadata["examples"][0]["quarantine_share"] == pytest.approx(2 / 7)
 
 
+@pytest.mark.parametrize(
+    ("code", "share"),
+    [("duplicate_exact", None), ("duplicate_superseded", None), ("duplicate_conflict", 2 / 7)],
+)
+def test_a_duplicate_whose_winner_is_staged_loses_nothing(good_rows, code, share):
+    held = [
+        {"survey_year": 2019, "source_file": good_rows[0]["source_file"],
+         "sheet": good_rows[0]["sheet"], "source_row": 50 + n, "stage": "dedupe",
+         "reason_code": code, "raw_values": "{}"}
+        for n in range(2)
+    ]  # fmt: skip
+    outcome = outcomes_by_name(make_result(good_rows, quarantine=held))["quarantine_share"]
+    if share is None:
+        assert outcome.passed
+    else:
+        assert not outcome.passed
+        assert outcome.metadata["examples"][0]["quarantine_share"] == pytest.approx(share)
+
+
 @pytest.mark.parametrize("declared", [1900.0, 2100.0])
 def test_staged_total_off_the_declared_total_fails_with_error(good_rows, declared):
     outcome = outcomes_by_name(make_result(good_rows, declared_total_students=declared))[
