@@ -32,7 +32,11 @@ from orchestration.validation.coverage import (
 )
 from orchestration.validation.outcome import ERROR, CheckOutcome
 from orchestration.validation.report import report_page, write_validation_report
-from orchestration.validation.rows import check_row_accounting, check_unique_schools
+from orchestration.validation.rows import (
+    check_row_accounting,
+    check_school_id_conflicts,
+    check_unique_schools,
+)
 
 VALIDATED = AssetKey("validated_school_rows")
 PUBLISHED = AssetKey("warehouse_tables")
@@ -197,6 +201,14 @@ row_figures_agree = _warning_check(
 )
 
 
+school_id_conflicts = _warning_check(
+    "school_id_conflicts",
+    "No 10-digit school id held by schools of two counties in a year (WARN, never blocking: "
+    "both are published, each told apart by its county; reason code school_id_conflict).",
+    lambda result: check_school_id_conflicts(result.school_rows),
+)
+
+
 @asset_check(
     asset=PUBLISHED,
     blocking=True,
@@ -254,6 +266,7 @@ def completeness_check_result(
 validation_checks = [
     row_accounting,
     unique_schools,
+    school_id_conflicts,
     county_years_complete,
     missing_base_quantities,
     row_figures_agree,

@@ -224,3 +224,77 @@ def check_unique_schools(school_rows: pd.DataFrame) -> CheckOutcome:
             ),
         },
     )
+
+
+def check_school_id_conflicts(school_rows: pd.DataFrame) -> CheckOutcome:
+    """WARN when schools of two counties hold one 10-digit id in a survey year (reason code
+    `school_id_conflict`); every row stays staged.
+
+    The id is national, so the warehouse can not tell whose it is: dbt's int_school_rows tells
+    each county's school of that id apart by its county (`<county_code>:<id>`) in every year,
+    and every county is published. Rows without an id count with the id they borrow by name
+    within their county (`identity.school_identity`), as dbt counts them. Each example is a
+    row that claims the id, with `other_rows`: the file / sheet / row of the other counties'
+    claims. Shape: metadata counts ids and rows; examples list up to MAX_EXAMPLES rows.
+    """
+    identity = (
+        school_identity(school_rows)
+        if len(school_rows)
+        else pd.Series([], index=school_rows.index, dtype="string")
+    )
+    keyed = school_rows.assign(
+        claimed_id=identity.str.removeprefix("id:").where(identity.str.startswith("id:"))
+    )
+    keyed = keyed.dropna(subset=["claimed_id"])
+    counties = keyed.groupby(["survey_year", "claimed_id"])["county_code"].transform("nunique")
+    claims = keyed[counties > 1].sort_values(["claimed_id", "county_code", *SOURCE_ROW[1:]])
+    where = (
+        claims["source_file"] + " / " + claims["sheet"] + " row " + claims["source_row"].astype(str)
+    )
+    shown = claims.head(MAX_EXAMPLES)  # the other claims are looked up for the examples only
+    shown = shown.assign(
+        other_rows=[
+            "; ".join(
+                where[
+                    (claims["survey_year"] == year)
+                    & (claims["claimed_id"] == school_id)
+                    & (claims["county_code"] != county)
+                ]
+            )
+            for year, school_id, county in zip(
+                shown["survey_year"], shown["claimed_id"], shown["county_code"]
+            )
+        ],
+        reason_code="school_id_conflict",
+    )
+    return CheckOutcome(
+        name="school_id_conflicts",
+        passed=claims.empty,
+        severity=WARN,
+        description=(
+            "no 10-digit school id held by schools of two counties in one survey year "
+            "(school_id_conflict: both are staged and published, each told apart by its county)"
+        ),
+        metadata={
+            "rows_checked": len(school_rows),
+            "conflicting_ids": int(
+                claims[["survey_year", "claimed_id"]].drop_duplicates().shape[0]
+            ),
+            "conflicting_rows": len(claims),
+            "examples": examples(
+                shown.drop(columns="school_id").rename(
+                    columns={"source_file": "file", "source_row": "row", "claimed_id": "school_id"}
+                ),
+                [
+                    "reason_code",
+                    "school_id",
+                    "county_code",
+                    "file",
+                    "sheet",
+                    "row",
+                    "school_name",
+                    "other_rows",
+                ],
+            ),
+        },
+    )

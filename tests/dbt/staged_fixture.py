@@ -153,7 +153,17 @@ def school_rows(year: int) -> list[dict]:
             students_primary=40,
             students_junior=20,
         ),
-        _school(year, XINGTANG, "行唐一小", "primary", seed=8, students_primary=350),
+        # In 2020 Xingtang's sheet gives 正定二小's id (a copy slip): the id is claimed by two
+        # counties in one year, and both counties must still be published.
+        _school(
+            year,
+            XINGTANG,
+            "行唐一小",
+            "primary",
+            seed=8,
+            students_primary=350,
+            school_id="1301230002" if year == YEARS[1] else None,
+        ),
         # A private school whose sheet leaves the multimedia rooms empty, with a name that
         # would be a formula in a spreadsheet and markup in a page.
         _school(

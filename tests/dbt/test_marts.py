@@ -168,6 +168,35 @@ def test_school_versions_follow_renames_and_closures(dbt_build: DbtBuild) -> Non
     assert merged["is_current"] is False and merged["valid_to_year"] == 2020
 
 
+def test_an_id_two_counties_claim_in_a_year_publishes_both_loudly(dbt_build: DbtBuild) -> None:
+    """Zhengding and Xingtang both report 1301230002 in 2020: the build still succeeds, each
+    county's school is a school-stage of its own (under its county-qualified identity in every
+    year), dim_school flags both, and the WARN test says so."""
+    assert dbt_build.result.success
+    stages = [s for s in read_mart(dbt_build, "fct_school_stage") if s["school_id"] == "1301230002"]
+    assert {(s["survey_year"], s["county_code"]) for s in stages} >= {
+        (2020, "130123"),
+        (2020, "130125"),
+    }
+    schools = [s for s in read_mart(dbt_build, "dim_school") if s["school_id"] == "1301230002"]
+    assert {s["school_uid"] for s in schools} == {"130123:1301230002", "130125:1301230002"}
+    assert all(s["school_id_conflict"] for s in schools)
+    # Xingtang's rows of the other years borrow the id by name: one history, three years.
+    xingtang = [s for s in stages if s["county_code"] == "130125"]
+    assert sorted(s["survey_year"] for s in xingtang) == [2019, 2020, 2021]
+    assert not any(
+        s["school_id_conflict"]
+        for s in read_mart(dbt_build, "dim_school")
+        if s["school_uid"] == "1301230001"
+    )
+    (warned,) = [
+        r
+        for r in dbt_build.result.result
+        if r.node.name.startswith("school_id_claimed_by_two_counties_in_a_year")
+    ]
+    assert warned.status == "warn" and warned.failures == 1
+
+
 def test_fact_keys_point_to_the_version_valid_that_year(dbt_build: DbtBuild) -> None:
     versions = {v["school_key"]: v for v in read_mart(dbt_build, "dim_school")}
     for stage in read_mart(dbt_build, "fct_school_stage"):

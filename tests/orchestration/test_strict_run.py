@@ -1,14 +1,10 @@
 """`junheng run --strict` where one county's only file is corrupt (issue 9's acceptance)."""
 
-import contextlib
-import io
-
-import duckdb
 import pytest
 
 from orchestration import cli
 from tests.ingest.workbooks import Sheet, write_book
-from tests.orchestration.deployment import deployment_environment
+from tests.orchestration.deployment import query, run_junheng
 
 YEAR = 2023
 pytestmark = pytest.mark.pipeline
@@ -48,15 +44,8 @@ def strict_run(tmp_path_factory):
     write_book(raw / NO_COUNTY, [Sheet("全县", unknown)])
     other = [HEADER, ["高邑县第一小学", "小学", 999, 45, 25580, 1386000]]
     write_book(raw / COMPARISON, [Sheet(f"{YEAR - 1}年", other), Sheet(f"{YEAR}年", other)])
-    out = io.StringIO()
-    with deployment_environment(root), contextlib.redirect_stdout(out):
-        status = cli.main(["run", "--strict"])
-    return root, status, out.getvalue()
-
-
-def query(root, sql):
-    with duckdb.connect(str(root / "warehouse" / "junheng.duckdb"), read_only=True) as catalog:
-        return catalog.execute(sql).fetchall()
+    status, out = run_junheng(root, "run", "--strict")
+    return root, status, out
 
 
 def test_strict_exits_non_zero_naming_the_county_and_the_file(strict_run):

@@ -28,7 +28,6 @@ def clean_result(good_rows):
 def test_clean_year_passes_every_suite(clean_result, tmp_path):
     outcomes = outcomes_by_name(clean_result, clean_result.school_rows, docs_dir=tmp_path / "docs")
     assert set(outcomes) == {
-        "school_ids_unique",
         "counties_have_schools",
         "enrollment_drift",
         "quarantine_share",
@@ -38,21 +37,6 @@ def test_clean_year_passes_every_suite(clean_result, tmp_path):
     assert failing(outcomes) == set()
     assert (tmp_path / "docs" / "index.html").is_file()
     json.dumps([outcome.metadata for outcome in outcomes.values()])
-
-
-def test_school_id_in_two_counties_fails_with_error(good_rows):
-    elsewhere = school_row(
-        9,
-        county_code=OTHER_COUNTY,
-        source_file="2019/灵寿县.xlsx",
-        school_id=good_rows[0]["school_id"],
-    )
-    outcome = outcomes_by_name(make_result([*good_rows, elsewhere]))["school_ids_unique"]
-    assert not outcome.passed and outcome.severity == ERROR
-    assert {example["county_code"] for example in outcome.metadata["examples"]} == {
-        COUNTY,
-        OTHER_COUNTY,
-    }
 
 
 def test_county_whose_files_were_all_rejected_fails_with_error(good_rows):

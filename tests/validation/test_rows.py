@@ -8,10 +8,11 @@ from orchestration.staging import read_staged_year, write_staged_year
 from orchestration.validation.outcome import ERROR, WARN
 from orchestration.validation.rows import (
     check_row_accounting,
+    check_school_id_conflicts,
     check_unique_schools,
     validate_school_rows,
 )
-from tests.validation.staged import make_result, school_row
+from tests.validation.staged import COUNTY, make_result, school_row
 
 BAD_ROWS = {
     "negative": ({"teachers_primary": -3.0}, "negative_value"),
@@ -152,6 +153,57 @@ def test_unique_schools_sees_a_school_staged_by_id_and_again_by_name(good_rows):
     by_name = dict(good_rows[0], school_id=None, source_row=99)
     outcome = check_unique_schools(make_result([*good_rows, by_name]).school_rows)
     assert not outcome.passed and outcome.metadata["duplicate_keys"] == 1
+
+
+OTHER_COUNTY = "130124"
+
+
+def test_an_id_two_counties_hold_in_a_year_warns_naming_both_rows(good_rows):
+    elsewhere = school_row(
+        9,
+        county_code=OTHER_COUNTY,
+        source_file="2019/灵寿县.xlsx",
+        school_id=good_rows[0]["school_id"],
+    )
+    # Within one county the same id on a primary and a junior row is one school's two parts.
+    junior_part = dict(good_rows[1], reported_scope="junior", source_row=99)
+    school_rows = make_result([*good_rows, junior_part, elsewhere]).school_rows
+    assert check_unique_schools(school_rows).passed  # each county's school is unique there
+
+    outcome = check_school_id_conflicts(school_rows)
+
+    assert not outcome.passed and outcome.severity == WARN
+    assert outcome.metadata["conflicting_ids"] == 1
+    assert outcome.metadata["conflicting_rows"] == 2
+    examples = {example["county_code"]: example for example in outcome.metadata["examples"]}
+    assert set(examples) == {COUNTY, OTHER_COUNTY}
+    assert {example["reason_code"] for example in examples.values()} == {"school_id_conflict"}
+    assert examples[COUNTY]["other_rows"] == "2019/灵寿县.xlsx / 小学 row 13"
+    assert examples[OTHER_COUNTY]["other_rows"] == (
+        f"{good_rows[0]['source_file']} / 小学 row {good_rows[0]['source_row']}"
+    )
+    assert check_school_id_conflicts(make_result([*good_rows, junior_part]).school_rows).passed
+
+
+def test_a_row_without_id_claims_the_id_it_borrows_by_name(good_rows):
+    named = dict(good_rows[0], school_id=None, source_row=99)
+    elsewhere = school_row(
+        9,
+        county_code=OTHER_COUNTY,
+        source_file="2019/灵寿县.xlsx",
+        school_id=good_rows[0]["school_id"],
+    )
+    # The county's own id'd row is quarantined elsewhere: only its name row is left.
+    outcome = check_school_id_conflicts(make_result([named, elsewhere]).school_rows)
+    assert outcome.passed  # nothing to borrow from: the name row is identified by name
+    rows = [dict(good_rows[0], source_row=98), named, elsewhere]
+    # an id'd row and its name row in one county: the name row borrows, both claim the id
+    outcome = check_school_id_conflicts(make_result(rows).school_rows)
+    assert outcome.metadata["conflicting_rows"] == 3
+
+
+def test_a_year_without_rows_has_no_id_conflict():
+    assert check_school_id_conflicts(IngestResult.empty().school_rows).passed
 
 
 def test_text_in_a_quantity_column_breaks_the_contract(good_rows):

@@ -30,15 +30,39 @@ borrowed_ids as (
     ) = 1
 ),
 
+-- The id of each row, as reported or borrowed within its county.
+row_ids as (
+    select
+        school_rows.school_row_key,
+        school_rows.survey_year,
+        school_rows.county_code,
+        coalesce(school_rows.school_id, borrowed_ids.school_id) as school_id
+    from school_rows
+    left join borrowed_ids on school_rows.school_row_key = borrowed_ids.school_row_key
+),
+
+-- An id that schools of two counties hold in one survey year (a typo, a copy slip, a
+-- province's own numbering) is no national identity: in every year, each county's school of
+-- that id is told apart by its county (docs/marts.md, "School identity"). The same id in two
+-- counties in different years only is one school that moved (or a county re-coded).
+conflicting_ids as (
+    select distinct school_id
+    from row_ids
+    where school_id is not null
+    group by survey_year, school_id
+    having count(distinct county_code) > 1
+),
+
 final as (
     select
         school_rows.* exclude (school_id, teaching_area_m2, sports_area_m2),
-        coalesce(school_rows.school_id, borrowed_ids.school_id) as school_id,
-        coalesce(
-            school_rows.school_id,
-            borrowed_ids.school_id,
-            school_rows.county_code || ':' || school_rows.school_name_key
-        ) as school_uid,
+        row_ids.school_id,
+        conflicting_ids.school_id is not null as school_id_conflict,
+        case
+            when conflicting_ids.school_id is not null
+                then school_rows.county_code || ':' || row_ids.school_id
+            else coalesce(row_ids.school_id, school_rows.county_code || ':' || school_rows.school_name_key)
+        end as school_uid,
         -- 是否计校数 = 0 on a row reporting one part of a school (an attached class, 附设小学班)
         -- says the part is no school of its own, not that it is a teaching point.
         coalesce(
@@ -58,7 +82,8 @@ final as (
                 then coalesce(school_rows.sports_ground_m2, 0) + coalesce(school_rows.indoor_sports_m2, 0)
         end as sports_area_m2
     from school_rows
-    left join borrowed_ids on school_rows.school_row_key = borrowed_ids.school_row_key
+    inner join row_ids on school_rows.school_row_key = row_ids.school_row_key
+    left join conflicting_ids on row_ids.school_id = conflicting_ids.school_id
 )
 
 select * from final

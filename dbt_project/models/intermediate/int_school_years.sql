@@ -13,6 +13,7 @@ school_years as (
         survey_year,
         school_uid,
         school_id,
+        school_id_conflict,
         school_name_key,
         {{ tracked_attributes | join(', ') }}
     from school_rows
@@ -65,6 +66,7 @@ currency as (
         version_spans.school_uid || '@' || version_spans.valid_from_year as school_key,
         version_spans.school_uid,
         version_spans.school_id,
+        version_spans.school_id_conflict,
         version_spans.school_name_key,
         {%- for attribute in tracked_attributes %}
         version_spans.{{ attribute }},

@@ -10,6 +10,7 @@ final as (
         school_key,
         school_uid,
         any_value(school_id) as school_id,
+        bool_or(school_id_conflict) as school_id_conflict,
         any_value(school_name) as school_name,
         any_value(school_name_key) as school_name_key,
         any_value(school_type) as school_type,
