@@ -14,9 +14,23 @@ from pathlib import Path
 
 from orchestration.settings import Paths
 
-# Written into a new DAGSTER_HOME. Runs that open dbt's DuckDB database use the pool
-# `duckdb_build`; with run granularity the run queue starts one such run at a time.
+# Written into a new DAGSTER_HOME (and over the older Junheng default below). The run queue
+# (the daemon under `make dev`) starts one run at a time: every run writes the state folder
+# and the warehouse. Runs that open dbt's DuckDB database also use the pool `duckdb_build`,
+# limited to one at run granularity. Run monitoring marks a run whose process died as failed.
 DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+  pools:
+    granularity: run
+    default_limit: 1
+run_monitoring:
+  enabled: true
+"""
+_OLDER_DAGSTER_YAML = """\
 telemetry:
   enabled: false
 concurrency:
@@ -24,6 +38,10 @@ concurrency:
     granularity: run
     default_limit: 1
 """
+# Tags of the runs `junheng run` executes in-process: the next one marks them failed if
+# they are still STARTED (their process died: it held the run lock, which is free now).
+LAUNCHED_BY_TAG = "junheng/launched_by"
+STATE_DIR_TAG = "junheng/state_dir"
 JOB_NAME = "refresh_warehouse"
 
 
@@ -57,6 +75,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--verbose", action="store_true", help="print Dagster's and dbt's log as the run goes"
         )
         command.add_argument(
+            "--lang",
+            choices=["both", "zh", "en"],
+            default="both",
+            help="the language of the summary: Chinese with English beside it (both), zh or en",
+        )
+        command.add_argument(
+            "--reset",
+            action="store_true",
+            help="clear the state folder when it was built from another raw folder",
+        )
+        command.add_argument(
+            "--no-wait",
+            dest="wait",
+            action="store_false",
+            help="exit (code 75) instead of waiting when another run is writing",
+        )
+        command.add_argument(
             "--strict",
             action="store_true",
             help="publish what can be built, then exit with status 3 when a county-year lost a "
@@ -74,9 +109,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "inspect":
         return inspect_command(args.file, args.rows)
     if args.command == "run":
-        return run_command(paths, args.years, verbose=args.verbose, strict=args.strict)
-    return run_command(
-        paths, (args.first, args.last), write_demo=False, verbose=args.verbose, strict=args.strict
+        return locked_run(
+            paths,
+            args.years,
+            verbose=args.verbose,
+            wait=args.wait,
+            reset=args.reset,
+            lang=args.lang,
+            strict=args.strict,
+        )
+    return locked_run(
+        paths,
+        (args.first, args.last),
+        write_demo=False,
+        verbose=args.verbose,
+        wait=args.wait,
+        reset=args.reset,
+        lang=args.lang,
+        strict=args.strict,
     )
 
 
@@ -89,6 +139,42 @@ def inspect_command(path: Path, rows: int) -> int:
         return 2
     print(inspect_file(path, rows))
     return 0
+
+
+EXIT_BUSY = 75  # EX_TEMPFAIL: try again later (--no-wait, another run holds the lock)
+
+
+def locked_run(paths: Paths, years, write_demo: bool = True, verbose: bool = False,
+               wait: bool = True, reset: bool = False, lang: str = "both",
+               strict: bool = False) -> int:  # fmt: skip
+    """run_command under the state folder's run lock: one writer at a time (runlock.py),
+    and only for the raw folder the state folder was built from (or after --reset).
+
+    The raw folder is checked (and the demo written into an empty default raw/) under the
+    lock and before it is bound, so a mistyped JUNHENG_RAW_DIR is never recorded as the
+    state folder's raw folder.
+    """
+    from orchestration.runlock import RunLocked, StateBelongsElsewhere, bind_raw_folder, writer_lock
+
+    if (problem := not_a_folder(paths)) is not None:  # the lock lives in the state folder
+        print(problem)
+        return EXIT_BAD_INPUT
+    try:
+        with writer_lock(paths.state_dir, "junheng run", wait=None if wait else 0, notice=print):
+            if (problem := prepare_raw_dir(paths, write_demo)) is not None:
+                print(problem)
+                return EXIT_BAD_INPUT
+            if bind_raw_folder(paths.state_dir, paths.raw_dir, reset=reset):
+                print(f"--reset: cleared what {paths.state_dir} held of another raw folder")
+            return run_command(
+                paths, years, write_demo=write_demo, verbose=verbose, lang=lang, strict=strict
+            )
+    except RunLocked as busy:
+        print(f"not started: {busy}; run again when it has finished, or leave out --no-wait")
+        return EXIT_BUSY
+    except StateBelongsElsewhere as other:
+        print(f"not started: {other}")
+        return EXIT_BAD_INPUT
 
 
 def year_range(text: str) -> tuple[int, int]:
@@ -155,8 +241,8 @@ EXIT_BAD_INPUT = 2  # a folder that is not there or not a folder, no readable sp
 EXIT_INCOMPLETE = 3  # --strict: published, but a county-year lost a file
 
 
-def folder_problem(paths: Paths) -> str | None:
-    """A sentence saying why the folders can not be used, or None."""
+def not_a_folder(paths: Paths) -> str | None:
+    """A sentence when a folder setting names a file, or None."""
     raw_variable = "raw/" if paths.raw_dir_is_default else "JUNHENG_RAW_DIR"
     for name, folder in (
         (raw_variable, paths.raw_dir),
@@ -165,6 +251,14 @@ def folder_problem(paths: Paths) -> str | None:
     ):
         if folder.exists() and not folder.is_dir():
             return f"{name} names {folder}, which is a file, not a folder"
+    return None
+
+
+def folder_problem(paths: Paths) -> str | None:
+    """A sentence saying why the folders can not be used, or None."""
+    if (problem := not_a_folder(paths)) is not None:
+        return problem
+    raw_variable = "raw/" if paths.raw_dir_is_default else "JUNHENG_RAW_DIR"
     if not paths.raw_dir.exists():
         return (
             f"{raw_variable} names {paths.raw_dir}, which does not exist: set JUNHENG_RAW_DIR to "
@@ -214,9 +308,28 @@ def ensure_dagster_home(paths: Paths) -> Path:
     os.environ["DAGSTER_HOME"] = str(home)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
+    if not config.exists() or config.read_text() == _OLDER_DAGSTER_YAML:
         config.write_text(DAGSTER_YAML)
     return home
+
+
+def fail_dead_runs(instance, paths: Paths) -> list[str]:
+    """Mark failed the in-process runs of this state folder that are still STARTED.
+
+    Called under the run lock: no other `junheng run` of this state folder is alive, so
+    such a run was killed before it could record its end. Returns their run ids.
+    """
+    from dagster import DagsterRunStatus, RunsFilter
+
+    dead = instance.get_runs(
+        RunsFilter(
+            statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING],
+            tags={LAUNCHED_BY_TAG: "cli", STATE_DIR_TAG: str(paths.state_dir)},
+        )
+    )
+    for run in dead:
+        instance.report_run_failed(run, "its process ended without finishing the run")
+    return [run.run_id for run in dead]
 
 
 def run_command(
@@ -224,6 +337,7 @@ def run_command(
     years: tuple[int, int] | None,
     write_demo: bool = True,
     verbose: bool = False,
+    lang: str = "both",
     strict: bool = False,
 ) -> int:
     """Materialize every asset for the survey years in one in-process run.
@@ -272,6 +386,7 @@ def run_command(
         log_path.open("w", encoding="utf-8") as log,
         contextlib.redirect_stdout(sys.stdout if verbose else log),
     ):
+        dead = fail_dead_runs(instance, paths)
         sync_year_partitions(instance, found)
         result = (
             build_definitions()
@@ -280,6 +395,8 @@ def run_command(
                 instance=instance,
                 tags={
                     **partition_range_tags(str(selected[0]), str(selected[-1])),
+                    LAUNCHED_BY_TAG: "cli",
+                    STATE_DIR_TAG: str(paths.state_dir),
                     **({STRICT_TAG: "true"} if strict else {}),
                 },
                 run_config={
@@ -294,10 +411,11 @@ def run_command(
         )
     if not verbose:
         print(f"run log: {log_path}")
-    lost = print_lost_files(paths, selected)
-    print_summary(paths, selected, files, result)
+    for run_id in dead:
+        print(f"an earlier run ({run_id}) had died without finishing: marked failed")
+    summary = print_summary(paths, selected, files, result, lang)
     print_step_errors(result)
-    return exit_status(result, lost, strict)
+    return exit_status(result, summary.lost_files, strict)
 
 
 def print_step_errors(result) -> None:
@@ -308,29 +426,6 @@ def print_step_errors(result) -> None:
             error = getattr(event.event_specific_data, "error", None)
             message = (error.message if error else "").strip().splitlines() or ["(no message)"]
             print(f"  {event.step_key}: {message[0]}")
-
-
-def print_lost_files(paths: Paths, years: list[int]) -> list:
-    """Print the county-years that lost a file (first: what a bureau must chase), and the
-    demo warning; returns the lost files."""
-    from orchestration.validation.completeness import (
-        lost_files,
-        lost_files_summary,
-        read_staged_receipts,
-    )
-
-    receipts = read_staged_receipts(paths.staging_dir, years)
-    if "is_demo" in receipts.columns:
-        demo = receipts.loc[receipts["is_demo"].fillna(False).astype(bool), "source_file"]
-        if demo.nunique():
-            print(
-                f"DEMO: {demo.nunique()} files are the synthetic demo province's "
-                "(ingest_files.is_demo): the warehouse holds invented schools, not real data"
-            )
-    lost = lost_files(receipts)
-    for line in lost_files_summary(lost):
-        print(line)
-    return lost
 
 
 def exit_status(result, lost: list, strict: bool) -> int:
@@ -348,63 +443,32 @@ def exit_status(result, lost: list, strict: bool) -> int:
     return 0 if result.success else 1
 
 
-def print_summary(paths: Paths, years: list[int], files: list, result) -> None:
-    from orchestration.staging import read_staged_year
+def print_summary(paths: Paths, years: list[int], files: list, result, lang: str = "both"):
+    """Print this run's summary (orchestration/summary.py) in Chinese, English or both, and
+    return it. First the demo warning and the county-years that lost a file (from the
+    receipts staged for `years`: what a bureau must chase), then this run's figures."""
+    from orchestration.summary import collect, render
+    from orchestration.validation.completeness import read_staged_receipts
     from orchestration.warehouse import CATALOG_FILE
 
-    print(f"survey years: {', '.join(map(str, years))}")
-    for year in years:
-        year_files = sum(file.survey_year == year for file in files)
-        try:
-            staged = read_staged_year(paths.staging_dir, year)
-        except FileNotFoundError:
-            print(f"  {year}: {year_files} files, nothing staged")
-            continue
-        print(
-            f"  {year}: {year_files} files, {len(staged.school_rows)} rows staged, "
-            f"{len(staged.quarantine)} quarantined"
-        )
-    undated = sum(file.survey_year is None for file in files)
-    if undated:
-        print(f"  {undated} files without a survey year (see ingest_files)")
-
-    published = [
-        event
-        for event in result.get_asset_materialization_events()
-        if event.asset_key.to_user_string() == "warehouse_tables"
-    ]
-    if published:
-        rows = published[0].materialization.metadata["rows_by_table"].value
-        print(f"tables written to {paths.warehouse_dir}:")
-        for table, partitions in rows.items():
-            print(f"  {table}: {sum(partitions.values())} rows")
-        print(f"BI catalog: {paths.warehouse_dir / CATALOG_FILE}")
-    print_check_summary(result)
+    summary = collect(result, years, files, read_staged_receipts(paths.staging_dir, years))
     reports = [paths.reports_dir / str(year) / "index.html" for year in years]
-    print("validation reports: " + ", ".join(str(r) for r in reports if r.exists()))
     indexes = [
-        i for y in years for i in sorted((paths.reports_dir / str(y)).glob("province/*.html"))
+        index
+        for year in years
+        for index in sorted((paths.reports_dir / str(year)).glob("province/*.html"))
     ]
-    if indexes:
-        print("county reports (province indexes): " + ", ".join(str(i) for i in indexes))
-        print(
-            f"gap-list workbooks (一校一册): {paths.exports_dir}/<year>/<county_code>_一校一册.xlsx"
-        )
-    if not result.success:
-        failed = [event.step_key for event in result.all_events if event.is_step_failure]
-        print(f"the run failed (run id {result.run_id}); failed steps: {', '.join(failed)}")
-        print("see the run log named above, or the run in the Dagster UI (make dev)")
-
-
-def print_check_summary(result) -> None:
-    """How many checks passed, and which failed with what severity."""
-    evaluations = result.get_asset_check_evaluations()
-    failed = sorted(
-        f"{e.asset_check_key.name} ({e.severity.value})" for e in evaluations if not e.passed
+    lines = render(
+        summary,
+        paths.warehouse_dir,
+        paths.warehouse_dir / CATALOG_FILE,
+        [report for report in reports if report.exists()],
+        lang,
+        county_indexes=indexes,
+        exports_dir=paths.exports_dir,
     )
-    print(f"checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed")
-    for name in failed:
-        print(f"  failed: {name}")
+    print("\n".join(lines))
+    return summary
 
 
 if __name__ == "__main__":

@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.dbt_project import using_dagster_dev
 
+from orchestration.runlock import bind_raw_folder, writer_lock
 from orchestration.settings import CONTRACTS_DIR, DBT_PROJECT_DIR, Paths
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -39,6 +40,19 @@ class JunhengPaths(ConfigurableResource):
     @property
     def paths(self) -> Paths:
         return Paths(Path(self.raw_dir), Path(self.warehouse_dir), Path(self.state_dir))
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[JunhengPaths]:
+        """Every step of a run holds the state folder's run lock (orchestration/runlock.py):
+        whatever started the run (UI, schedule, sensor, CLI), one writes at a time. Sensor
+        and schedule evaluations only read, and take no lock."""
+        if context.dagster_run is None:
+            yield self
+            return
+        log = context.log.info if context.log else None
+        with writer_lock(Path(self.state_dir), f"dagster run {context.run_id}", notice=log):
+            bind_raw_folder(Path(self.state_dir), Path(self.raw_dir))
+            yield self
 
 
 def dbt_environment(paths: Paths) -> dict[str, str]:

@@ -7,6 +7,7 @@ replaced atomically so that dbt never reads half a year.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -65,3 +66,21 @@ def read_staged_year(staging_dir: Path, year: int) -> IngestResult:
         quarantine=frames["quarantine"],
         ingest_files=frames["ingest_files"],
     )
+
+
+def drop_vanished_years(state_dir: Path, raw_years: list[int]) -> list[int]:
+    """Remove every per-year folder of the state folder (staging, intermediate assets, check
+    outcomes) whose survey year is no longer in raw/: dbt builds dimensions from every
+    staged year, so a year whose folder was deleted would live on in them. Returns the
+    years removed; nothing when raw/ holds no year at all. (Publishing then drops them from the warehouse: orchestration/warehouse.py.)
+    """
+    if not raw_years:  # an empty or unmounted raw folder is no reason to forget every year
+        return []
+    keep = {str(year) for year in raw_years}
+    removed = set()
+    for folder in Path(state_dir).glob("**/survey_year=*"):
+        year = folder.name.split("=", 1)[1]
+        if year.isdigit() and year not in keep and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.add(int(year))
+    return sorted(removed)

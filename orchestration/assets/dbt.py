@@ -7,6 +7,7 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from orchestration import progress
 from orchestration.assets.common import YEARLY, partition_years
 from orchestration.resources import (
     JunhengPaths,
@@ -67,10 +68,12 @@ def junheng_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, path
     target_path = paths.paths.dbt_dir / "target"
     # dbt-duckdb writes external models into this folder but does not create it.
     (paths.paths.dbt_dir / "marts").mkdir(parents=True, exist_ok=True)
-    with environment(dbt_environment(paths.paths)):
-        invocation = dbt.cli(
-            dbt_build_args(partition_years(context)), context=context, target_path=target_path
-        )
+    years = partition_years(context)
+    with (
+        environment(dbt_environment(paths.paths)),
+        progress.step(f"dbt build {years[0]}-{years[-1]}"),
+    ):
+        invocation = dbt.cli(dbt_build_args(years), context=context, target_path=target_path)
         yield from invocation.stream()
 
 

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from orchestration import progress
 from orchestration.assets.common import YEARLY, asset_dir, partition_years, path_metadata
 from orchestration.assets.raw_listing import (
     FINGERPRINTS,
@@ -20,11 +21,12 @@ from orchestration.checks import (
     reset_outcomes,
     save_outcome,
 )
-from orchestration.ingest.discover import discover_raw_files
+from orchestration.ingest.discover import discover_raw_files, survey_years
 from orchestration.ingest.pipeline import ingest_year
 from orchestration.resources import JunhengPaths
 from orchestration.staging import (
     PART_FILE,
+    drop_vanished_years,
     partition_dir,
     read_staged_year,
     write_parquet_atomically,
@@ -50,6 +52,7 @@ def raw_survey_files(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
     """
     state_dir = paths.paths.state_dir
     files = discover_raw_files(paths.paths.raw_dir)
+    dropped = drop_vanished_years(state_dir, survey_years(files))
     counts, fingerprints = {}, {}
     for year in [*partition_years(context), None]:
         listing = file_listing([file for file in files if file.survey_year == year])
@@ -62,6 +65,7 @@ def raw_survey_files(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
             "files_by_year": MetadataValue.json(counts),
             FINGERPRINTS: MetadataValue.json(fingerprints),
             "raw_dir": path_metadata(paths.paths.raw_dir),
+            "years_dropped": MetadataValue.json(dropped),
         }
     )
 
@@ -73,10 +77,13 @@ def parsed_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -> M
     output = asset_dir(state_dir, "parsed_school_rows")
     summary = {}
     for year in partition_years(context):
-        files = files_from_listing(read_listing(state_dir, year))
-        result = ingest_year(paths.paths.raw_dir, year, files)
-        write_staged_year(output, year, result)
-        summary[str(year)] = result_counts(result)
+        with progress.step("read", year) as step:
+            files = files_from_listing(read_listing(state_dir, year))
+            result = ingest_year(paths.paths.raw_dir, year, files)
+            write_staged_year(output, year, result)
+            summary[str(year)] = result_counts(result)
+            step.add(files_read=len(files), rows=len(result.school_rows),
+                     quarantined=len(result.quarantine))  # fmt: skip
     return MaterializeResult(
         metadata={"rows_by_year": MetadataValue.json(summary), "path": path_metadata(output)}
     )
@@ -94,8 +101,10 @@ def validated_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -
     output = asset_dir(state_dir, "validated_school_rows")
     summary, outcomes = {}, []
     for year in partition_years(context):
-        parsed = read_staged_year(asset_dir(state_dir, "parsed_school_rows"), year)
-        result, outcome = validate_school_rows(parsed)
+        with progress.step("validate", year) as step:
+            parsed = read_staged_year(asset_dir(state_dir, "parsed_school_rows"), year)
+            result, outcome = validate_school_rows(parsed)
+            step.add(rows=len(result.school_rows), quarantined=len(result.quarantine))
         write_staged_year(output, year, result)
         reset_outcomes(state_dir, year)
         save_outcome(state_dir, year, outcome)

@@ -25,7 +25,8 @@ def file_listing(files: list) -> pd.DataFrame:
     rows = []
     for file in files:
         row = {field.name: getattr(file, field.name) for field in dataclasses.fields(file)}
-        stat = Path(file.path).stat()
+        # lstat: a link under raw/ is described, never followed (ingest/discover.py).
+        stat = Path(file.path).lstat()
         rows.append(
             {
                 **row,

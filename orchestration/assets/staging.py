@@ -13,6 +13,7 @@ from dagster import (
 )
 
 from contracts.staging_schema import STAGED_TABLES
+from orchestration import progress
 from orchestration.assets.common import YEARLY, asset_dir, partition_years, path_metadata
 from orchestration.assets.ingest import read_listing, validated_school_rows
 from orchestration.assets.raw_listing import files_from_listing
@@ -56,16 +57,18 @@ def staged_tables(context: AssetExecutionContext, paths: JunhengPaths):
     rows: dict[str, dict[str, int]] = {name: {} for name in STAGED_KEYS}
     outcomes = []
     for year in partition_years(context):
-        result = read_staged_year(asset_dir(state_dir, "validated_school_rows"), year)
-        write_staged_year(staging_dir, year, result)
-        for name, table in result.tables().items():
-            rows[name][str(year)] = table.num_rows
-        previous = previous_school_rows(staging_dir, year)
-        for outcome in run_dataset_suites(
-            result, previous, paths.paths.reports_dir / str(year) / "data_docs"
-        ):
-            save_outcome(state_dir, year, outcome)
-            outcomes.append((year, outcome))
+        with progress.step("stage and check", year) as step:
+            result = read_staged_year(asset_dir(state_dir, "validated_school_rows"), year)
+            write_staged_year(staging_dir, year, result)
+            for name, table in result.tables().items():
+                rows[name][str(year)] = table.num_rows
+            previous = previous_school_rows(staging_dir, year)
+            for outcome in run_dataset_suites(
+                result, previous, paths.paths.reports_dir / str(year) / "data_docs"
+            ):
+                save_outcome(state_dir, year, outcome)
+                outcomes.append((year, outcome))
+            step.add(rows=len(result.school_rows))
 
     undated = undated_file_receipts(files_from_listing(read_listing(state_dir, None)))
     write_undated_receipts(staging_dir, undated)

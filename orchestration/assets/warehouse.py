@@ -2,25 +2,34 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from orchestration import progress
 from orchestration.assets.common import YEARLY, partition_years, path_metadata
 from orchestration.assets.dbt import public_model_keys
 from orchestration.assets.staging import STAGED_KEYS
 from orchestration.checks import load_outcomes
+from orchestration.ingest.discover import discover_raw_files, survey_years
 from orchestration.reports.county_report import write_county_reports
 from orchestration.reports.gap_workbook import write_gap_workbooks
 from orchestration.resources import JunhengPaths
 from orchestration.staging import read_staged_year
 from orchestration.validation.report import write_validation_report
-from orchestration.warehouse import publish_tables, write_catalog
+from orchestration.warehouse import publish_tables
 
 
 @asset(group_name="warehouse", deps=public_model_keys(), **YEARLY)
 def warehouse_tables(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
-    """dbt's public marts split by survey year into warehouse/, and the catalog over them."""
+    """dbt's public marts split by survey year into a new warehouse snapshot, switched in
+    whole with its catalog (orchestration/warehouse.py). Years whose raw folder is gone are
+    dropped from the snapshot and listed in the metadata."""
     warehouse_dir = paths.paths.warehouse_dir
     marts_dir = paths.paths.dbt_dir / "marts"
-    published = publish_tables(marts_dir, warehouse_dir, partition_years(context))
-    catalog = write_catalog(warehouse_dir)
+    raw_years = survey_years(discover_raw_files(paths.paths.raw_dir))
+    with progress.step("publish") as step:
+        publication = publish_tables(
+            marts_dir, warehouse_dir, partition_years(context), raw_years=raw_years
+        )
+        step.add(tables=len(publication.tables), snapshot=publication.snapshot.name)
+    published = publication.tables
     return MaterializeResult(
         metadata={
             "tables": MetadataValue.md(
@@ -30,7 +39,9 @@ def warehouse_tables(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
             "rows_by_table": MetadataValue.json(
                 {table.name: table.rows_by_partition for table in published}
             ),
-            "catalog": path_metadata(catalog),
+            "dropped_years": MetadataValue.json(publication.dropped_years),
+            "snapshot": path_metadata(publication.snapshot),
+            "catalog": path_metadata(publication.catalog),
             "warehouse_dir": path_metadata(warehouse_dir),
         }
     )
@@ -55,10 +66,12 @@ def bureau_reports(context: AssetExecutionContext, paths: JunhengPaths) -> Mater
     folders = paths.paths
     metadata = {}
     for year in partition_years(context):
-        workbooks = write_gap_workbooks(folders.warehouse_dir, folders.exports_dir, year)
-        pages = write_county_reports(
-            folders.warehouse_dir, folders.reports_dir, folders.exports_dir, year
-        )
+        with progress.step("reports", year) as step:
+            workbooks = write_gap_workbooks(folders.warehouse_dir, folders.exports_dir, year)
+            pages = write_county_reports(
+                folders.warehouse_dir, folders.reports_dir, folders.exports_dir, year
+            )
+            step.add(workbooks=len(workbooks), pages=len(pages))
         metadata[f"{year} workbooks"] = len(workbooks)
         metadata[f"{year} pages"] = len(pages)
         if pages:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -96,15 +97,62 @@ def _raw_file(path: Path, raw_dir: Path) -> RawFile:
 
 
 def discover_raw_files(raw_dir: Path) -> list[RawFile]:
-    """Every file below `raw_dir` (dot-files aside), sorted by path, with its year and status."""
+    """Every entry below `raw_dir` (dot-files aside), sorted by path, with its year and status.
+
+    Regular files are classified by _raw_file. Every other entry gets a receipt of its own
+    and is never followed: a symbolic link (to a file or a folder, inside raw/ or leading
+    out of it, dangling or looping), a FIFO, socket or device, and a folder that can not be
+    listed. A link is not read even when it leads to a spreadsheet inside raw/: that file
+    is read where it is, and once.
+    """
     raw_dir = raw_dir.resolve()
-    paths = sorted(
-        path
-        for path in raw_dir.rglob("*")
-        if path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(raw_dir).parts)
-    )
-    return [_raw_file(path, raw_dir) for path in paths]
+    found: list[RawFile] = []
+    unlistable: list[Path] = []
+
+    def note_unlistable(error: OSError) -> None:
+        unlistable.append(Path(error.filename))
+
+    for folder, folders, names in os.walk(raw_dir, onerror=note_unlistable, followlinks=False):
+        here = Path(folder)
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in [*folders, *names]:
+            path = here / name
+            if name.startswith("."):
+                continue
+            if path.is_symlink():
+                found.append(_not_regular(path, raw_dir, _link_reason(path, raw_dir)))
+            elif name in names and not path.is_file():
+                found.append(_not_regular(path, raw_dir, ("not_a_regular_file",
+                                                          "a FIFO, socket or device, not a file")))  # fmt: skip
+            elif name in names:
+                found.append(_raw_file(path, raw_dir))
+        folders[:] = [name for name in folders if not (here / name).is_symlink()]
+    for path in unlistable:
+        if path != raw_dir:
+            reason = ("not_a_regular_file", "a folder that can not be listed (no permission?)")
+            found.append(_not_regular(path, raw_dir, reason))
+    return sorted(found, key=lambda file: file.path)
+
+
+def _link_reason(path: Path, raw_dir: Path) -> tuple[str, str]:
+    """Why a symbolic link is not followed, naming where it leads."""
+    target = os.readlink(path)
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "not_a_regular_file", f"a link to {target} that leads nowhere (dangling or a loop)"
+    if not resolved.is_relative_to(raw_dir):
+        return "link_outside_raw", f"a link to {resolved}, outside the raw folder: not followed"
+    kind = "folder" if resolved.is_dir() else "file"
+    return "not_a_regular_file", f"a link to the {kind} {target}: read where it is, not here"
+
+
+def _not_regular(path: Path, raw_dir: Path, reason: tuple[str, str]) -> RawFile:
+    relative = PurePosixPath(path.relative_to(raw_dir).as_posix())
+    # A link to a folder is named like one (`2019`): its name counts as a folder's too.
+    years = path_years([*relative.parts[:-1], path.name], path.stem)
+    year = next(iter(years)) if len(years) == 1 else None
+    return RawFile(path, str(relative), year, "skipped", *reason)
 
 
 def survey_years(files: Iterable[RawFile]) -> list[int]:

@@ -11,11 +11,10 @@ from contracts.staging_schema import INGEST_FILES, QUARANTINE, SCHOOL_SURVEY
 from orchestration.ingest.dedupe import split_duplicates
 from orchestration.ingest.demo_files import demo_files, is_demo_file
 from orchestration.ingest.discover import RawFile, discover_raw_files
+from orchestration.ingest.isolation import read_files
 from orchestration.ingest.parents import link_parent_keys
-from orchestration.ingest.reader import FileReader, FileReading, file_receipt, file_sha256
-from orchestration.ingest.regions import region_registry
+from orchestration.ingest.reader import FileReading, file_receipt, file_sha256
 from orchestration.ingest.result import IngestResult
-from orchestration.ingest.vocabulary import vocabulary
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -23,21 +22,25 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 
 def _file_receipt(raw: RawFile) -> dict:
-    return file_receipt(raw, file_sha256(raw) if raw.path.exists() else None)
+    # Never through a link (it may lead out of raw/), nor of a file that vanished.
+    readable = raw.path.is_file() and not raw.path.is_symlink()
+    return file_receipt(raw, file_sha256(raw) if readable else None)
 
 
 def ingest_year(raw_dir: Path, year: int, files: list[RawFile] | None = None) -> IngestResult:
     """Read every file of `year`; ingest_files also lists that year's skipped/rejected files."""
     files = discover_raw_files(raw_dir) if files is None else files
-    words, registry = vocabulary(), region_registry()
     reading = FileReading()
-    for raw in files:
-        if raw.survey_year != year:
-            continue
+    year_files = [raw for raw in files if raw.survey_year == year]
+    # Each file is read in a worker process of its own, with limits (ingest/isolation.py):
+    # a file that crashes the reader or raises is rejected with a receipt, the others load.
+    to_read = [raw for raw in year_files if raw.status is None]
+    readings = iter(read_files(to_read))
+    for raw in year_files:
         if raw.status is not None:
             reading.receipts.append(_file_receipt(raw))
             continue
-        file_reading = FileReader(raw, words, registry).read()
+        file_reading = next(readings)
         reading.receipts += file_reading.receipts
         reading.school_rows += file_reading.school_rows
         reading.quarantine += file_reading.quarantine

@@ -19,8 +19,13 @@ PARTITION_COLUMN = "survey_year"
 
 
 def table_files(warehouse_dir: Path, table: str) -> list[Path]:
-    """The Parquet files of public table `table` (hive-partitioned by survey_year or not)."""
-    folder = Path(warehouse_dir) / table
+    """The Parquet files of public table `table` (hive-partitioned by survey_year or not).
+
+    `warehouse/<table>` is a link through `current` to the published snapshot
+    (orchestration/warehouse.py); it is resolved once, so the files listed are those of one
+    snapshot even if a publish switches `current` before they are read.
+    """
+    folder = (Path(warehouse_dir) / table).resolve()
     return sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
 
 

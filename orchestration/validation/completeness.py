@@ -100,15 +100,3 @@ def incomplete_names(lost: list[LostFile]) -> list[str]:
         for file in lost
     }
     return sorted(names)
-
-
-def lost_files_summary(lost: list[LostFile]) -> list[str]:
-    """The lines the run summary prints (empty when nothing was lost)."""
-    if not lost:
-        return []
-    county_years = {(f.survey_year, f.county_code) for f in lost}
-    return [
-        f"INCOMPLETE: {len(county_years)} county-years lost a file "
-        "(their figures cover only what was read; see ingest_files.county_incomplete):",
-        *(f"  {file.line()}" for file in lost),
-    ]

@@ -20,13 +20,17 @@ def test_year_range_rejects_nonsense(text):
 
 
 @pytest.fixture
-def calls(monkeypatch):
+def calls(tmp_path, monkeypatch):
+    for name in ("raw", "warehouse", "state"):  # never the repository's own folders
+        monkeypatch.setenv(f"JUNHENG_{name.upper()}_DIR", str(tmp_path / name))
+    (tmp_path / "raw" / "2019").mkdir(parents=True)
+    (tmp_path / "raw" / "2019" / "正定县.xlsx").write_bytes(b"PK")
     recorded = []
     monkeypatch.setattr(
         cli,
         "run_command",
-        lambda paths, years, write_demo=True, verbose=False, strict=False: recorded.append(
-            (years, write_demo, verbose, strict)
+        lambda paths, years, write_demo=True, verbose=False, lang="both", strict=False: (
+            recorded.append((years, write_demo, verbose, lang, strict))
         ),
     )
     return recorded
@@ -34,16 +38,16 @@ def calls(monkeypatch):
 
 def test_run_and_backfill_build_the_same_way(calls):
     cli.main(["run", "--years", "2019-2020"])
-    cli.main(["run", "--verbose"])
-    cli.main(["backfill", "2016", "2018"])
+    cli.main(["run", "--verbose", "--lang", "zh"])
+    cli.main(["backfill", "2016", "2018", "--lang", "en"])
     cli.main(["run", "--strict"])
     cli.main(["backfill", "2016", "2018", "--strict"])
     assert calls == [
-        ((2019, 2020), True, False, False),
-        (None, True, True, False),
-        ((2016, 2018), False, False, False),
-        (None, True, False, True),
-        ((2016, 2018), False, False, True),
+        ((2019, 2020), True, False, "both", False),
+        (None, True, True, "zh", False),
+        ((2016, 2018), False, False, "en", False),
+        (None, True, False, "both", True),
+        ((2016, 2018), False, False, "both", True),
     ]
 
 

@@ -92,10 +92,12 @@ def deployment(raw, tmp_path):
 
 
 def evaluate(instance, raw, tmp_path):
-    context = build_sensor_context(
+    # The paths resource takes the run lock in runs (a context manager): open it as the
+    # daemon does. A sensor evaluation itself takes no lock.
+    with build_sensor_context(
         instance=instance, resources={"paths": deployment(raw, tmp_path)}
-    )
-    return raw_files_sensor(context)
+    ) as context:
+        return raw_files_sensor(context)
 
 
 def test_sensor_adds_year_partitions_and_requests_a_run_per_year(instance, raw_dir, tmp_path):

@@ -45,7 +45,9 @@ def test_the_dbt_documentation_is_one_offline_page_in_the_warehouse(deployment):
 
 
 def warehouse_files(warehouse):
-    return sorted(p.relative_to(warehouse).as_posix() for p in warehouse.rglob("*.parquet"))
+    """The Parquet files of the current snapshot, by their path below it."""
+    current = warehouse / "current"
+    return sorted(p.relative_to(current).as_posix() for p in current.rglob("*.parquet"))
 
 
 def catalog(root):

@@ -1,0 +1,250 @@
+"""Every file on its own: each raw file is read in a worker process with limits.
+
+Whatever reading one file does (the spreadsheet library panics or aborts, `csv.Error`,
+`OSError`, `MemoryError`, a parse that never ends) rejects that file with a receipt and
+lets the others load. Before a worker opens a file, its sizes are checked against
+`contracts/read_limits.yaml` from the file's own metadata (file size, zip directory, the
+sheet's declared used range), so a zip bomb or a sheet reaching XFD1048576 is refused
+before anything is unpacked or laid out.
+
+Workers come from a forkserver (fork from a clean, single-threaded process that has the
+vocabulary and region registry loaded) and serve one file each: the memory limit
+(RLIMIT_AS) and CPU-time limit (RLIMIT_CPU) apply to one file, and a crash takes down
+only that file's worker. When a worker dies, the pool breaks for every file in flight,
+so those are read again one at a time to tell the culprit from the bystanders.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import zipfile
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from orchestration.ingest.discover import RawFile
+from orchestration.ingest.reader import FileReader, FileReading, file_receipt, file_sha256
+from orchestration.ingest.sniff import HTML, OTHER_XML, SPREADSHEETML, TEXT, ZIP, sniff
+from orchestration.settings import CONTRACTS_DIR
+
+LIMITS_FILE = "read_limits.yaml"
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=[\"']([A-Z]*)(\d*)(?::([A-Z]+)(\d+))?[\"']")
+# The sheet's <dimension> comes before its data: the first bytes of the member hold it.
+_DIMENSION_WINDOW = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    max_csv_bytes: int
+    max_workbook_bytes: int
+    max_zip_member_bytes: int
+    max_zip_ratio: float
+    max_sheet_cells: int
+    worker_memory_bytes: int
+    worker_cpu_seconds: int
+    workers: int
+
+
+@lru_cache(maxsize=4)
+def read_limits(contracts_dir: Path = CONTRACTS_DIR) -> ReadLimits:
+    """contracts/read_limits.yaml, with JUNHENG_READ_WORKERS overriding `workers`."""
+    values = yaml.safe_load((Path(contracts_dir) / LIMITS_FILE).read_text(encoding="utf-8"))
+    limits = ReadLimits(**values)
+    if workers := os.environ.get("JUNHENG_READ_WORKERS"):
+        limits = replace(limits, workers=int(workers))
+    return limits
+
+
+class FileRefused(Exception):
+    def __init__(self, reason_code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.reason_code = reason_code
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+# Containers read as text (held in memory while parsed): the text size limit applies.
+TEXT_CONTAINERS = {TEXT, HTML, SPREADSHEETML, OTHER_XML}
+
+
+def check_limits(path: Path, limits: ReadLimits) -> None:
+    """Refuse (FileRefused) a file over a limit, from its metadata alone.
+
+    Raises FileRefused('cannot_open') when the file can not be opened at all.
+    """
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as error:
+        raise FileRefused("cannot_open", f"can not open the file: {error}") from error
+    # By content, as the reader reads it (sniff.py): an .xlsx renamed .xls is still an
+    # archive to check, a web system's .xls export is text.
+    container = sniff(head)
+    if container in TEXT_CONTAINERS:
+        if size > limits.max_csv_bytes:
+            raise FileRefused(
+                "too_large",
+                f"{size} bytes, over the limit of {limits.max_csv_bytes} for a text file",
+            )
+        return
+    if size > limits.max_workbook_bytes:
+        raise FileRefused(
+            "too_large",
+            f"{size} bytes, over the limit of {limits.max_workbook_bytes} for a workbook",
+        )
+    if container == ZIP and zipfile.is_zipfile(path):
+        _check_archive(path, limits)
+
+
+def _check_archive(path: Path, limits: ReadLimits) -> None:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return  # the reader says what is wrong with it
+    with archive:
+        for member in archive.infolist():
+            ratio = member.file_size / max(member.compress_size, 1)
+            if member.file_size > limits.max_zip_member_bytes or ratio > limits.max_zip_ratio:
+                raise FileRefused(
+                    "too_large",
+                    f"archive member {member.filename} unpacks to {member.file_size} bytes "
+                    f"from {member.compress_size} (limits: {limits.max_zip_member_bytes} bytes, "
+                    f"ratio {limits.max_zip_ratio:g})",
+                )
+            if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+                cells = _declared_cells(archive, member)
+                if cells > limits.max_sheet_cells:
+                    raise FileRefused(
+                        "too_large",
+                        f"{member.filename} declares a used range of {cells} cells, over the "
+                        f"limit of {limits.max_sheet_cells}",
+                    )
+
+
+def _declared_cells(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
+    """Rows x columns from A1 to the end of the sheet's <dimension ref> (0 without one)."""
+    with archive.open(member) as stream:
+        head = stream.read(_DIMENSION_WINDOW)
+    match = _DIMENSION.search(head)
+    if match is None:
+        return 0
+    letters, row = (match[3], match[4]) if match[3] else (match[1], match[2])
+    if not letters or not row:
+        return 0
+    return _column_number(letters) * int(row)
+
+
+def _limit_worker(memory_bytes: int, cpu_seconds: int) -> None:
+    """Pool initializer: the limits of one worker (one file)."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+
+
+def _read_one(raw: RawFile) -> FileReading:
+    """In the worker: read one file; an exception is the file's, and becomes its receipt."""
+    from orchestration.ingest.regions import region_registry
+    from orchestration.ingest.vocabulary import vocabulary
+
+    try:
+        return FileReader(raw, vocabulary(), region_registry()).read()
+    except OSError as error:
+        return rejected(raw, "cannot_open", f"can not read the file: {error}")
+    except (Exception, MemoryError, RecursionError) as error:  # noqa: BLE001 - any failure is the file's
+        return rejected(raw, "read_failed", f"reading failed: {type(error).__name__}: {error}")
+
+
+def rejected(raw: RawFile, reason_code: str, reason: str) -> FileReading:
+    """The reading of a file rejected as a whole, with its sha256 where it can be read."""
+    try:
+        sha256 = file_sha256(raw)
+    except OSError:
+        sha256 = None
+    refused = replace(raw, status="rejected", reason_code=reason_code, reason=reason)
+    return FileReading([file_receipt(refused, sha256)])
+
+
+def _warm_caches() -> None:
+    """Run in the forkserver before it forks workers: they inherit the loaded contracts."""
+    from orchestration.ingest.regions import region_registry
+    from orchestration.ingest.vocabulary import vocabulary
+
+    vocabulary()
+    region_registry()
+
+
+def read_files(files: list[RawFile], limits: ReadLimits | None = None) -> list[FileReading]:
+    """Read every file, each on its own; the readings come back in the order of `files`."""
+    limits = limits or read_limits()
+    readings: dict[int, FileReading] = {}
+    to_read = []
+    for index, raw in enumerate(files):
+        try:
+            check_limits(raw.path, limits)
+        except FileRefused as refused:
+            readings[index] = rejected(raw, refused.reason_code, str(refused))
+        else:
+            to_read.append(index)
+    if limits.workers <= 0 or os.name != "posix":
+        for index in to_read:
+            readings[index] = _read_one(files[index])
+        return [readings[index] for index in range(len(files))]
+    crashed = _read_in_pool(files, to_read, limits, limits.workers, readings)
+    # A worker that died broke the pool for every file in flight: read those again alone.
+    for index in crashed:
+        if _read_in_pool(files, [index], limits, 1, readings):
+            readings[index] = rejected(
+                files[index],
+                "read_failed",
+                "the reader process stopped while reading it (a crash in the spreadsheet "
+                f"library, or over the limit of {limits.worker_memory_bytes} bytes of memory "
+                f"or {limits.worker_cpu_seconds} s of CPU)",
+            )
+    return [readings[index] for index in range(len(files))]
+
+
+def _read_in_pool(
+    files: list[RawFile],
+    indexes: list[int],
+    limits: ReadLimits,
+    workers: int,
+    readings: dict[int, FileReading],
+) -> list[int]:
+    """Read `indexes` into `readings`; returns those whose worker (or pool) broke."""
+    if not indexes:
+        return []
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["orchestration.ingest.isolation_preload"])
+    broken = []
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(indexes)),
+        mp_context=context,
+        initializer=_limit_worker,
+        initargs=(limits.worker_memory_bytes, limits.worker_cpu_seconds),
+        max_tasks_per_child=1,
+    ) as pool:
+        futures: list[tuple[int, Future]] = []
+        for index in indexes:
+            try:
+                futures.append((index, pool.submit(_read_one, files[index])))
+            except BrokenProcessPool:
+                broken.append(index)
+        for index, future in futures:
+            try:
+                readings[index] = future.result()
+            except BrokenProcessPool:
+                broken.append(index)
+    return broken
