@@ -54,8 +54,25 @@ def test_strict_exits_non_zero_naming_the_county_and_the_file(strict_run):
     first_lines = out[: out.index("survey years:")]  # named before anything else
     assert f"{YEAR} 正定县 (130123): {CORRUPT}: unreadable" in first_lines, out
     assert f"{YEAR} 无极县 (130130): {NO_COUNTY}: no row of the county staged" in first_lines
-    assert "--strict" in out and "正定县" in out.splitlines()[-1]
-    assert "无极县" in out.splitlines()[-1] and "高邑县" not in out.splitlines()[-1]
+    last = out.splitlines()[-1]
+    assert last.startswith(
+        "--strict: 仓库已发布 published; 2 个县·年度不完整 county-years incomplete: "
+    )
+    assert "正定县" in last and "无极县" in last and "高邑县" not in last
+    # published, not failed: no failed run, no Dagster error line
+    assert "the run failed" not in out and "dagster" not in out.lower(), out
+
+
+def test_the_reports_and_workbooks_of_the_counties_read_are_published(strict_run):
+    root, *_ = strict_run
+    reports = root / "warehouse" / "reports" / str(YEAR)
+    assert list(reports.glob("province/*.html")), sorted(reports.rglob("*"))
+    workbooks = sorted(p.name for p in (root / "warehouse" / "exports").rglob("*.xlsx"))
+    assert any(name.startswith("130126") for name in workbooks), workbooks
+    assert any(name.startswith("130127") for name in workbooks), workbooks
+    # a county of which nothing was read has its page, not assessable, saying which file
+    page = (reports / "county" / "130130.html").read_text(encoding="utf-8")
+    assert "数据不完整 incomplete" in page and NO_COUNTY in page
 
 
 def test_the_other_counties_are_published(strict_run):
