@@ -18,6 +18,7 @@ import pandas as pd
 
 from contracts.school_row_schema import load_bands, per_student, row_students
 from contracts.staging_schema import STUDENT_COLUMNS
+from orchestration.ingest.dedupe import winner_staged
 from orchestration.ingest.result import IngestResult
 from orchestration.settings import CONTRACTS_DIR
 from orchestration.validation.outcome import MAX_EXAMPLES, CheckOutcome
@@ -26,8 +27,6 @@ from orchestration.validation.rows import SHEET_KEY
 EXPECTATIONS_DIR = CONTRACTS_DIR / "expectations"
 DATA_DOCS_SITE = "junheng"
 COUNTY_KEY = ["survey_year", "county_code"]
-# Copies quarantined while another copy of the school is staged: nothing of it was lost.
-SUPERSEDED = ("duplicate_exact", "duplicate_superseded")
 
 
 def school_frame(result: IngestResult, previous_school_rows: pd.DataFrame | None) -> pd.DataFrame:
@@ -45,7 +44,7 @@ def county_frame(result: IngestResult, previous_school_rows: pd.DataFrame | None
     """One row per county that sent anything this year: staged schools, enrollment, quarantine.
 
     `quarantine_share` leaves out the copies of a school quarantined while another copy is
-    staged (SUPERSEDED): nothing was lost, the county's figures are whole.
+    staged (`dedupe.winner_staged`): nothing was lost, the county's figures are whole.
     """
     files = result.ingest_files
     rows = result.school_rows
@@ -55,7 +54,7 @@ def county_frame(result: IngestResult, previous_school_rows: pd.DataFrame | None
     sheet_key = ["survey_year", "source_file", "sheet"]
     quarantine = result.quarantine
     superseded = (
-        quarantine[quarantine["reason_code"].isin(SUPERSEDED)].groupby(sheet_key).size()
+        quarantine[winner_staged(quarantine)].groupby(sheet_key).size()
         if not quarantine.empty
         else pd.Series(dtype="int64")
     )
