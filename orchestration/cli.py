@@ -415,7 +415,7 @@ def run_command(
         print(f"an earlier run ({run_id}) had died without finishing: marked failed")
     summary = print_summary(paths, selected, files, result, lang)
     print_step_errors(result, log_path)
-    return exit_status(result, summary.lost_files, strict)
+    return exit_status(result, summary.lost_files, strict, lang)
 
 
 def print_step_errors(result, log_path: Path | None = None) -> None:
@@ -436,17 +436,25 @@ def print_step_errors(result, log_path: Path | None = None) -> None:
                 log.write(f"\nstep {event.step_key} failed:\n{error.to_string()}\n")
 
 
-def exit_status(result, lost: list, strict: bool) -> int:
-    """0 done; 1 the run failed; 3 (--strict) published, but a county-year lost a file."""
-    failed = {event.step_key for event in result.all_events if event.is_step_failure}
-    if strict and lost and all("county_years_complete" in step for step in failed):
-        years = sorted({(file.year, file.county) for file in lost})
+def exit_status(result, lost: list, strict: bool, lang: str = "both") -> int:
+    """0 done; 1 the run failed; 3 (--strict) published, but a county-year lost a file.
+
+    The completeness check never fails the Dagster run (the reports and workbooks of the
+    counties that were read are published): `--strict` is this exit status alone.
+    """
+    from orchestration.summary import label
+    from orchestration.validation.completeness import incomplete_names
+
+    if not result.success:
+        return 1
+    if strict and lost:
+        years = incomplete_names(lost)
         print(
-            f"--strict: the warehouse was published, but {len(years)} county-years are "
-            "incomplete: " + "; ".join(f"{year} {county}" for year, county in years)
+            f"--strict: {label('published', lang)}; {len(years)} "
+            f"{label('incomplete_short', lang)}: " + "; ".join(years)
         )
         return EXIT_INCOMPLETE
-    return 0 if result.success else 1
+    return 0
 
 
 def print_summary(paths: Paths, years: list[int], files: list, result, lang: str = "both"):

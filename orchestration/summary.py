@@ -32,6 +32,8 @@ LABELS = {
         "county-years lost a file "
         "(their figures cover only what was read; see ingest_files.county_incomplete)",
     ),
+    "published": ("仓库已发布", "published"),
+    "incomplete_short": ("个县·年度不完整", "county-years incomplete"),
     "survey_years": ("调查年度", "survey years"),
     "files": ("个文件", "files"),
     "rows_staged": ("行入库", "rows staged"),

@@ -49,6 +49,16 @@ def cell_text(value: object) -> str:
     return normalise_text(str(value))
 
 
+def written_text(value: object) -> str:
+    """A cell as the county wrote it, for publishing (a school's name): only the whitespace
+    around it trimmed, never converted (乾县 stays 乾县; t2s is for comparing, `cell_text`)."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 def parse_quantity(value: object, vocabulary: Vocabulary) -> tuple[float | None, str | None]:
     """(number, unit written in the cell) for a quantity cell; (None, None) when blank.
 

@@ -17,7 +17,8 @@ Copies that differ are settled by a stated precedence before all are given up: a
 a year folder (`2023/…`) beats a loose file that names its year only in its name; then a
 copy that carries a field the others lack (and agrees with them wherever both have a
 value) beats them. The winner is staged; each other copy is quarantined
-`duplicate_conflict` with the reason naming the winner and the rule that chose it.
+`duplicate_conflict` with the reason naming the winner and the rule that chose it
+(`SUPERSEDED`: nothing of the school is lost, as with `duplicate_exact`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,19 @@ from orchestration.ingest.vocabulary import vocabulary
 from orchestration.ingest.years import years_of_folder
 
 _COMPARED = ["school_type", *QUANTITY_COLUMNS]
+# How the reason of a copy the precedence beat begins: its winner is staged.
+SUPERSEDED = "another copy differs; "
+
+
+def winner_staged(quarantine: pd.DataFrame) -> pd.Series:
+    """Whether each quarantined row is a copy of a school another copy of which is staged
+    (an exact copy, or one the stated precedence beat): nothing of the school was lost."""
+    reason = quarantine["reason"].fillna("").astype(str)
+    return quarantine["reason_code"].eq("duplicate_exact") | (
+        quarantine["reason_code"].eq("duplicate_conflict") & reason.str.startswith(SUPERSEDED)
+    )
+
+
 _ORDER = ["source_file", "sheet", "source_row"]
 
 
@@ -160,5 +174,5 @@ def _decided(
         winners.append(winner)
         where = "{source_file} / {sheet} row {source_row}".format(**rows.loc[winner, _ORDER])
         for index in group.index.drop(winner):
-            won_over[index] = f"another copy differs; {where} is staged: {'; '.join(why)}"
+            won_over[index] = f"{SUPERSEDED}{where} is staged: {'; '.join(why)}"
     return winners, won_over

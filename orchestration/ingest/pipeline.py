@@ -61,40 +61,74 @@ def ingest_year(raw_dir: Path, year: int, files: list[RawFile] | None = None) ->
         ],
         ignore_index=True,
     )
-    counties_read = {*school_rows["county_code"], *quarantine["county_code"]}
-    counties_read |= set(receipts.loc[receipts["status"] == "loaded", "county_code"])
     return IngestResult(
         school_rows=link_parent_keys(school_rows[SCHOOL_SURVEY.names]),
         quarantine=quarantine,
-        ingest_files=mark_receipts(receipts, raw_dir, counties_read),
+        ingest_files=mark_receipts(
+            receipts, raw_dir, set(school_rows["county_code"].dropna()), quarantine
+        ),
     )
 
 
-def mark_receipts(receipts: pd.DataFrame, raw_dir: Path, counties_read: set) -> pd.DataFrame:
+def mark_receipts(
+    receipts: pd.DataFrame,
+    raw_dir: Path,
+    counties_staged: set,
+    quarantine: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Set `county_incomplete` and `is_demo` on receipts (ingest_files rows).
 
-    A file is lost to its county-year (`county_incomplete`) when it was rejected as a
-    whole, or skipped (not a spreadsheet) in a county of which nothing was read that year:
-    either way figures the county sent are missing. A file naming two years (a comparison
-    file, `year_conflict`) is rejected on purpose and loses nothing; a lock file neither.
-    `counties_read`: the county_codes of the year's loaded rows and sheets.
+    A file is lost to its county-year (`county_incomplete`) when
+    - it was rejected as a whole (a comparison file naming two years aside: rejected on
+      purpose, it loses nothing), or
+    - it names a county-year of which no school-stage row was staged: the county sent
+      something (a file its path names, a sheet read as its) and nothing of it is in the
+      warehouse, whatever the cause (every row quarantined, both sides of a duplicate
+      conflict, rows of no county, a file skipped or rejected). A county never vanishes.
+    A lock file loses nothing. `counties_staged`: the county_codes of the year's staged
+    rows (after duplicates are split off); `quarantine`: the year's quarantined rows, to
+    say why a loaded sheet gave nothing.
     """
     whole_file = receipts["sheet"].isna()
-    rejected = receipts["status"].eq("rejected") & ~receipts["reason_code"].eq("year_conflict")
-    unread_county = (
-        receipts["status"].eq("skipped")
+    loaded = receipts["status"].eq("loaded")
+    comparison = receipts["reason_code"].eq("year_conflict")
+    rejected = whole_file & receipts["status"].eq("rejected") & ~comparison
+    nothing_staged = (
+        (whole_file | loaded)
         & ~receipts["reason_code"].eq("lock_file")
         & receipts["county_code"].notna()
-        & ~receipts["county_code"].isin(counties_read)
+        & ~receipts["county_code"].isin(counties_staged)
+        # an undated comparison file belongs to no county-year
+        & ~(comparison & receipts["survey_year"].isna())
     )
+    lost = (rejected | nothing_staged).astype(bool)
+    reason = receipts["reason"].astype(object)
+    for index in receipts.index[lost & loaded]:
+        reason[index] = _nothing_staged_reason(receipts.loc[index], quarantine)
     demo = demo_files(raw_dir)
     return receipts.assign(
-        county_incomplete=(whole_file & (rejected | unread_county)).astype(bool),
+        county_incomplete=lost,
+        reason=reason,
         is_demo=[
             is_demo_file(demo, source_file, sha)
             for source_file, sha in zip(receipts["source_file"], receipts["file_sha256"])
         ],
     )
+
+
+def _nothing_staged_reason(receipt: pd.Series, quarantine: pd.DataFrame | None) -> str:
+    """Why a loaded sheet gave its county nothing: its quarantined rows by reason code."""
+    codes = ""
+    if quarantine is not None and not quarantine.empty:
+        own = quarantine[
+            quarantine["source_file"].eq(receipt["source_file"])
+            & quarantine["sheet"].eq(receipt["sheet"])
+        ]
+        counts = own["reason_code"].value_counts()
+        codes = ", ".join(f"{code} {count}" for code, count in counts.items())
+    why = f"no row of the county staged ({codes or 'no data row'}; see quarantine)"
+    notes = receipt["reason"]
+    return why if notes is None or pd.isna(notes) else f"{why}; {notes}"
 
 
 def undated_file_receipts(files: Iterable[RawFile]) -> pd.DataFrame:
@@ -105,4 +139,4 @@ def undated_file_receipts(files: Iterable[RawFile]) -> pd.DataFrame:
         return receipts
     # The raw folder is the file's path less its source_file parts.
     raw_dir = undated[0].path.parents[len(PurePosixPath(undated[0].source_file).parts) - 1]
-    return mark_receipts(receipts, raw_dir, counties_read=set())
+    return mark_receipts(receipts, raw_dir, counties_staged=set())

@@ -12,7 +12,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from orchestration.ingest.cells import Rejection, cell_text, is_blank, school_id_lost
+from orchestration.ingest.cells import (
+    Rejection,
+    cell_text,
+    is_blank,
+    school_id_lost,
+    written_text,
+)
 from orchestration.ingest.demo_files import sha256_of
 from orchestration.ingest.discover import RawFile, county_of_path, path_names
 from orchestration.ingest.records import RowReader, SheetContext, raw_values
@@ -121,6 +127,16 @@ class FileReader:
                 skipped.append((grid.name, skip.reason_code, str(skip)))
         for receipt in reading.receipts:
             receipt["file_sha256"] = sha256
+        named = years_in_name(self.file_name)
+        other_year = [(sheet, why) for sheet, code, why in skipped if code == "year_conflict"]
+        if len(named) > 1 and other_year:
+            # A file naming several years is one year's only when each sheet is that year's;
+            # else it compares years, and none of its sheets is the county's figures.
+            sheet, why = other_year[0]
+            rejected = replace(self.raw, status="rejected", reason_code="year_conflict",
+                               reason=f"a comparison of {sorted(named)}: sheet {sheet!r}: {why}; "
+                               "no sheet of it is read")  # fmt: skip
+            return FileReading([file_receipt(rejected, sha256)])
         if not reading.receipts:
             telling = [code for _, code, _ in skipped if code in _FILE_REASONS]
             code = min(telling, key=_FILE_REASONS.index, default="no_table")
@@ -274,7 +290,7 @@ class FileReader:
                 reading.quarantine.append({
                     **where, "source_row": row_index + 1,
                     "county_code": context.county.county_code if context.county else None,
-                    "school_name": None if is_blank(name) else normalise_text(str(name)),
+                    "school_name": None if is_blank(name) else written_text(name),
                     "stage": "ingest", "reason_code": rejection.reason_code, "reason": str(rejection),
                     "raw_values": raw_values(row, table),
                 })  # fmt: skip
@@ -310,7 +326,9 @@ class FileReader:
             ]
         return {
             **file_receipt(self.raw), "sheet": grid.name, "status": "loaded",
-            "county_code": context.county.county_code if context.county else None,
+            # rows naming their own county: the sheet is the path's county, if it names one
+            "county_code": context.county.county_code if context.county
+            else county_of_path(self.raw.source_file),
             "rows_read": len(grid.rows), "rows_staged": staged, "rows_quarantined": quarantined,
             "rows_not_data": sum(kinds.values()),
             "not_data_kinds": json.dumps(dict(sorted(kinds.items())), ensure_ascii=False),

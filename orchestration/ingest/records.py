@@ -25,6 +25,7 @@ from orchestration.ingest.cells import (
     is_excel_error,
     parse_quantity,
     parse_school_id,
+    written_text,
 )
 from orchestration.ingest.regions import County, RegionRegistry
 from orchestration.ingest.table import Column, Table, column_letter
@@ -226,12 +227,15 @@ class RowReader:
         stage = meaning.stage or part
         return column is next((c for c in group if c.meaning.stage_of_label == stage), group[0])
 
-    def _text(self, row: list, field_name: str) -> str:
+    def _text(self, row: list, field_name: str, as_written: bool = False) -> str:
+        """A field's text (its cells joined), normalised for comparing, or `as_written`
+        (only trimmed) for a text that is published: a school's name."""
+        read = written_text if as_written else cell_text
         return "".join(
-            cell_text(row[column.index])
+            read(row[column.index])
             for column in self.identity_spans.get(field_name, [])
             if column.index < len(row)
-        )
+        ).strip()
 
     def _factor(self, column: Column, cell_unit: str | None) -> float:
         dimension = self.vocabulary.dimensions[column.meaning.field]
@@ -488,7 +492,7 @@ class RowReader:
     def read(self, row: list, row_index: int, section_type: str | None) -> dict:
         """The staged record of a data row; raises Rejection when it can not be staged."""
         values = self.quantities_of(row, row_index)
-        name = self._text(row, "school_name")
+        name = self._text(row, "school_name", as_written=True)
         if not name:
             raise Rejection("missing_school_name", "a data row without a school name")
         county = self._county(row)
@@ -576,7 +580,7 @@ class RowReader:
                 ".includes_senior_part)"
             )
         counts = self._text(row, "counts_as_school")
-        parent = self._text(row, "parent_school_name") or None
+        parent = self._text(row, "parent_school_name", as_written=True) or None
         attached = self._is_attached_class(school_type, scope)
         host = parent or (self._host_named(name) if attached else None)
         ownership = self._text(row, "ownership")

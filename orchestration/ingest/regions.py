@@ -8,6 +8,7 @@ by a prefecture or province named in the same context, else by the deployment sc
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +22,8 @@ from orchestration.settings import CONTRACTS_DIR
 _REGION_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州",
                     "地区", "省", "市", "盟")  # fmt: skip
 _PLACE_SUFFIXES = frozenset("乡镇村街区县市旗路")
+# Codes below the county (乡级 9 digits, 统计用区划代码 12) start with the county's 6 digits.
+_TOWN_OR_VILLAGE_CODE = re.compile(r"\d{9}|\d{12}")
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,15 @@ class RegionRegistry:
             if len(found) == 1 and name not in self.by_name and name not in region_short
         }
         self.scope = {str(value) for values in scope.values() for value in values or []}
+        # prefecture as it may be written -> its name, to say which one lacks a county name
+        self.prefectures = {
+            alias: county.prefecture_name
+            for county in counties
+            for alias in _region_names(compact(county.prefecture_name))
+        }
+        self.provinces = {
+            alias for county in counties for alias in _region_names(compact(county.province_name))
+        }
 
     @classmethod
     def load(cls, contracts_dir: Path = CONTRACTS_DIR) -> RegionRegistry:
@@ -89,7 +101,14 @@ class RegionRegistry:
         return cls(counties, scope or {})
 
     def by_county_code(self, code: str) -> County | None:
-        return self.by_code.get(code.strip())
+        """The county of a 行政区划代码 (6 digits), or of a 乡级 code (9 digits) or a
+        统计用区划代码 (12 digits), which begin with their county's six; None if unknown."""
+        code = code.strip()
+        if code in self.by_code:
+            return self.by_code[code]
+        if _TOWN_OR_VILLAGE_CODE.fullmatch(code):
+            return self.by_code.get(code[:6])
+        return None
 
     def _in_scope(self, county: County) -> bool:
         return any(
@@ -141,12 +160,38 @@ class RegionRegistry:
                 if len(counties) == 1 and None not in resolved:
                     return CountyMatch(counties.pop())
                 names = "、".join(candidates[0].county_name for candidates in named)
+                if missing := self._prefecture_without(named, levels):
+                    return CountyMatch(None, "county_unknown", missing)
                 return CountyMatch(
                     None,
                     "county_ambiguous",
                     f"{names} in {level!r}: several counties, nothing settles which",
                 )
         return CountyMatch(None, "county_unknown", "no county of the region registry is named")
+
+    def _prefecture_without(self, named: list[list[County]], levels: Sequence[str]) -> str | None:
+        """`邢台市 has no county named 桥西区 ...` when the nearest prefecture the levels name
+        has none of a repeated name's counties (a county renamed: 邢台's 桥西区 is 信都区
+        since 2020), else None."""
+        for text in (compact(level) for level in levels):
+            # 吉林 in 吉林省 names the province, not 吉林市
+            provinces = [alias for alias in self.provinces if alias in text]
+            found = [
+                alias
+                for alias in self.prefectures
+                if alias in text and not any(alias in p and alias != p for p in provinces)
+            ]
+            if not found:
+                continue
+            prefecture = self.prefectures[max(found, key=len)]
+            for candidates in named:
+                if len(candidates) > 1 and all(c.prefecture_name != prefecture for c in candidates):
+                    return (
+                        f"{prefecture} has no county named {candidates[0].county_name} "
+                        "in the region registry"
+                    )
+            return None
+        return None
 
     def _settle(self, candidates: list[County], nearest_first: list[str]) -> County | None:
         """The one of `candidates` the nearest region named settles (a prefecture folder

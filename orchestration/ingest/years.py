@@ -53,8 +53,8 @@ def path_years(folders: list[str], stem: str) -> set[int]:
     """The survey years a file's folders and name name.
 
     A file naming several years (`2020-2021年数据对比`) inside a folder of one of them
-    (`2021/`) is that folder's year: its sheets of other years are skipped when read.
-    Anywhere else several years are a conflict.
+    (`2021/`) is that folder's year, to be read only if each of its sheets is that year's
+    (the reader rejects it whole otherwise). Anywhere else several years are a conflict.
     """
     from_folders = {year for folder in folders for year in years_of_folder(folder)}
     from_name = years_in_name(stem)

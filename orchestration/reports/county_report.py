@@ -147,6 +147,11 @@ def _fmt(value, digits: int = 3) -> str:
     return f"{float(value):.{digits}f}"
 
 
+def _count(value) -> int:
+    """A count of fct_county_assessment; null (a stage of which nothing was read) is 0."""
+    return 0 if value is None or pd.isna(value) else int(value)
+
+
 def basic_verdict(assessment: pd.Series, cvs: pd.DataFrame) -> Verdict:
     """Basic balance: the composite (mean of the 8 CVs) against 0.65 / 0.55.
 
@@ -221,11 +226,6 @@ def quality_verdict(assessment: pd.Series, cvs: pd.DataFrame, failing: list[str]
             reasons,
         )
     return Verdict("fail", "未通过 fail", reasons)
-
-
-def _count(value: object) -> int:
-    """A count column's value as an int; a null count (nothing of the stage was read) is 0."""
-    return 0 if value is None or pd.isna(value) else int(value)
 
 
 # ---------------------------------------------------------------------------------------
@@ -377,6 +377,7 @@ def render_county_page(figures: WarehouseFigures, county_code: str, workbook_hre
         f'<a href="{escape(workbook_href, quote=True)}">一校一册 Excel (gap list workbook)</a> · '
         f'<a href="../index.html">数据校验报告 validation report</a></p>',
     ]
+    parts += _incomplete_note(figures, county_code)
     for stage in STAGES:
         assessment = figures.assessments[
             (figures.assessments["county_code"] == county_code)
@@ -401,6 +402,22 @@ def render_county_page(figures: WarehouseFigures, county_code: str, workbook_hre
     parts.append(_gap_section(gaps))
     parts.append(_schools_section(figures, county_code, names))
     return _page(f"{county_name} {year} 均衡发展报告", "".join(parts), SORT_SCRIPT)
+
+
+def _incomplete_note(figures, county_code: str) -> list[str]:
+    """The county-year's lost files (fct_county_assessment.is_complete false), first."""
+    rows = figures.assessments[
+        (figures.assessments["county_code"] == county_code)
+        & (figures.assessments["survey_year"] == figures.survey_year)
+    ]
+    if "is_complete" not in rows.columns or not rows["is_complete"].eq(False).any():
+        return []
+    reason = rows["incomplete_reason"].dropna()
+    return [
+        '<p class="fail">数据不完整 incomplete: 以下文件未能使用,结果只含读到的部分 '
+        "(these files could not be used; the figures cover only what was read): "
+        f"{escape(str(reason.iloc[0]) if not reason.empty else '')}</p>"
+    ]
 
 
 def _stage_section(
@@ -756,7 +773,9 @@ def render_index_page(
             + f'<td data-sort="{_sort_key(row.quality_pass)}">{_status(row.quality_pass)}</td>'
             + f'<td data-sort="{_sort_key(row.prev_quality_pass)}">{_status(row.prev_quality_pass)}</td>'
             + _td(row.quality_max_cv, numeric=True)
-            + _td(f"{int(row.quality_school_stages_passing)}/{int(row.quality_school_stages)}")
+            + _td(
+                f"{_count(row.quality_school_stages_passing)}/{_count(row.quality_school_stages)}"
+            )
             + "</tr>"
         )
     counts = []

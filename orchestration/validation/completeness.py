@@ -41,9 +41,11 @@ class LostFile:
 
     def line(self) -> str:
         """`2023 正定县 (130123): 2023/正定县.xlsx: unreadable (the file is corrupt)`."""
-        why = self.reason_code or "unknown"
+        # a loaded sheet that gave nothing has no reason code, only its reason
+        why = self.reason_code or ""
         if self.reason:
-            why += f" ({self.reason})"
+            why = f"{why} ({self.reason})" if why else self.reason
+        why = why or "unknown"
         return f"{self.year} {self.county}: {self.source_file}: {why}"
 
 
@@ -87,3 +89,14 @@ def read_staged_receipts(staging_dir: Path, years: Iterable[int]) -> pd.DataFram
         if path.exists():
             frames.append(pq.read_table(path).to_pandas().assign(survey_year=year))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def incomplete_names(lost: list[LostFile]) -> list[str]:
+    """`2023 正定县 (130123)` per incomplete county-year, sorted; a file whose county is
+    unknown is named by its path (`2023 county unknown: 2023/邢台市/桥西区.xlsx`)."""
+    names = {
+        f"{file.year} {file.county}"
+        + ("" if file.county_code is not None else f": {file.source_file}")
+        for file in lost
+    }
+    return sorted(names)

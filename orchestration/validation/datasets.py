@@ -18,6 +18,7 @@ import pandas as pd
 
 from contracts.school_row_schema import load_bands, per_student, row_students
 from contracts.staging_schema import STUDENT_COLUMNS
+from orchestration.ingest.dedupe import winner_staged
 from orchestration.ingest.result import IngestResult
 from orchestration.settings import CONTRACTS_DIR
 from orchestration.validation.outcome import MAX_EXAMPLES, CheckOutcome
@@ -40,13 +41,28 @@ def _enrollment(school_rows: pd.DataFrame, keys: list[str]) -> pd.Series:
 
 
 def county_frame(result: IngestResult, previous_school_rows: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per county that sent anything this year: staged schools, enrollment, quarantine."""
+    """One row per county that sent anything this year: staged schools, enrollment, quarantine.
+
+    `quarantine_share` leaves out the copies of a school quarantined while another copy is
+    staged (`dedupe.winner_staged`): nothing was lost, the county's figures are whole.
+    """
     files = result.ingest_files
     rows = result.school_rows
     counties = pd.concat([files[COUNTY_KEY], rows[COUNTY_KEY]]).dropna().drop_duplicates()
     staged = rows.groupby(COUNTY_KEY).size().rename("staged_schools")
     enrollment = _enrollment(rows, COUNTY_KEY).rename("enrollment")
+    sheet_key = ["survey_year", "source_file", "sheet"]
+    quarantine = result.quarantine
+    superseded = (
+        quarantine[winner_staged(quarantine)].groupby(sheet_key).size()
+        if not quarantine.empty
+        else pd.Series(dtype="int64")
+    )
     loaded = files[files["status"] == "loaded"]
+    lost = loaded["rows_quarantined"] - (
+        superseded.reindex(pd.MultiIndex.from_frame(loaded[sheet_key])).fillna(0).to_numpy()
+    )
+    loaded = loaded.assign(rows_quarantined=lost)
     receipts = loaded.groupby(COUNTY_KEY)[["rows_staged", "rows_quarantined"]].sum()
     frame = (
         counties.merge(staged.reset_index(), on=COUNTY_KEY, how="left")

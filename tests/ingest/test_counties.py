@@ -120,3 +120,47 @@ def test_a_county_name_that_t2s_changes_is_found_in_a_title(name):
     registry = region_registry()
     match = registry.resolve([f"{name}2023年义务教育学校基本情况"], "")
     assert match.county is not None and match.county.county_name == name
+
+
+@pytest.mark.parametrize(
+    ("code", "county"),
+    [
+        ("130128100000", "130128"),  # 统计用区划代码, text
+        (130128100000, "130128"),  # the same typed as a number
+        (130128100000.0, "130128"),
+        ("130130100", "130130"),  # 乡级 9 digits
+        (130130100, "130130"),
+        ("130123", "130123"),
+    ],
+)
+def test_codes_below_the_county_give_the_county_of_their_first_six_digits(tmp_path, code, county):
+    rows = [["统计用区划代码", "学校名称", "办学类型", "在校生数"], [code, "第一小学", "小学", 400]]
+    result = ingest_book(tmp_path, [Sheet("全市", rows)], "2019/石家庄市/汇总表2019.xlsx")
+    assert result.school_rows["county_code"].tolist() == [county]
+    assert result.quarantine.empty
+
+
+@pytest.mark.parametrize("code", ["990000100000", "13012810000", "1301281000001", "1.30128E+11"])
+def test_a_code_of_no_known_county_stays_county_unknown(tmp_path, code):
+    rows = [["区划代码", "学校名称", "办学类型", "在校生数"], [code, "第一小学", "小学", 400]]
+    result = ingest_book(tmp_path, [Sheet("全市", rows)], "2019/石家庄市/汇总表2019.xlsx")
+    assert result.school_rows.empty
+    assert result.quarantine["reason_code"].tolist() == ["county_unknown"]
+
+
+def test_a_prefecture_without_the_repeated_county_name_says_so(tmp_path):
+    # 邢台's 桥西区 is 信都区 since 2020: the folder settles that no registry county is meant.
+    registry = region_registry()
+    match = registry.resolve(["桥西区2023年均衡数据", "邢台市", "2023"], "邢台市 2023")
+    assert (match.county, match.reason_code) == (None, "county_unknown")
+    assert match.reason == "邢台市 has no county named 桥西区 in the region registry"
+    assert registry.resolve(["桥西区2023", "张家口市", "2023"], "").county.county_code == "130703"
+    # a province named (吉林 in 吉林省 is not 吉林市): still ambiguous, not "吉林市 has no ..."
+    assert registry.resolve(["城区", "吉林省"], "").reason_code == "county_ambiguous"
+    result = ingest_book(
+        tmp_path, [Sheet("小学", TABLE)], "2023/邢台市/桥西区2023年均衡数据.xlsx", 2023
+    )
+    (receipt,) = result.ingest_files.itertuples()
+    assert (receipt.status, receipt.reason) == (
+        "rejected", "邢台市 has no county named 桥西区 in the region registry",
+    )  # fmt: skip

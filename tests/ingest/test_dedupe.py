@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from orchestration.ingest.dedupe import SUPERSEDED
 from orchestration.ingest.pipeline import ingest_year
 from tests.ingest.workbooks import HEADER, Sheet, assert_accounting, write_book
 
@@ -38,6 +39,7 @@ def test_the_copy_that_carries_the_field_beats_the_one_lacking_it(tmp_path):
     assert (staged.source_file, staged.books) == ("2023/正定县/汇总.xlsx", 2000)
     (lost,) = result.quarantine.itertuples()
     assert lost.source_file == "2023/正定县/学生.xlsx" and "carries the field" in lost.reason
+    assert lost.reason_code == "duplicate_conflict" and lost.reason.startswith(SUPERSEDED)
 
 
 def test_both_copies_are_quarantined_when_nothing_decides(tmp_path):

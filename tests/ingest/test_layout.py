@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from orchestration.ingest.text import school_name_key
 from tests.ingest.workbooks import HEADER, Sheet, ingest_book, receipt, school
 
 
@@ -169,10 +170,12 @@ def test_traditional_characters_in_headers_and_cells(tmp_path):
         ["城關小學", "小學", 120, 9, 3000],
     ]
     result = ingest_book(tmp_path, [Sheet("學校", rows)])
-    row = school(result, "城关小学")
+    # The name is published as written; only its matching key is simplified.
+    row = school(result, "城關小學")
     assert (row["school_type"], row["students_primary"], row["teachers_primary"], row["books"]) == (
         "primary", 120, 9, 3000,
     )  # fmt: skip
+    assert row["school_name_key"] == school_name_key("城关小学", "正定县")
 
 
 def test_a_sheet_without_a_table_beside_one_with_a_table_is_skipped(tmp_path):

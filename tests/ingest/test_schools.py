@@ -154,3 +154,24 @@ def test_a_teaching_points_parent_is_linked_to_the_school_it_nearly_names(tmp_pa
     )
     assert staged.loc["北街教学点", "parent_school_name_key"] == "城关二小"
     assert staged.loc["北街教学点", "parent_school_name"] == "城关第二小学"
+
+
+def test_names_are_published_as_written_and_matched_simplified(tmp_path):
+    """乾县's schools: t2s turns 乾 into 干, which belongs in matching keys only."""
+    rows = [
+        ["学校名称", "办学类型", "所属学校", "在校生数"],
+        ["  乾县第1小学 ", "小学", None, 400],
+        ["乾县城關教學點", "教学点", "乾县第1小学", 20],
+        ["乾县第2中學", "初中", None, None],  # quarantined: no enrollment
+    ]
+    result = ingest_book(
+        tmp_path, [Sheet("学校", rows)], "2023/陕西省/咸阳市/乾县2023年均衡数据.xlsx", 2023
+    )
+    staged = result.school_rows.set_index("school_name")
+    assert sorted(staged.index) == ["乾县城關教學點", "乾县第1小学"]
+    assert set(staged["county_code"]) == {"610424"}
+    point = staged.loc["乾县城關教學點"]
+    assert point["parent_school_name"] == "乾县第1小学"
+    assert point["parent_school_name_key"] == staged.loc["乾县第1小学", "school_name_key"]
+    assert point["school_name_key"] == school_name_key("城关教学点")
+    assert result.quarantine["school_name"].tolist() == ["乾县第2中學"]

@@ -61,8 +61,9 @@ def test_validation_checks_guard_their_assets_and_dbt_tests_become_checks():
     assert checks[("validated_school_rows", "unique_schools")].blocking
     assert ("validated_school_rows", "row_schema") in checks
     assert ("staging/school_survey", "dataset_expectations") in checks
-    # Runs after publishing; blocking, so an ERROR (strict runs) fails the run.
-    assert checks[("warehouse_tables", "county_years_complete")].blocking
+    # Runs after publishing; never blocking, so the reports of the counties read are built
+    # (a strict run's exit status is the CLI's).
+    assert not checks[("warehouse_tables", "county_years_complete")].blocking
     assert any(asset.startswith(("dim_", "fct_")) for asset, _ in checks)
     # Every dbt data test is a check on a model, singular tests with several inputs included.
     manifest = json.loads(dbt_project.manifest_path.read_text())

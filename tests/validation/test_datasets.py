@@ -3,6 +3,7 @@ import json
 import pandas as pd
 import pytest
 
+from orchestration.ingest.dedupe import SUPERSEDED
 from orchestration.ingest.result import IngestResult
 from orchestration.validation.datasets import readable_students, run_dataset_suites
 from orchestration.validation.outcome import ERROR, WARN
@@ -88,6 +89,29 @@ def test_high_quarantine_share_warns(good_rows):
     outcome = outcomes_by_name(make_result(good_rows, quarantine=held))["quarantine_share"]
     assert not outcome.passed and outcome.severity == WARN
     assert outcome.metadata["examples"][0]["quarantine_share"] == pytest.approx(2 / 7)
+
+
+@pytest.mark.parametrize(
+    ("code", "reason", "share"),
+    [
+        ("duplicate_exact", "an exact copy of ...", None),
+        ("duplicate_conflict", SUPERSEDED + "2019/a.xlsx / 学校 row 2 is staged: ...", None),
+        ("duplicate_conflict", "the same school and part again with different values", 2 / 7),
+    ],
+)
+def test_a_duplicate_whose_winner_is_staged_loses_nothing(good_rows, code, reason, share):
+    held = [
+        {"survey_year": 2019, "source_file": good_rows[0]["source_file"],
+         "sheet": good_rows[0]["sheet"], "source_row": 50 + n, "stage": "dedupe",
+         "reason_code": code, "reason": reason, "raw_values": "{}"}
+        for n in range(2)
+    ]  # fmt: skip
+    outcome = outcomes_by_name(make_result(good_rows, quarantine=held))["quarantine_share"]
+    if share is None:
+        assert outcome.passed
+    else:
+        assert not outcome.passed
+        assert outcome.metadata["examples"][0]["quarantine_share"] == pytest.approx(share)
 
 
 @pytest.mark.parametrize("declared", [1900.0, 2100.0])

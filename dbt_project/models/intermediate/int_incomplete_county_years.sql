@@ -1,4 +1,5 @@
 -- County-years a file was lost to (ingest_files.county_incomplete): which files, and why.
+-- A county-year with a receipt and no staged row is one (ingest pipeline mark_receipts).
 with receipts as (
     select * from {{ ref('stg_ingest_files') }}
 ),
@@ -15,7 +16,10 @@ final as (
         county_code,
         string_agg(distinct source_file, '; ' order by source_file) as incomplete_files,
         string_agg(
-            source_file || ': ' || coalesce(reason_code, 'unknown') || coalesce(' (' || reason || ')', ''),
+            -- a loaded sheet that gave nothing has no reason code, only its reason
+            source_file || ': ' || coalesce(
+                reason_code || coalesce(' (' || reason || ')', ''), reason, 'unknown'
+            ),
             '; '
             order by source_file
         ) as incomplete_reason
