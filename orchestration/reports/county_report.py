@@ -244,7 +244,7 @@ def failing_reason(quality_row, school_indicators: pd.DataFrame) -> str:
         & school_indicators["meets_standard"].eq(False)
     ].sort_values("indicator_code")
     below = [
-        f"{row.indicator_code} {_fmt(row.value, 2)} = {float(row.ratio_to_standard):.0%}"
+        f"{row.indicator_code} {_fmt(row.value, 2)} = {float(row.ratio_to_standard):.1%}"
         for row in rows.itertuples()
         if not _isna(row.ratio_to_standard)
     ]

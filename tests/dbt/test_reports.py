@@ -370,7 +370,7 @@ def test_a_failing_quality_verdict_names_each_school_and_why(published):
     )
     quality = pd.DataFrame({"school_key": ["s"], "indicators_met": [5]}).iloc[0]
     text = failing_reason(quality, indicators)
-    assert "达标 5/7" in text and "Q2 1.00 = 67%" in text and "Q3 0.50 = 56%" in text
+    assert "达标 5/7" in text and "Q2 1.00 = 66.7%" in text and "Q3 0.50 = 55.6%" in text
     assert "Q1" not in text
     assessments = read_table(published, "fct_county_assessment")
     failed = assessments[assessments["quality_pass"].eq(False)]
