@@ -375,8 +375,9 @@ def test_a_failing_quality_verdict_names_each_school_and_why(published):
     assessments = read_table(published, "fct_county_assessment")
     failed = assessments[assessments["quality_pass"].eq(False)]
     assert not failed.empty
+    assert failed["quality_pass_reason"].isna().all()  # a *_reason explains a null only
     assert (
-        failed["quality_pass_reason"]
+        failed["quality_fail_reason"]
         .isin(
             ["cv_over_threshold", "school_stages_fail", "cv_over_threshold_and_school_stages_fail"]
         )
