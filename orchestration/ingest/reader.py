@@ -292,7 +292,7 @@ class FileReader:
                     "county_code": context.county.county_code if context.county else None,
                     "school_name": None if is_blank(name) else written_text(name),
                     "stage": "ingest", "reason_code": rejection.reason_code, "reason": str(rejection),
-                    "raw_values": raw_values(row, table),
+                    "raw_values": raw_values(row, table, context.uncached_cells, row_index),
                 })  # fmt: skip
                 continue
             staged += 1
@@ -306,7 +306,7 @@ class FileReader:
                     **where,
                     "source_row": row_index + 1,
                     **record,
-                    "raw_values": raw_values(row, table),
+                    "raw_values": raw_values(row, table, context.uncached_cells, row_index),
                 }
             )
         unknown = sorted({cell for one in readers for cell in one.unknown_cells})

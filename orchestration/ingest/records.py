@@ -47,11 +47,22 @@ class SheetContext:
     uncached_cells: frozenset[tuple[int, int]] = frozenset()  # formulas saved without a value
 
 
-def raw_values(row: list, table: Table) -> str:
-    """The row as read, header text -> cell, as a JSON object (filled cells only)."""
+UNCACHED_FORMULA = "(公式无缓存值 a formula saved without a cached value)"
+
+
+def raw_values(
+    row: list,
+    table: Table,
+    uncached: frozenset[tuple[int, int]] = frozenset(),
+    row_index: int | None = None,
+) -> str:
+    """The row as read, header text -> cell, as a JSON object (filled cells only). A cell
+    of `uncached` ((row, column) of formulas saved without a value) is kept, marked so."""
     headers = {column.index: column.header_text for column in table.columns}
     values = {}
     for index, cell in enumerate(row):
+        if is_blank(cell) and (row_index, index) in uncached:
+            cell = UNCACHED_FORMULA
         if not is_blank(cell):
             key = headers.get(index) or column_letter(index)
             if key in values:  # two columns under the same header text
@@ -494,6 +505,18 @@ class RowReader:
         values = self.quantities_of(row, row_index)
         name = self._text(row, "school_name", as_written=True)
         if not name:
+            formula = [
+                column
+                for column in self.identity_spans.get("school_name", [])
+                if (row_index, column.index) in self.context.uncached_cells
+            ]
+            if formula:
+                column = formula[0]
+                raise Rejection(
+                    "formula_error",
+                    f"the school name in {column.letter} ({column.header_text}) is a formula "
+                    "saved without a cached value",
+                )
             raise Rejection("missing_school_name", "a data row without a school name")
         county = self._county(row)
         school_type, scope = self._school_type(row, section_type, name)

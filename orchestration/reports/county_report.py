@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.reports.charts import COMPOSITE, cv_trend_svg
-from orchestration.reports.gap_workbook import STAGE_ZH, export_path
+from orchestration.reports.gap_workbook import STAGE_ZH, cost_totals, export_path
 from orchestration.reports.published import read_table, write_atomically
 
 STAGES = ("primary", "junior")
@@ -47,7 +47,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .pass { color: #1a7f37; font-weight: bold; } .fail { color: #cf222e; font-weight: bold; }
 .na { color: #9a6700; font-weight: bold; } .en { color: #666; font-weight: normal; font-size: 0.85em; }
 figure.chart { display: inline-block; margin: 0 1em 1em 0; } .source { font-size: 0.8em; color: #555; }
-:target { background: #fff3b0; }
+:target { background: #fff3b0; } tr.total td { font-weight: bold; }
 """
 
 # Records script errors on the page (the browser test reads it), and marks each chart whose
@@ -76,9 +76,16 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
       var body = table.tBodies[0], rows = Array.from(body.rows);
       var ascending = th.dataset.order !== 'asc'; th.dataset.order = ascending ? 'asc' : 'desc';
       var key = function (row) { var cell = row.cells[index]; return cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim(); };
+      // Empty cells ('' or '–') go last in either direction; numbers before text.
+      var empty = function (v) { return v === '' || v === '–'; };
+      var number = function (v) { return /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(v) ? parseFloat(v) : NaN; };
       rows.sort(function (a, b) {
-        var x = key(a), y = key(b), nx = parseFloat(x), ny = parseFloat(y);
-        var order = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y, 'zh');
+        var x = key(a), y = key(b);
+        if (empty(x) || empty(y)) { return (empty(x) ? 1 : 0) - (empty(y) ? 1 : 0); }
+        var nx = number(x), ny = number(y), order;
+        if (!isNaN(nx) && !isNaN(ny)) { order = nx - ny; }
+        else if (!isNaN(nx) || !isNaN(ny)) { order = isNaN(nx) ? 1 : -1; }
+        else { order = x.localeCompare(y, 'zh'); }
         return ascending ? order : -order;
       });
       rows.forEach(function (row) { body.appendChild(row); });
@@ -228,6 +235,32 @@ def quality_verdict(assessment: pd.Series, cvs: pd.DataFrame, failing: list[str]
     return Verdict("fail", "未通过 fail", reasons)
 
 
+def failing_reason(quality_row, school_indicators: pd.DataFrame) -> str:
+    """Why one school-stage fails the 6-of-7/85% rule, in words: how many of the 7 standards
+    it meets, and each quality indicator below its standard with its share of the standard
+    (the reader sees which are under 85%; the floor itself stays in dbt_project.yml).
+
+    `quality_row`: a fct_school_quality row (school_key, indicators_met);
+    `school_indicators`: fct_school_indicator rows of the county-stage (meets_standard,
+    ratio_to_standard).
+    """
+    rows = school_indicators[
+        (school_indicators["school_key"] == quality_row.school_key)
+        & (school_indicators["regime"] == "quality")
+        & school_indicators["meets_standard"].eq(False)
+    ].sort_values("indicator_code")
+    below = [
+        f"{row.indicator_code} {_fmt(row.value, 2)} = {float(row.ratio_to_standard):.1%}"
+        for row in rows.itertuples()
+        if not _isna(row.ratio_to_standard)
+    ]
+    met = "–" if _isna(quality_row.indicators_met) else str(int(quality_row.indicators_met))
+    text = f"达标 {met}/7 项 standards met"
+    if below:
+        text += f"; 未达标 below the standard (share of it): {', '.join(below)}"
+    return text
+
+
 # ---------------------------------------------------------------------------------------
 # HTML
 
@@ -300,6 +333,8 @@ class WarehouseFigures:
     schools: pd.DataFrame
     gaps: pd.DataFrame  # this year
     sizes: pd.DataFrame  # this year: fct_school_size
+    quarantine: pd.DataFrame  # this year: rows set aside
+    ingest_files: pd.DataFrame  # this year: receipts (skipped and rejected files, sheets, rows)
 
     @classmethod
     def load(cls, warehouse_dir: Path, survey_year: int) -> WarehouseFigures:
@@ -322,6 +357,8 @@ class WarehouseFigures:
             schools=read_table(warehouse_dir, "dim_school"),
             gaps=read_table(warehouse_dir, "fct_school_gap", "survey_year = $year", **year),
             sizes=read_table(warehouse_dir, "fct_school_size", "survey_year = $year", **year),
+            quarantine=read_table(warehouse_dir, "quarantine", "survey_year = $year", **year),
+            ingest_files=read_table(warehouse_dir, "ingest_files", "survey_year = $year", **year),
         )
 
     def counties(self) -> list[str]:
@@ -375,7 +412,8 @@ def render_county_page(figures: WarehouseFigures, county_code: str, workbook_hre
         f'<span class="en">County report, survey year {escape(str(year))} ({escape(county_code)})</span></h1>',
         f"<p>{escape(str(region.get('province_name', '')))} · {escape(str(region.get('prefecture_name', '')))} · "
         f'<a href="{escape(workbook_href, quote=True)}">一校一册 Excel (gap list workbook)</a> · '
-        f'<a href="../index.html">数据校验报告 validation report</a></p>',
+        f'<a href="{VALIDATION_HREF}">数据校验报告 validation report</a></p>',
+        _left_out_section(left_out_rows(figures.quarantine, figures.ingest_files, county_code)),
     ]
     parts += _incomplete_note(figures, county_code)
     for stage in STAGES:
@@ -420,6 +458,85 @@ def _incomplete_note(figures, county_code: str) -> list[str]:
     ]
 
 
+VALIDATION_HREF = "../index.html"  # reports/<year>/index.html, the year's validation report
+
+
+def left_out_rows(
+    quarantine: pd.DataFrame, ingest_files: pd.DataFrame, county_code: str
+) -> pd.DataFrame:
+    """What of the county's own files the figures were computed without.
+
+    `quarantine`, `ingest_files`: the year's published tables. Returns one row per
+    quarantined row and per file or sheet not loaded (skipped or rejected, e.g. a hidden row
+    or an unreadable file) of `county_code`, columns kind ('quarantined' | the receipt's
+    status), source_file, sheet, source_row (null for a file or sheet), school_name,
+    reason_code, reason; sorted by file, sheet and row.
+    """
+    columns = ["kind", "source_file", "sheet", "source_row", "school_name", "reason_code", "reason"]
+    frames = []
+    if not quarantine.empty:
+        rows = quarantine[quarantine["county_code"] == county_code]
+        frames.append(rows.assign(kind="quarantined").reindex(columns=columns))
+    if not ingest_files.empty:
+        receipts = ingest_files[
+            (ingest_files["county_code"] == county_code) & (ingest_files["status"] != "loaded")
+        ]
+        frames.append(
+            receipts.assign(kind=receipts["status"], source_row=None, school_name=None).reindex(
+                columns=columns
+            )
+        )
+    frames = [frame for frame in frames if not frame.empty]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return (
+        pd.concat(frames, ignore_index=True)
+        .sort_values(["source_file", "sheet", "source_row"], na_position="first")
+        .reset_index(drop=True)
+    )
+
+
+def _left_out_section(left_out: pd.DataFrame) -> str:
+    """Told before any verdict: the CVs and verdicts below rest on the rows used only."""
+    link = f'<a href="{VALIDATION_HREF}">数据校验报告 validation report</a>'
+    if left_out.empty:
+        return (
+            '<p id="left-out">本县文件的每一行均已计入或计为非数据行 '
+            f'<span class="en">(no row of this county\'s files was left out; see the {link})</span></p>'
+        )
+    quarantined = int((left_out["kind"] == "quarantined").sum())
+    other = len(left_out) - quarantined
+    rows = [
+        "<tr>"
+        + _td("隔离 quarantined" if row.kind == "quarantined" else f"未读入 {row.kind}")
+        + _td(row.source_file)
+        + _td(row.sheet)
+        + _td(None if _isna(row.source_row) else int(row.source_row))
+        + _td(row.school_name)
+        + _td(row.reason_code)
+        + _td(row.reason)
+        + "</tr>"
+        for row in left_out.itertuples()
+    ]
+    headers = [
+        ("处理", "kind"),
+        ("文件", "file"),
+        ("工作表", "sheet"),
+        ("行", "row"),
+        ("学校", "school"),
+        ("原因代码", "reason code"),
+        ("原因", "reason"),
+    ]
+    return (
+        _h("未计入的数据", "rows left out of the figures", 2, id_="left-out")
+        + f'<p class="fail">本县文件中有 {quarantined} 行被隔离、{other} 个文件/工作表/行未读入,'
+        "以下差异系数和结论均未包含它们 "
+        f'<span class="en">({quarantined} rows quarantined and {other} files, sheets or rows '
+        "skipped: every CV and verdict below was computed without them; details in the "
+        f"{link})</span></p>" + _table(headers, rows)
+    )
+
+
 def _stage_section(
     figures, county_code, stage, assessment, shares, school_link, indicator_names
 ) -> str:
@@ -435,9 +552,13 @@ def _stage_section(
         & (figures.school_quality["stage"] == stage)
     ]
     names = _names(figures)
+    indicators = figures.school_indicators[
+        (figures.school_indicators["county_code"] == county_code)
+        & (figures.school_indicators["stage"] == stage)
+    ]
     failing = [
-        str(names.get(key, key))
-        for key in quality.loc[quality["passes_quality"].eq(False), "school_key"]
+        f"{names.get(row.school_key, row.school_key)} ({failing_reason(row, indicators)})"
+        for row in quality[quality["passes_quality"].eq(False)].itertuples()
     ]
     out = [_h(f"{stage_zh}", f"{stage} stage", 2, id_=f"stage-{stage}")]
     history = figures.assessments[
@@ -692,12 +813,33 @@ def _gap_section(gaps: pd.DataFrame) -> str:
         ("成本依据", "cost basis"),
         ("来源", "source rows"),
     ]
-    total = gaps["estimated_cost_yuan"].sum()
-    note = (
-        f"<p>估算费用合计 total estimated cost: {escape(f'{total:,.1f}')} 元 "
-        '<span class="en">(teacher costs are yearly, and one teacher may close several teacher gaps)</span></p>'
+    return "".join(out) + _table(headers, rows, sortable=True) + _totals_table(gaps)
+
+
+def _totals_table(gaps: pd.DataFrame) -> str:
+    """Per school and for the county, one-off and yearly costs apart (never one sum)."""
+    rows = []
+    for row in cost_totals(gaps).itertuples():
+        css = ' class="total"' if row.school_key is None else ""
+        rows.append(
+            f"<tr{css}>"
+            + _td(row.school_name)
+            + _td(row.one_off_yuan, numeric=True, digits=1)
+            + _td(row.yearly_yuan, numeric=True, digits=1)
+            + "</tr>"
+        )
+    headers = [
+        ("学校", "school"),
+        ("一次性费用(元)", "one-off cost, yuan"),
+        ("每年费用(元,教师人员经费)", "yearly cost, yuan (teachers' pay)"),
+    ]
+    return (
+        _h("费用合计", "cost totals", 3, id_="cost-totals")
+        + "<p>一次性费用与每年费用分列,不可相加 "
+        '<span class="en">(one-off and yearly costs are kept apart, never added; '
+        "one teacher may close several teacher gaps, so the yearly figure is an upper bound)"
+        "</span></p>" + _table(headers, rows)
     )
-    return "".join(out) + note + _table(headers, rows, sortable=True)
 
 
 def _schools_section(figures, county_code, names) -> str:
@@ -768,14 +910,12 @@ def render_index_page(
             + _td(row.county_code)
             + _td(STAGE_ZH.get(row.stage, row.stage))
             + f'<td data-sort="{_sort_key(row.basic_pass)}">{_status(row.basic_pass)}</td>'
-            + f'<td data-sort="{_sort_key(row.prev_basic_pass)}">{_status(row.prev_basic_pass)}</td>'
+            + _previous_cell(row.prev_assessable, row.prev_basic_pass)
             + _td(row.basic_composite_cv, numeric=True)
             + f'<td data-sort="{_sort_key(row.quality_pass)}">{_status(row.quality_pass)}</td>'
-            + f'<td data-sort="{_sort_key(row.prev_quality_pass)}">{_status(row.prev_quality_pass)}</td>'
+            + _previous_cell(row.prev_assessable, row.prev_quality_pass)
             + _td(row.quality_max_cv, numeric=True)
-            + _td(
-                f"{_count(row.quality_school_stages_passing)}/{_count(row.quality_school_stages)}"
-            )
+            + _fraction_td(row.quality_school_stages_passing, row.quality_school_stages)
             + "</tr>"
         )
     counts = []
@@ -783,9 +923,9 @@ def render_index_page(
         stage_rows = assessments[assessments["stage"] == stage]
         counts.append(
             f"<li>{STAGE_ZH[stage]} {stage}: 基本均衡达标 basic pass {int(stage_rows['basic_pass'].eq(True).sum())}"
-            f" (上年 previous {int(stage_rows['prev_basic_pass'].eq(True).sum())}), "
+            f" (上年 previous {previous_count(stage_rows, 'prev_basic_pass')}), "
             f"优质均衡通过 quality pass {int(stage_rows['quality_pass'].eq(True).sum())}"
-            f" (上年 previous {int(stage_rows['prev_quality_pass'].eq(True).sum())}), 共 of {len(stage_rows)}</li>"
+            f" (上年 previous {previous_count(stage_rows, 'prev_quality_pass')}), 共 of {len(stage_rows)}</li>"
         )
     headers = [
         ("县", "county"),
@@ -811,6 +951,37 @@ def render_index_page(
 
 def _sort_key(value) -> str:
     return "" if value is None or _isna(value) else ("1" if bool(value) else "0")
+
+
+NO_PREVIOUS_YEAR = "无上年数据 no previous year"
+
+
+def previous_count(stage_rows: pd.DataFrame, column: str) -> str:
+    """Counties passing in the previous year, of those that have one; a county without a
+    previous year adds nothing (null, never a zero), and none at all reads as no previous year.
+    """
+    has_previous = stage_rows["prev_assessable"].notna()
+    if not has_previous.any():
+        return NO_PREVIOUS_YEAR
+    known = int(has_previous.sum())
+    passing = int(stage_rows.loc[has_previous, column].eq(True).sum())
+    missing = len(stage_rows) - known
+    return f"{passing}" + (f", {missing} 县{NO_PREVIOUS_YEAR}" if missing else "")
+
+
+def _previous_cell(prev_assessable, prev_pass) -> str:
+    """The previous year's verdict; a county-stage absent that year is not "not assessable"."""
+    if prev_assessable is None or _isna(prev_assessable):
+        return f'<td data-sort=""><span class="na">{NO_PREVIOUS_YEAR}</span></td>'
+    return f'<td data-sort="{_sort_key(prev_pass)}">{_status(prev_pass)}</td>'
+
+
+def _fraction_td(numerator, denominator) -> str:
+    """`n/m` shown, sorted by its value (3/4 before 4/4, 1/2 before 2/3)."""
+    if _isna(numerator) or _isna(denominator):
+        return '<td data-sort=""></td>'
+    share = float(numerator) / float(denominator) if float(denominator) else 0.0
+    return _td(f"{int(numerator)}/{int(denominator)}", sort=f"{share:.6f}")
 
 
 # ---------------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 `warehouse/exports/<year>/<county_code>_一校一册.xlsx`, written with openpyxl from the
 published `fct_school_gap`: sheet 一校一册 holds one row per school-stage and quality
-standard not met (Chinese headers, the columns of GAP_COLUMNS), sheet 单位成本 the unit
-costs used with their sources. School names come from county spreadsheets: every text cell
+standard not met (Chinese headers, the columns of GAP_COLUMNS, numbers shown rounded by
+cell number formats, an autofilter), sheet 费用合计 one row per school and a county total
+with one-off and yearly costs apart (cost_totals), sheet 单位成本 the unit costs used with
+their sources. School names come from county spreadsheets: every text cell
 is written as text (never a formula), and text starting with `=`, `+`, `-` or `@` also
 carries Excel's quote prefix, so editing the cell in Excel keeps it text.
 """
@@ -23,6 +25,8 @@ from orchestration.settings import CONTRACTS_DIR
 UNIT_COSTS_CSV = CONTRACTS_DIR / "unit_costs.csv"
 GAP_SHEET = "一校一册"
 COSTS_SHEET = "单位成本"
+TOTALS_SHEET = "费用合计"
+COUNTY_TOTAL_ZH = "全县合计 county total"
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 # fct_school_gap column -> the workbook's Chinese header, in sheet order.
@@ -49,6 +53,25 @@ GAP_COLUMNS: dict[str, str] = {
     "school_stage_passes_quality_zh": "学段是否仍通过6/7规则",
     "source_rows": "数据来源(文件、工作表、行)",
 }
+# Display formats only: the stored values keep their precision.
+NUMBER_FORMATS: dict[str, str] = {
+    "students": "#,##0",
+    "amount": "#,##0.00",
+    "value": "0.00",
+    "standard": "0.00",
+    "ratio_to_standard": "0.0%",
+    "shortfall": "#,##0.00",
+    "addition": "#,##0.0",
+    "yuan_per_unit": "#,##0.0",
+    "estimated_cost_yuan": "#,##0.0",
+}
+# cost_totals column -> header; one-off and yearly yuan are never added together.
+TOTAL_COLUMNS: dict[str, str] = {
+    "school_id": "学校标识码",
+    "school_name": "学校名称",
+    "one_off_yuan": "一次性费用(元)",
+    "yearly_yuan": "每年费用(元,教师人员经费)",
+}
 STAGE_ZH = {"primary": "小学", "junior": "初中"}
 BASIS_ZH = {
     "source": "有出处",
@@ -72,26 +95,69 @@ def gap_rows(gaps: pd.DataFrame) -> pd.DataFrame:
     return frame[list(GAP_COLUMNS)].reset_index(drop=True)
 
 
-def _put(sheet, row: int, column: int, value) -> None:
+def cost_totals(gaps: pd.DataFrame) -> pd.DataFrame:
+    """Estimated cost per school and for the county, one-off and yearly yuan apart.
+
+    `gaps`: fct_school_gap rows of one county-year (estimated_cost_yuan, cost_recurrence
+    'one_off' | 'yearly'). Returns one row per school (school_key, school_id, school_name,
+    one_off_yuan, yearly_yuan, sorted by name), then a county row (school_key null,
+    school_name COUNTY_TOTAL_ZH). A cost with no unit cost (null) adds nothing; a school
+    with no yearly cost has 0.0. Teachers' costs are yearly and may overlap across
+    standards (one teacher can close a Q1 and a Q3 gap).
+    """
+    columns = ["school_key", "school_id", "school_name", "one_off_yuan", "yearly_yuan"]
+    if gaps.empty:
+        return pd.DataFrame(columns=columns)
+    frame = gaps.assign(
+        one_off_yuan=gaps["estimated_cost_yuan"].where(gaps["cost_recurrence"] == "one_off"),
+        yearly_yuan=gaps["estimated_cost_yuan"].where(gaps["cost_recurrence"] == "yearly"),
+    )
+    schools = (
+        frame.groupby(["school_name", "school_key"], dropna=False, sort=True)
+        .agg(
+            school_id=("school_id", "first"),
+            one_off_yuan=("one_off_yuan", lambda v: round(v.sum(), 1)),
+            yearly_yuan=("yearly_yuan", lambda v: round(v.sum(), 1)),
+        )
+        .reset_index()
+    )
+    county = {
+        "school_key": None,
+        "school_id": None,
+        "school_name": COUNTY_TOTAL_ZH,
+        "one_off_yuan": round(schools["one_off_yuan"].sum(), 1),
+        "yearly_yuan": round(schools["yearly_yuan"].sum(), 1),
+    }
+    return pd.concat([schools[columns], pd.DataFrame([county])], ignore_index=True)
+
+
+def _put(sheet, row: int, column: int, value, number_format: str | None = None) -> None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return
     if hasattr(value, "item"):  # numpy scalars
         value = value.item()
     cell = sheet.cell(row=row, column=column, value=value)
+    if number_format and isinstance(value, (int, float)) and not isinstance(value, bool):
+        cell.number_format = number_format
     if isinstance(value, str):
         cell.data_type = "s"  # openpyxl would store a leading '=' as a formula
         if value.startswith(FORMULA_PREFIXES):
             cell.quotePrefix = True
 
 
-def _write_sheet(sheet, headers: list[str], rows: list[list]) -> None:
+def _write_sheet(
+    sheet, headers: list[str], rows: list[list], formats: list[str | None] | None = None
+) -> None:
+    formats = formats or [None] * len(headers)
     for column, header in enumerate(headers, start=1):
         _put(sheet, 1, column, header)
         sheet.column_dimensions[get_column_letter(column)].width = max(10, 2 * len(header) + 2)
     for row_number, values in enumerate(rows, start=2):
         for column, value in enumerate(values, start=1):
-            _put(sheet, row_number, column, value)
+            _put(sheet, row_number, column, value, formats[column - 1])
     sheet.freeze_panes = "A2"
+    if rows:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
 
 
 def unit_cost_rows(path: Path = UNIT_COSTS_CSV) -> list[dict[str, str]]:
@@ -105,7 +171,19 @@ def write_gap_workbook(path: Path, gaps: pd.DataFrame) -> Path:
     sheet = workbook.active
     sheet.title = GAP_SHEET
     shown = gap_rows(gaps)
-    _write_sheet(sheet, list(GAP_COLUMNS.values()), shown.values.tolist())
+    _write_sheet(
+        sheet,
+        list(GAP_COLUMNS.values()),
+        shown.values.tolist(),
+        [NUMBER_FORMATS.get(column) for column in GAP_COLUMNS],
+    )
+    totals = workbook.create_sheet(TOTALS_SHEET)
+    _write_sheet(
+        totals,
+        list(TOTAL_COLUMNS.values()),
+        cost_totals(gaps)[list(TOTAL_COLUMNS)].values.tolist(),
+        [None, None, "#,##0.0", "#,##0.0"],
+    )
     costs = workbook.create_sheet(COSTS_SHEET)
     cost_headers = {
         "quantity": "数量字段",
@@ -157,5 +235,5 @@ def _empty_gaps() -> pd.DataFrame:
         "cost_basis_zh",
         "school_stage_passes_quality_zh",
     }
-    extra = ["stage", "cost_basis", "school_stage_passes_quality", "school_key"]
+    extra = ["stage", "cost_basis", "school_stage_passes_quality", "school_key", "cost_recurrence"]
     return pd.DataFrame(columns=sorted(source_columns) + extra)

@@ -14,15 +14,29 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from orchestration.reports.county_report import (
+    NO_PREVIOUS_YEAR,
+    SORT_SCRIPT,
+    _fraction_td,
+    _page,
+    _table,
+    _td,
     basic_verdict,
     county_page_path,
+    failing_reason,
+    left_out_rows,
+    previous_count,
     quality_verdict,
     variance_shares,
     write_county_reports,
 )
 from orchestration.reports.gap_workbook import (
+    COUNTY_TOTAL_ZH,
     GAP_COLUMNS,
     GAP_SHEET,
+    NUMBER_FORMATS,
+    TOTAL_COLUMNS,
+    TOTALS_SHEET,
+    cost_totals,
     export_path,
     write_gap_workbooks,
 )
@@ -275,3 +289,178 @@ def test_class_and_school_size_from_the_classes_the_sheets_give(published):
     assert set(xingtang["class_size_reason"]) == {"classes_not_reported"}
     page = county_page_path(published / "reports", YEARS[0], "130123").read_text(encoding="utf-8")
     assert 'id="sizes"' in page and "43.6" in page
+
+
+# ---------------------------------------------------------------------------------------
+# Issue 14 findings: what a bureau reader was misled by
+
+
+def test_a_missing_previous_year_is_never_a_zero_nor_not_assessable(published):
+    first = published / "reports" / str(YEARS[0]) / "province" / "130000.html"
+    page = first.read_text(encoding="utf-8")
+    assert "上年 previous 0" not in page
+    assert f"上年 previous {NO_PREVIOUS_YEAR}" in page
+    # the table's previous-year cells say so, not the "not assessable" verdict label
+    assert page.count(f'<span class="na">{NO_PREVIOUS_YEAR}</span>') > 2
+    second = published / "reports" / str(YEARS[1]) / "province" / "130000.html"
+    assert NO_PREVIOUS_YEAR not in second.read_text(encoding="utf-8")
+
+
+def test_previous_count_counts_only_counties_that_have_a_previous_year():
+    rows = pd.DataFrame(
+        {
+            "prev_assessable": [True, True, None],
+            "prev_basic_pass": [True, False, None],
+        }
+    )
+    text = previous_count(rows, "prev_basic_pass")
+    assert text.startswith("1, 1 县") and NO_PREVIOUS_YEAR in text
+    none = rows.assign(prev_assessable=None, prev_basic_pass=None)
+    assert previous_count(none, "prev_basic_pass") == NO_PREVIOUS_YEAR
+
+
+def test_sorting_orders_fractions_by_value_and_empty_cells_last_both_ways(tmp_path):
+    values = [(3, 4), (1, 2), None, (4, 4), (2, 3)]
+    rows = [
+        "<tr>" + _td(f"r{i}") + (_fraction_td(*v) if v else _td(None, numeric=True)) + "</tr>"
+        for i, v in enumerate(values)
+    ]
+    probe = """
+    var th = document.querySelectorAll('th')[1], out = [];
+    var order = function () { return Array.from(document.querySelectorAll('tbody tr'))
+        .map(function (r) { return r.cells[0].textContent; }).join(','); };
+    th.click(); out.push(order()); th.click(); out.push(order());
+    document.documentElement.dataset.order = out.join('|');
+    """
+    page = tmp_path / "sort.html"
+    page.write_text(
+        _page("sort", _table([("a", "a"), ("b", "b")], rows, sortable=True), SORT_SCRIPT + probe),
+        encoding="utf-8",
+    )
+    rendered = render(page)
+    assert rendered.root.get("data-order") == "r1,r4,r0,r3,r2|r3,r0,r4,r1,r2"
+
+
+def test_county_page_lists_the_rows_of_its_files_left_out(published):
+    page = county_page_path(published / "reports", YEARS[0], "130123").read_text(encoding="utf-8")
+    left_out = page.index('id="left-out"')
+    assert left_out < page.index('id="stage-primary"')  # told before any verdict
+    section = page[left_out : page.index('id="stage-primary"')]
+    assert "1 行被隔离" in section and "missing_students" in section and ">30<" in section
+    assert 'href="../index.html"' in section
+    clean = county_page_path(published / "reports", YEARS[0], XINGTANG).read_text(encoding="utf-8")
+    assert "no row of this county's files was left out" in clean
+
+
+def test_left_out_rows_take_quarantine_and_unloaded_files_of_the_county_only():
+    quarantine = pd.DataFrame(
+        [
+            {"county_code": "130183", "source_file": "a.xlsx", "sheet": "S", "source_row": 7,
+             "school_name": "x", "reason_code": "formula_error", "reason": "r"},
+            {"county_code": "130131", "source_file": "b.xlsx", "sheet": "S", "source_row": 5,
+             "school_name": "y", "reason_code": "missing_students", "reason": "r"},
+        ]
+    )  # fmt: skip
+    receipts = pd.DataFrame(
+        [
+            {"county_code": "130183", "source_file": "a.xlsx", "sheet": "S", "status": "skipped",
+             "reason_code": "hidden_row", "reason": "row 6 晋州东庄小学"},
+            {"county_code": "130183", "source_file": "a.xlsx", "sheet": "S", "status": "loaded",
+             "reason_code": None, "reason": None},
+        ]
+    )  # fmt: skip
+    rows = left_out_rows(quarantine, receipts, "130183")
+    assert rows["kind"].tolist() == ["skipped", "quarantined"]
+    assert rows["reason_code"].tolist() == ["hidden_row", "formula_error"]
+    assert left_out_rows(quarantine.iloc[:0], receipts.iloc[:0], "130183").empty
+
+
+def test_a_failing_quality_verdict_names_each_school_and_why(published):
+    indicators = pd.DataFrame(
+        {
+            "school_key": "s",
+            "regime": "quality",
+            "indicator_code": ["Q1", "Q2", "Q3"],
+            "value": [4.2, 1.0, 0.5],
+            "meets_standard": [True, False, False],
+            "ratio_to_standard": [1.0, 1.0 / 1.5, 0.5 / 0.9],
+        }
+    )
+    quality = pd.DataFrame({"school_key": ["s"], "indicators_met": [5]}).iloc[0]
+    text = failing_reason(quality, indicators)
+    assert "达标 5/7" in text and "Q2 1.00 = 66.7%" in text and "Q3 0.50 = 55.6%" in text
+    assert "Q1" not in text
+    assessments = read_table(published, "fct_county_assessment")
+    failed = assessments[assessments["quality_pass"].eq(False)]
+    assert not failed.empty
+    assert failed["quality_pass_reason"].isna().all()  # a *_reason explains a null only
+    assert (
+        failed["quality_fail_reason"]
+        .isin(
+            ["cv_over_threshold", "school_stages_fail", "cv_over_threshold_and_school_stages_fail"]
+        )
+        .all()
+    )
+    failing_stages = failed[~failed["quality_all_school_stages_pass"].astype(bool)]
+    for row in failing_stages.itertuples():
+        page = county_page_path(published / "reports", row.survey_year, row.county_code)
+        assert "standards met" in page.read_text(encoding="utf-8")
+
+
+def test_region_rollup_urban_rural_groups_cover_the_whole_enrollment(published):
+    rollup = read_table(published, "fct_region_rollup")
+    parts = rollup[[f"enrollment_{c}" for c in ("urban", "town", "rural", "unknown")]].sum(axis=1)
+    assert (parts == rollup["enrollment"]).all()
+    assert "weighted_mean_q7_unknown" in rollup.columns
+
+
+def test_gap_shortfall_has_no_float_noise(published):
+    gaps = read_table(published, "fct_school_gap")
+    assert (gaps["shortfall"] == gaps["shortfall"].round(6)).all()
+
+
+def test_workbook_rounds_for_display_and_totals_one_off_and_yearly_apart(published):
+    year = YEARS[0]
+    gaps = read_table(published, "fct_school_gap", "survey_year = $y", y=year)
+    county_code = gaps["county_code"].iloc[0]
+    county = gaps[gaps["county_code"] == county_code]
+    assert set(county["cost_recurrence"]) <= {"yearly", "one_off"}
+    path = export_path(published / "exports", year, county_code)
+    book = load_workbook(path)
+    sheet = book[GAP_SHEET]
+    headers = [c.value for c in sheet[1]]
+    for column, number_format in NUMBER_FORMATS.items():
+        cells = [row[headers.index(GAP_COLUMNS[column])] for row in sheet.iter_rows(min_row=2)]
+        numeric = [c for c in cells if isinstance(c.value, (int, float))]
+        assert all(c.number_format == number_format for c in numeric), column
+    assert sheet.auto_filter.ref
+    totals = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(TOTALS_SHEET).to_python()
+    assert totals[0] == list(TOTAL_COLUMNS.values())
+    last = dict(zip(TOTAL_COLUMNS, totals[-1]))
+    teachers = county["cost_recurrence"] == "yearly"
+    assert last["school_name"] == COUNTY_TOTAL_ZH
+    assert last["yearly_yuan"] == pytest.approx(county.loc[teachers, "estimated_cost_yuan"].sum())
+    assert last["one_off_yuan"] == pytest.approx(county.loc[~teachers, "estimated_cost_yuan"].sum())
+    assert len(totals) - 2 == county["school_key"].nunique()
+    page = county_page_path(published / "reports", year, county_code).read_text(encoding="utf-8")
+    assert 'id="cost-totals"' in page and COUNTY_TOTAL_ZH in page
+
+
+def test_cost_totals_by_hand():
+    gaps = pd.DataFrame(
+        {
+            "school_key": ["a", "a", "a", "b"],
+            "school_id": ["1", "1", "1", None],
+            "school_name": ["甲", "甲", "甲", "乙"],
+            "estimated_cost_yuan": [200000.0, 810000.0, 0.1 + 0.2, None],
+            "cost_recurrence": ["yearly", "one_off", "one_off", "one_off"],
+        }
+    )
+    totals = cost_totals(gaps).set_index("school_name")
+    assert totals.loc["甲", "yearly_yuan"] == 200000.0
+    assert totals.loc["甲", "one_off_yuan"] == 810000.3
+    assert totals.loc["乙", "one_off_yuan"] == 0.0
+    assert totals.loc[COUNTY_TOTAL_ZH, ["one_off_yuan", "yearly_yuan"]].tolist() == [
+        810000.3,
+        200000.0,
+    ]

@@ -89,6 +89,28 @@ def test_cached_formula_values_count_and_error_values_quarantine(tmp_path):
     assert json.loads(quarantined.raw_values)["学校名称"] == "南关小学"
 
 
+def test_a_school_name_formula_without_a_cached_value_is_a_formula_error(tmp_path):
+    """openpyxl (and many web exports) save formulas without their value: the name is not
+    missing, it is an uncached formula, and the quarantined row keeps that cell."""
+    rows = [
+        ["学校名称", "办学类型", "在校生数", "图书册数"],
+        ["城关小学", "小学", 100, 500],
+        ['=HYPERLINK("http://x","y")', "小学", 80, 300],
+        [None, "小学", 90, 300],  # a truly empty name stays missing_school_name
+    ]
+    write_book(tmp_path / "raw/2019/正定县.xlsx", [Sheet("学校", rows)])
+    from orchestration.ingest.pipeline import ingest_year
+
+    result = ingest_year(tmp_path / "raw", 2019)
+    by_row = result.quarantine.set_index("source_row")
+    assert by_row.loc[3, "reason_code"] == "formula_error"
+    assert "school name in A" in by_row.loc[3, "reason"]
+    assert "without a cached value" in by_row.loc[3, "reason"]
+    assert "without a cached value" in json.loads(by_row.loc[3, "raw_values"])["学校名称"]
+    assert by_row.loc[4, "reason_code"] == "missing_school_name"
+    assert "学校名称" not in json.loads(by_row.loc[4, "raw_values"])
+
+
 def test_error_values_of_an_xls_workbook_quarantine_their_row(tmp_path):
     """calamine reads an .xls error cell as an empty string, which would count as 0 books."""
     rows = [

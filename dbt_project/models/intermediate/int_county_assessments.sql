@@ -112,6 +112,14 @@ final as (
             when verdicts.quality_pass is null and verdicts.quality_cv_pass is null then 'not_assessable'
             when verdicts.quality_pass is null then 'school_stage_indicator_values_missing'
         end as quality_pass_reason,
+        -- Why a decided verdict is a fail (the *_reason columns only explain a null).
+        case
+            when not verdicts.quality_pass and not verdicts.quality_cv_pass
+                and not verdicts.quality_all_school_stages_pass
+                then 'cv_over_threshold_and_school_stages_fail'
+            when not verdicts.quality_pass and not verdicts.quality_cv_pass then 'cv_over_threshold'
+            when not verdicts.quality_pass then 'school_stages_fail'
+        end as quality_fail_reason,
         previous_year.assessable as prev_assessable,
         previous_year.basic_composite_cv as prev_basic_composite_cv,
         previous_year.basic_pass as prev_basic_pass,

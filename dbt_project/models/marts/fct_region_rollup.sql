@@ -1,11 +1,13 @@
 -- Province and prefecture figures per survey year and stage (balance-indicators.md §5),
 -- with the previous year's beside them. Built over every staged year so that the first
 -- kept year still finds its predecessor. Each indicator's mean is also given apart for the
--- urban, town and rural school-stages (城乡, dim_school.urban_rural), where that is known.
+-- urban, town and rural school-stages (城乡, dim_school.urban_rural), and for those whose
+-- 城乡 is unknown, so that the four groups' enrollments add up to the region's.
 {%- set counted = ['counties', 'counties_assessable', 'counties_basic_pass', 'counties_quality_pass',
                    'school_stages', 'school_stages_quality_pass', 'share_school_stages_quality_pass',
                    'enrollment'] %}
-{%- set areas = ['urban', 'town', 'rural'] %}
+{%- set areas = ['urban', 'town', 'rural', 'unknown'] %}
+{%- set area_is = {'urban': "= 'urban'", 'town': "= 'town'", 'rural': "= 'rural'", 'unknown': 'is null'} %}
 with regions as (
     select * from {{ ref('dim_region') }}
 ),
@@ -58,9 +60,15 @@ school_stage_figures as (
         count(*) as school_stages,
         count(*) filter (where school_quality.passes_quality) as school_stages_quality_pass,
         count(*) filter (where school_quality.passes_quality) / count(*) as share_school_stages_quality_pass,
-        sum(school_quality.students) as enrollment
+        sum(school_quality.students) as enrollment,
+        {%- for area in areas %}
+        coalesce(sum(school_quality.students) filter (
+            where schools.urban_rural {{ area_is[area] }}
+        ), 0) as enrollment_{{ area }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
     from school_quality
     inner join county_regions on school_quality.county_code = county_regions.county_code
+    left join schools on school_quality.school_key = schools.school_key
     group by all
 ),
 
@@ -80,10 +88,10 @@ indicator_means as (
         {%- set outer_last = loop.last %}
         {%- for area in areas %}
         sum(school_indicators.students * school_indicators.value) filter (
-            where school_indicators.indicator_code = '{{ code }}' and schools.urban_rural = '{{ area }}'
+            where school_indicators.indicator_code = '{{ code }}' and schools.urban_rural {{ area_is[area] }}
         ) / sum(school_indicators.students) filter (
             where school_indicators.indicator_code = '{{ code }}' and school_indicators.value is not null
-                and schools.urban_rural = '{{ area }}'
+                and schools.urban_rural {{ area_is[area] }}
         ) as weighted_mean_{{ code | lower }}_{{ area }}{% if not (outer_last and loop.last) %},{% endif %}
         {%- endfor %}
         {%- endfor %}
@@ -118,6 +126,9 @@ final as (
         region_figures.stage,
         {%- for column in counted %}
         region_figures.{{ column }},
+        {%- endfor %}
+        {%- for area in areas %}
+        region_figures.enrollment_{{ area }},
         {%- endfor %}
         {%- for code in indicator_codes() %}
         region_figures.weighted_mean_{{ code | lower }},

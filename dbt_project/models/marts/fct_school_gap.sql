@@ -38,6 +38,7 @@ gaps as (
         unit_costs.unit_en,
         unit_costs.addition_step,
         unit_costs.yuan_per_unit,
+        unit_costs.cost_recurrence,
         unit_costs.cost_item_zh,
         unit_costs.cost_item_en,
         unit_costs.basis as cost_basis,
@@ -68,7 +69,9 @@ final as (
         gaps.value,
         gaps.standard,
         gaps.ratio_to_standard,
-        gaps.shortfall,
+        -- To a millionth of the standard's unit: drops float noise (0.03000000000000114
+        -- teachers) and no standard's unit (teachers, m², yuan, rooms) needs a finer figure.
+        round(gaps.shortfall, 6) as shortfall,
         round(gaps.steps * gaps.addition_step, 6) as addition,
         gaps.unit_zh as addition_unit_zh,
         gaps.unit_en as addition_unit_en,
@@ -77,6 +80,7 @@ final as (
         gaps.yuan_per_unit,
         round(gaps.steps * gaps.addition_step * gaps.yuan_per_unit, 1) as estimated_cost_yuan,
         case when gaps.yuan_per_unit is null then 'no_unit_cost' end as estimated_cost_reason,
+        gaps.cost_recurrence,
         gaps.cost_basis,
         gaps.cost_source,
         school_quality.passes_quality as school_stage_passes_quality,

@@ -11,6 +11,7 @@ renamed as (
         cast(unit_en as varchar) as unit_en,
         cast(addition_step as double) as addition_step,
         cast(yuan_per_unit as double) as yuan_per_unit,
+        cast(cost_recurrence as varchar) as cost_recurrence,
         cast(basis as varchar) as basis,
         cast(source as varchar) as source
     from source
