@@ -58,7 +58,7 @@ STUDENT_COLUMNS = ("students_primary", "students_junior", "students_senior")
 
 # Resources belong to the row's reported_scope. sports_ground_m2 (运动场地面积) and
 # indoor_sports_m2 (室内体育用房) are the statistics-form pieces of the sports area;
-# dbt applies the floor-area rule of balance-indicators.md §1 to them.
+# dbt applies the floor-area rule of docs/spec/balance-indicators.md §1 to them.
 RESOURCE_COLUMNS = (
     "teaching_area_m2",
     "sports_area_m2",

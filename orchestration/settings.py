@@ -1,7 +1,7 @@
 """Where Junheng reads and writes, from the environment.
 
 Nothing is written outside the warehouse folder and the project's state folder
-(see ../shared/spec/warehouse-contract.md).
+(see docs/spec/warehouse-contract.md).
 """
 
 from __future__ import annotations

@@ -1,15 +1,63 @@
-"""balance-indicators.md and the warehouse contract written out once for the tests.
+"""The spec (docs/spec/) for the tests: where it is, and its numbers written out once.
 
-The tests check the dbt marts and the demo province against this, so it must not reuse
-anything of the project's own: the numbers below are copied from the spec.
+docs/spec/ is the repository's copy of the binding spec (kept identical to ../shared/spec/
+beside a checkout by tests/docs/test_spec.py). Its sections are cited in code by the
+repository path and number (`docs/spec/balance-indicators.md §1`) or by a heading in quotes
+(`docs/spec/warehouse-contract.md "Public tables"`), and in Markdown by a relative link to
+the heading's anchor (docs/spec/balance-indicators.md#1-units-of-analysis from the root).
+
+The tests check the dbt marts and the demo province against the numbers below, so they
+must not reuse anything of the project's own: they are copied from
+docs/spec/balance-indicators.md and docs/spec/warehouse-contract.md.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
+from pathlib import Path
 
-# §2: the base quantities of a school-stage.
+ROOT = Path(__file__).resolve().parents[1]
+SPEC_DIR = ROOT / "docs" / "spec"
+# The binding spec beside a checkout (absent on a clean clone, e.g. in CI).
+SHARED_SPEC_DIR = ROOT.parent / "shared" / "spec"
+SPEC_FILES = tuple(sorted(path.name for path in SPEC_DIR.glob("*.md")))
+
+
+def spec_headings(name: str) -> list[str]:
+    """The heading texts of docs/spec/<name> in order, without the leading #s."""
+    text = (SPEC_DIR / name).read_text(encoding="utf-8")
+    return [m.group(1).strip() for m in re.finditer(r"^#{1,6}\s+(.+)$", text, re.MULTILINE)]
+
+
+def spec_sections(name: str) -> set[int]:
+    """The numbers of the numbered headings (`## 1. Units of analysis`) of docs/spec/<name>:
+    what a section sign cites."""
+    return {int(m.group(1)) for h in spec_headings(name) if (m := re.match(r"(\d+)\.\s", h))}
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub (and most Markdown renderers) give a heading: lower case, every
+    character that is not a letter, digit, space, hyphen or underscore dropped (CJK letters
+    stay), spaces turned into hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+
+
+def spec_anchors(name: str) -> set[str]:
+    """Every anchor a link into docs/spec/<name> may use (a repeated heading's later
+    anchors get -1, -2, ... as on GitHub)."""
+    anchors: set[str] = set()
+    seen: dict[str, int] = {}
+    for heading in spec_headings(name):
+        anchor = github_anchor(heading)
+        count = seen.get(anchor, 0)
+        seen[anchor] = count + 1
+        anchors.add(anchor if count == 0 else f"{anchor}-{count}")
+    return anchors
+
+
+# docs/spec/balance-indicators.md §2: the base quantities of a school-stage.
 BASE_QUANTITIES = (
     "students",
     "teachers",
@@ -25,7 +73,7 @@ BASE_QUANTITIES = (
     "multimedia_rooms",
 )
 
-# §3: code -> (numerator, per how many students).
+# docs/spec/balance-indicators.md §3: code -> (numerator, per how many students).
 BASIC = {
     "B1": ("teaching_area_m2", 1),
     "B2": ("sports_area_m2", 1),
@@ -36,7 +84,8 @@ BASIC = {
     "B7": ("teachers_above_degree", 1),
     "B8": ("teachers_senior_title", 1),
 }
-# §3: code -> (numerator, per how many students, primary standard, junior standard).
+# docs/spec/balance-indicators.md §3: code -> (numerator, per how many students,
+# primary standard, junior standard).
 QUALITY = {
     "Q1": ("teachers_above_degree", 100, 4.2, 5.3),
     "Q2": ("teachers_backbone", 100, 1.0, 1.0),
@@ -52,8 +101,8 @@ QUALITY_THRESHOLD = {"primary": 0.50, "junior": 0.45}
 
 
 def weighted_cv(observations: Iterable[tuple[float, float]]) -> float | None:
-    """§4: the enrollment-weighted CV of (students, value) pairs; None when n < 2 or the
-    mean is 0 (not assessable)."""
+    """The enrollment-weighted CV of (students, value) pairs; None when n < 2 or the mean
+    is 0 (not assessable). Source: docs/spec/balance-indicators.md §4."""
     observations = list(observations)
     total = sum(weight for weight, _ in observations)
     if len(observations) < 2 or total == 0:
@@ -65,7 +114,7 @@ def weighted_cv(observations: Iterable[tuple[float, float]]) -> float | None:
     return math.sqrt(variance) / mean
 
 
-# warehouse-contract.md, "Public tables": the columns each table has at least.
+# docs/spec/warehouse-contract.md "Public tables": the columns each table has at least.
 CONTRACT_COLUMNS = {
     "dim_region": [
         "county_code",

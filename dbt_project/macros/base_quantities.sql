@@ -1,4 +1,5 @@
-{#- The base quantities of balance-indicators.md §2 (contracts/staging_schema.py names). -#}
+{#- The base quantities of docs/spec/balance-indicators.md §2, by their names in
+    contracts/staging_schema.py. -#}
 
 {#- Teacher counts: reported per stage, or for the whole school as `<field>_whole`. -#}
 {% macro teacher_fields() -%}
@@ -10,7 +11,7 @@
     {{ return(['teaching_area_m2', 'sports_area_m2', 'equipment_value_yuan', 'computers', 'books', 'multimedia_rooms']) }}
 {%- endmacro %}
 
-{#- The indicator codes of warehouse-contract.md, for the wide columns of the rollup. -#}
+{#- The indicator codes of docs/spec/warehouse-contract.md, for the wide columns of the rollup. -#}
 {% macro indicator_codes() -%}
     {{ return(['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'Q1', 'Q2', 'Q3', 'Q4', 'Q5', 'Q6', 'Q7']) }}
 {%- endmacro %}

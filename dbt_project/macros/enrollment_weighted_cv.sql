@@ -1,6 +1,6 @@
 {#-
-    The enrollment-weighted coefficient of variation of balance-indicators.md §4, the one
-    definition used for every indicator and every grouping:
+    The enrollment-weighted coefficient of variation of docs/spec/balance-indicators.md §4,
+    the one definition used for every indicator and every grouping:
 
         mean = Σ P_i·X_i / P,   S = sqrt(Σ P_i·(X_i − mean)² / P),   CV = S / mean
 

@@ -1,8 +1,8 @@
 """The true demo province before any mess: schools, their quantities and their history.
 
 One row per survey year x school. Every quantity is in base units and split per stage
-with the national shares of balance-indicators.md §1, so that a sheet reporting a
-stage's part and a sheet reporting the whole school tell the same story. Each county
+with the national shares of docs/spec/balance-indicators.md §1, so that a sheet reporting
+a stage's part and a sheet reporting the whole school tell the same story. Each county
 follows a profile of funding and evenness (docs/demo.md), so that the assessment shows
 every outcome: counties failing basic balance, passing the quality test, and in between.
 """
@@ -304,7 +304,8 @@ class ProvinceBuilder:
                     f"{short}{township}{villages.pop()}教学点", "teaching_point", township, "rural"
                 )
                 point.parent_uid = center.uid if rng.random() < 0.7 else None
-        # Teaching points on the 50-student line, where the rule of §1 turns.
+        # Teaching points on the 50-student line, where the rule of
+        # docs/spec/balance-indicators.md §1 turns.
         points = [s for s in schools if s.school_type == "teaching_point"]
         for point, size in zip(points, (49, 50, 51)):
             point.students = [size, 0, 0]
@@ -367,7 +368,8 @@ def renamed(name: str) -> str:
 
 
 def split_shares(school_type: str, students: Sequence[float]) -> tuple[float, float]:
-    """The primary and junior shares of a whole-school resource (balance-indicators.md §1)."""
+    """The primary and junior shares of a whole-school resource
+    (docs/spec/balance-indicators.md §1)."""
     weights = SPLIT_WEIGHTS[school_type]
     weighted = [w * s for w, s in zip(weights, students)]
     total = sum(weighted)

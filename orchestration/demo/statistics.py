@@ -81,7 +81,7 @@ RESOURCES = (
 )
 
 
-# The breakdown columns whose sum is a base quantity (balance-indicators.md §2).
+# The breakdown columns whose sum is a base quantity (docs/spec/balance-indicators.md §2).
 ABOVE_DEGREE = {"primary": ("研究生", "本科", "专科"), "junior": ("研究生", "本科")}
 PE_ARTS = ("体育与健康", "音乐", "美术")
 
@@ -247,8 +247,8 @@ def stage_row(
     return cells, record
 
 
-# Every teacher count of balance-indicators.md §2, per stage: the first, third and fourth are
-# columns of the export; the degree and subject breakdowns add up to the other two.
+# Every teacher count of docs/spec/balance-indicators.md §2, per stage: the first, third and
+# fourth are columns of the export; the degree and subject breakdowns add up to the other two.
 TEACHER_FIELDS_READ = (
     "teachers",
     "teachers_above_degree",

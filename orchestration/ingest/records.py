@@ -1,6 +1,6 @@
 """One data row of a located table -> one staged school row, or a Rejection.
 
-Where a count goes (balance-indicators.md §1, staging_schema.py):
+Where a count goes (docs/spec/balance-indicators.md §1, staging_schema.py):
 - the row's part (`reported_scope`): a multi-stage school on a sheet, section or file
   that lists one stage (a nine-year school on the 小学 sheet), or whose type cell or name
   names one (`九年一贯制学校(初中部)`, `实验学校小学部`), reports that stage only;
@@ -450,7 +450,7 @@ class RowReader:
     ) -> bool:
         """Whether a row of one compulsory part of a school with a senior part (完全中学 341,
         十二年一贯制 345 in a per-stage export) reports resources without the senior
-        enrollment the national split needs (balance-indicators.md §1)."""
+        enrollment the national split needs (docs/spec/balance-indicators.md §1)."""
         return (
             scope in COMPULSORY_STAGES
             and "senior" in self.vocabulary.type_stages[school_type]
@@ -593,7 +593,8 @@ class RowReader:
                     "formula_error", "the enrollment is a formula without a cached value"
                 )
             raise Rejection("missing_students", "no enrollment in any students column")
-        for target in blank:  # an empty cell of a column the sheet has: none (raw-sheets.md)
+        # an empty cell of a column the sheet has: none (docs/spec/raw-sheets.md)
+        for target in blank:
             record.setdefault(target, 0.0)
         if self._may_include_senior_part(school_type, scope, record, resources):
             self.warnings.append(

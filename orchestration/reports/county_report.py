@@ -102,7 +102,7 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
 def variance_shares(school_indicators: pd.DataFrame) -> pd.DataFrame:
     """Each school-stage's share of its county-stage-indicator's weighted variance.
 
-    With P_i students and X_i the value (balance-indicators.md §4), the share is
+    With P_i students and X_i the value (docs/spec/balance-indicators.md §4), the share is
     P_i·(X_i − mean)² / Σ P_j·(X_j − mean)²; shares of a group sum to 1. Rows without a
     value do not count (as in the CV). Returns the input rows with a value, plus
     `weighted_mean` and `variance_share` (null when every value equals the mean).

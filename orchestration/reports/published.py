@@ -1,4 +1,4 @@
-"""Reading the published warehouse (warehouse-contract.md) for the reports and exports.
+"""Reading the published warehouse (docs/spec/warehouse-contract.md) for the reports and exports.
 
 One place knows where a public table's Parquet lives, so a change of the warehouse's
 layout is a change here only. Tables come back as pandas DataFrames; a table that is not

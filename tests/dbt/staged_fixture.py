@@ -1,4 +1,5 @@
-"""A small synthetic staged dataset: 3 survey years, 2 counties, the awkward cases of §1.
+"""A small synthetic staged dataset: 3 survey years, 2 counties, the awkward cases of
+docs/spec/balance-indicators.md §1.
 
 Rows are plain dicts of the staging schema's columns; missing columns are null.
 """

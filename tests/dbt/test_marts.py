@@ -51,7 +51,7 @@ def test_public_model_has_its_contract_columns(dbt_build: DbtBuild, table: str) 
     assert set(CONTRACT_COLUMNS[table]) <= set(columns)
 
 
-# warehouse-contract.md, "Conventions": codes are strings, pass flags booleans.
+# docs/spec/warehouse-contract.md, "Conventions": codes are strings, pass flags booleans.
 CODE_COLUMNS = ("county_code", "school_id", "school_key", "region_code", "indicator_code")
 FLAG_COLUMNS = (
     "in_scope",

@@ -1,5 +1,5 @@
 """The balance figures of the true province, computed from `schools_master` with the rules
-of balance-indicators.md §1-§4, independently of the dbt marts: a check that the demo's
+of docs/spec/balance-indicators.md §1-§4, independently of the dbt marts: a check that the demo's
 county profiles do what they say."""
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ STAGES = ("primary", "junior")
 
 
 def school_stages(master: pd.DataFrame) -> pd.DataFrame:
-    """One row per county, year, stage and school-stage, with its base quantities (§1-§2).
+    """One row per county, year, stage and school-stage, with its base quantities
+    (docs/spec/balance-indicators.md §1-§2).
 
     The master holds every stage's part already split by the national shares. A teaching
     point is added to its parent's primary part; one without a parent is a school-stage
@@ -56,7 +57,8 @@ def school_stages(master: pd.DataFrame) -> pd.DataFrame:
 
 
 def school_quality(stages: pd.DataFrame) -> pd.DataFrame:
-    """Per school-stage: how many of Q1-Q7 it meets and whether it passes (§3)."""
+    """Per school-stage: how many of Q1-Q7 it meets and whether it passes
+    (docs/spec/balance-indicators.md §3)."""
     met = pd.Series(0, index=stages.index)
     floor_held = pd.Series(True, index=stages.index)
     for numerator, per, primary, junior in QUALITY.values():

@@ -1,4 +1,5 @@
-"""Every kind of mess of raw-sheets.md is in the written files, read back as a reader would."""
+"""Every kind of mess of docs/spec/raw-sheets.md is in the written files, read back as a
+reader would."""
 
 from __future__ import annotations
 

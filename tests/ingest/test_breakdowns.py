@@ -3,7 +3,7 @@
 The statistics system's exports (基层表) give the degree and subject breakdowns of the
 teachers (`专任教师 > #按学历分 > 研究生 | 本科 | 专科`, `#按授课课程分 > 体育与健康 | 音乐 |
 美术`) and some counties enrollment by grade instead of the figures the balance indicators
-need (balance-indicators.md §2): the reader sums them per stage's rule.
+need (docs/spec/balance-indicators.md §2): the reader sums them per stage's rule.
 """
 
 from __future__ import annotations

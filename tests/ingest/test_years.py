@@ -35,7 +35,7 @@ def test_a_comparison_file_outside_a_year_folder_is_rejected(tmp_path):
 
 def test_a_comparison_file_in_a_year_folder_is_rejected_whole_beside_the_real_file(tmp_path):
     """Its 2021年 sheet differs from the county's real file: read, it would make every
-    school a duplicate conflict and the county vanish (raw-sheets.md: a file naming two
+    school a duplicate conflict and the county vanish (docs/spec/raw-sheets.md: a file naming two
     years is year_conflict unless each sheet is the folder's year)."""
     raw = tmp_path / "raw"
     write_book(raw / "2021/石家庄市/正定县/2020-2021年数据对比.xlsx", COMPARISON)

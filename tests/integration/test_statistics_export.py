@@ -4,7 +4,7 @@ The two files of `tests/fixtures/statistics-export/` are the case of
 `cases/statistics-export` (藁城区 130109, 2023): 育英学校 (九年一贯制) in both files with its
 whole-school resources repeated, 廉州第一小学, 东辛庄教学点 (是否计校数 0, 38 pupils, no
 parent) and 第三中学. The reader stages them, dbt builds the school-stages, and the figures
-are those the case states (balance-indicators.md §1-§2).
+are those the case states (docs/spec/balance-indicators.md §1-§2).
 """
 
 from __future__ import annotations

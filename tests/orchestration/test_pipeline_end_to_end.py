@@ -14,7 +14,7 @@ from tests.spec_reference import CONTRACT_COLUMNS, INDICATORS, weighted_cv
 YEAR = 2019
 pytestmark = pytest.mark.pipeline
 
-# The national split formula (balance-indicators.md §1): the junior share of a school's
+# The national split formula (docs/spec/balance-indicators.md §1): the junior share of a school's
 # whole-school resources, from its primary (A), junior (B) and senior (C) enrollment.
 JUNIOR_SHARE = {
     "junior": lambda a, b, c: 1.0,

@@ -1,6 +1,6 @@
--- The quality-regime test of every in-scope school-stage (balance-indicators.md §3): it
--- passes when it meets at least 6 of the 7 standards and reaches 85% of every one it does
--- not meet. A missing value makes the result null only when it could change it.
+-- The quality-regime test of every in-scope school-stage, as
+-- docs/spec/balance-indicators.md §3 defines it: it passes when it meets at least 6 of the
+-- 7 standards and reaches 85% of every one it does not meet. A missing value makes the result null only when it could change it.
 {%- set min_met = var('quality_min_standards_met') %}
 {%- set min_share = var('quality_min_share_of_standard') %}
 with quality_indicators as (

@@ -1,5 +1,5 @@
 -- Staged school rows with a school identity that holds across years and the floor-area
--- rule of balance-indicators.md §1 applied.
+-- rule of docs/spec/balance-indicators.md §1 applied.
 with school_rows as (
     select * from {{ ref('stg_school_survey') }}
 ),

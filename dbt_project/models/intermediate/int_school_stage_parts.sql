@@ -1,4 +1,5 @@
--- What each staged row gives to each stage part of its school (balance-indicators.md §1):
+-- What each staged row gives to each stage part of its school
+-- (docs/spec/balance-indicators.md §1):
 -- a row scoped to one stage is that part as reported; a row scoped 'school' is split by
 -- the national shares of seeds/stage_split_weights.csv (weights 1 : 1.1 : 1.32 and
 -- 1 : 1.2). Teachers are taken per stage as reported; a whole-school count is split by

@@ -1,4 +1,5 @@
--- Province and prefecture figures per survey year and stage (balance-indicators.md §5),
+-- Province and prefecture figures per survey year and stage
+-- (docs/spec/balance-indicators.md §5),
 -- with the previous year's beside them. Built over every staged year so that the first
 -- kept year still finds its predecessor. Each indicator's mean is also given apart for the
 -- urban, town and rural school-stages (城乡, dim_school.urban_rural), and for those whose
