@@ -110,6 +110,7 @@ def _metadata_value(value: object) -> MetadataValue:
 
 
 def outcomes_dir(state_dir: Path, year: int) -> Path:
+    """The folder of a survey year's saved check outcomes: <state>/outcomes/survey_year=<year>/."""
     return partition_dir(state_dir / "outcomes", year)
 
 
@@ -120,6 +121,9 @@ def reset_outcomes(state_dir: Path, year: int) -> None:
 
 
 def save_outcome(state_dir: Path, year: int, outcome: CheckOutcome) -> Path:
+    """Write one CheckOutcome as <outcomes_dir>/<name>.json (UTF-8, values not JSON-able as text)
+    and return its path; the run summary and the validation report read them back.
+    """
     folder = outcomes_dir(state_dir, year)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{outcome.name}.json"
@@ -159,6 +163,9 @@ def _check_validated_years(context: AssetCheckExecutionContext, paths: JunhengPa
     description="For every loaded sheet: rows read = staged + quarantined + not data.",
 )
 def row_accounting(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
+    """Blocking check of validated_school_rows: every loaded sheet's rows read = staged +
+    quarantined + not data (validation/checks.py check_row_accounting), so no row is lost.
+    """
     return _check_validated_years(
         context, paths, lambda result: check_row_accounting(result.ingest_files)
     )
@@ -171,6 +178,9 @@ def row_accounting(context: AssetCheckExecutionContext, paths: JunhengPaths) -> 
     description="No school and reported part is staged twice in a year.",
 )
 def unique_schools(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
+    """Blocking check of validated_school_rows: no school and reported part (reported_scope) is
+    staged twice in one survey year (validation/checks.py check_unique_schools).
+    """
     return _check_validated_years(
         context, paths, lambda result: check_unique_schools(result.school_rows)
     )
@@ -226,6 +236,12 @@ school_id_conflicts = _warning_check(
 def county_years_complete(
     context: AssetCheckExecutionContext, paths: JunhengPaths
 ) -> AssetCheckResult:
+    """Whether any file of the run's county-years was lost (validation/completeness.py).
+
+    Reads the staged ingest_files receipts of the run's years; a lost file is one rejected as a
+    whole, or one county-year with a file and no staged row. ERROR in strict runs, else WARN,
+    never blocking. Its metadata names the lost files and links each year's validation report.
+    """
     years = sorted(map(int, context.partition_keys))
     return completeness_check_result(
         lost_files(read_staged_receipts(paths.paths.staging_dir, years)),

@@ -46,6 +46,11 @@ JOB_NAME = "refresh_warehouse"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `junheng` command: parse `argv` (default sys.argv) and run one subcommand.
+
+    Returns the process exit status: 0 done, and the EXIT_* codes of this module otherwise
+    (bad input, a failed run, a lost file in a --strict run, another run holding the lock).
+    """
     parser = argparse.ArgumentParser(prog="junheng", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -222,6 +227,11 @@ def dbt_docs(paths: Paths) -> int:
 
 
 def demo_command(raw_dir: Path) -> int:
+    """`junheng demo`: write the synthetic demo province into `raw_dir`; returns the exit status.
+
+    Refuses (EXIT_BAD_INPUT) a folder that already holds a file, so demo files never mix with
+    real county files.
+    """
     from orchestration.demo import generate_demo_province
     from orchestration.ingest.demo_files import holds_no_file
 

@@ -83,6 +83,7 @@ def environment(variables: dict[str, str]) -> Iterator[None]:
 
 
 def dbt_cli() -> DbtCliResource:
+    """The dbt CLI resource on dbt_project/ (profiles from the project folder, the venv's dbt)."""
     return DbtCliResource(
         project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
     )
@@ -110,4 +111,7 @@ def prepare_dbt_manifest(paths: Paths, only_under_dagster_dev: bool = False) -> 
 
 
 def build_resources() -> dict[str, object]:
+    """The resources every job needs: `paths` (raw, warehouse and state folders from the
+    environment) and `dbt`.
+    """
     return {"paths": JunhengPaths.from_env(), "dbt": dbt_cli()}

@@ -56,6 +56,10 @@ def holder(state_dir: Path) -> dict | None:
 
 
 def describe_holder(state_dir: Path) -> str:
+    """Who holds the state folder's run lock, in words, for the message of a refused run:
+    `the run of process <pid> on <host> (<command>, started <time>)`, or `another run` when
+    the holder file can not be read.
+    """
     found = holder(state_dir)
     if not found:
         return "another run"

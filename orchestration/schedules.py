@@ -29,6 +29,9 @@ refresh_job = define_asset_job(
     ),
 )
 def nightly_refresh(context: ScheduleEvaluationContext):
+    """The nightly schedule (02:00 Asia/Shanghai): one strict run rebuilding every known survey
+    year, or a skip while no year is known yet.
+    """
     years = context.instance.get_dynamic_partitions(survey_year_partitions.name)
     if not years:
         return SkipReason("No survey year yet: the raw/ sensor adds them as files arrive.")

@@ -38,6 +38,12 @@ def built_fingerprint(instance: DagsterInstance, year: int) -> str | None:
     description="A year whose files were added or changed is refreshed once.",
 )
 def raw_files_sensor(context: SensorEvaluationContext, paths: JunhengPaths) -> SensorResult:
+    """Watches the raw folder: adds each new survey year as a partition, and requests one run
+    of a year whose files changed (added, removed or modified) since its last build.
+
+    The run key is the year and the fingerprint of its file listing, so each change gives one
+    run however often the sensor looks (every 2 minutes).
+    """
     files_by_year = defaultdict(list)
     for file in discover_raw_files(paths.paths.raw_dir):
         if file.survey_year is not None:

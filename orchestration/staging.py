@@ -24,6 +24,9 @@ PART_FILE = "part.parquet"
 
 
 def partition_dir(table_dir: Path, year: int | None) -> Path:
+    """The hive partition folder of a table for a survey year: <table>/survey_year=<year>/, or
+    the null partition (__HIVE_DEFAULT_PARTITION__) for files without a year.
+    """
     return table_dir / f"survey_year={NULL_PARTITION if year is None else year}"
 
 

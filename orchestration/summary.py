@@ -71,12 +71,19 @@ LABELS = {
 
 
 def label(key: str, lang: str) -> str:
+    """The label of `key` in `lang`: `zh`, `en`, or both side by side (any other value).
+    Raises KeyError for a key LABELS does not hold.
+    """
     zh, en = LABELS[key]
     return {"zh": zh, "en": en}.get(lang, f"{zh} {en}")
 
 
 @dataclass
 class FailedCheck:
+    """A check that failed in the run: its name, severity (WARN | ERROR), the places it names
+    (survey year -> county codes or files) and its description.
+    """
+
     name: str
     severity: str
     places: dict[str, list[str]] = field(default_factory=dict)  # year -> county codes
@@ -85,6 +92,11 @@ class FailedCheck:
 
 @dataclass
 class RunSummary:
+    """What a run did, for the lines `junheng run` prints: survey years, files and rows per year,
+    tables written (rows per table; None when nothing was published), dropped years, checks
+    passed and failed, failed steps, demo files and lost files (county-years incomplete).
+    """
+
     years: list[int]
     files_by_year: dict[int, int]
     undated_files: int

@@ -56,6 +56,10 @@ _BUILDING = ".building"
 
 @dataclass(frozen=True)
 class PublishedTable:
+    """One public table as published: its name, its folder in the snapshot, and its rows per
+    partition (`survey_year=<Y>` -> rows); `rows` is their sum.
+    """
+
     name: str
     path: Path
     rows_by_partition: dict[str, int] = field(default_factory=dict)
@@ -76,6 +80,9 @@ class Publication:
 
 
 def keep_from_env() -> int:
+    """How many snapshots a publish keeps (the current one included): JUNHENG_KEEP_SNAPSHOTS,
+    at least 1, else DEFAULT_KEEP (3). Raises ValueError when the variable is not an integer.
+    """
     value = os.environ.get("JUNHENG_KEEP_SNAPSHOTS")
     return max(1, int(value)) if value else DEFAULT_KEEP
 

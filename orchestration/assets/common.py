@@ -17,6 +17,7 @@ YEARLY = {
 
 
 def partition_years(context: AssetExecutionContext) -> list[int]:
+    """The survey years of the run's partition keys (one year, or a range of a backfill), sorted."""
     return sorted(int(key) for key in context.partition_keys)
 
 
@@ -26,4 +27,5 @@ def asset_dir(state_dir: Path, asset_name: str) -> Path:
 
 
 def path_metadata(path: Path) -> MetadataValue:
+    """A file or folder as Dagster metadata (shown as a path in the UI)."""
     return MetadataValue.path(str(path))

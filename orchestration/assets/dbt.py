@@ -25,6 +25,8 @@ CONTRACTS_SOURCE = "contracts"
 
 
 class JunhengDbtTranslator(DagsterDbtTranslator):
+    """How dbt nodes appear in Dagster: every model, seed and test in the asset group `marts`."""
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return "marts"
 
@@ -65,6 +67,13 @@ prepare_dbt_manifest(Paths.from_env(), only_under_dagster_dev=True)
     **YEARLY,
 )
 def junheng_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, paths: JunhengPaths):
+    """Every dbt model, seed and data test (dbt_project/), built for the run's survey years.
+
+    Runs `dbt build` (dbt_build_args: facts keep those years, dimensions take all) on the
+    DuckDB build database <state>/dbt/build.duckdb, the only process that opens it; public
+    models are written as Parquet to <state>/dbt/marts/. dbt's data tests are its asset
+    checks: a failing ERROR test fails the run before anything is published.
+    """
     target_path = paths.paths.dbt_dir / "target"
     # dbt-duckdb writes external models into this folder but does not create it.
     (paths.paths.dbt_dir / "marts").mkdir(parents=True, exist_ok=True)

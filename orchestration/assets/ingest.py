@@ -36,10 +36,17 @@ from orchestration.validation.rows import validate_school_rows
 
 
 def listing_path(state_dir: Path, year: int | None) -> Path:
+    """Where raw_survey_files keeps the listing of a survey year (None: files without a year):
+    <state>/assets/raw_survey_files/survey_year=<year>/ as Parquet.
+    """
     return partition_dir(asset_dir(state_dir, "raw_survey_files"), year) / PART_FILE
 
 
 def read_listing(state_dir: Path, year: int | None) -> pd.DataFrame:
+    """The listing raw_survey_files wrote for a year: one row per raw file (RawFile's fields).
+
+    Raises FileNotFoundError when that year's listing was not materialized.
+    """
     return pq.read_table(listing_path(state_dir, year)).to_pandas()
 
 
@@ -121,6 +128,9 @@ def validated_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -
 
 
 def result_counts(result) -> dict[str, int]:
+    """The row counts of an IngestResult shown on the asset: staged rows, quarantined rows,
+    and sheet receipts (ingest_files rows).
+    """
     return {
         "school_rows": len(result.school_rows),
         "quarantined": len(result.quarantine),

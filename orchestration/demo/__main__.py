@@ -10,6 +10,9 @@ from orchestration.settings import Paths
 
 
 def main(argv: list[str] | None = None) -> None:
+    """`python -m orchestration.demo [FOLDER] [--seed N]`: write the demo province and print
+    what it holds (default folder: JUNHENG_RAW_DIR).
+    """
     parser = argparse.ArgumentParser(prog="python -m orchestration.demo", description=__doc__)
     parser.add_argument(
         "folder", nargs="?", type=Path, help="where to write (default: the raw folder)"

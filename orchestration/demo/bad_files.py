@@ -20,6 +20,10 @@ RenderTable = Callable[..., Workbook]
 
 @dataclass(frozen=True)
 class BadFile:
+    """A demo file the pipeline must reject or skip whole, with the reason code it must give
+    (contracts/reason_codes.csv); `path` is relative to the raw folder, posix.
+    """
+
     path: str
     survey_year: int | None
     status: str  # rejected | skipped
@@ -27,6 +31,9 @@ class BadFile:
 
 
 def zip_bytes(entries: dict[str, bytes]) -> bytes:
+    """A zip archive of `entries` (member name -> bytes) with fixed timestamps, so that the same
+    entries give the same bytes on every run.
+    """
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in entries.items():
@@ -37,6 +44,13 @@ def zip_bytes(entries: dict[str, bytes]) -> bytes:
 def write_bad_files(
     out_dir: Path, render: RenderTable, years: list[int], rng: np.random.Generator
 ) -> list[BadFile]:
+    """Write the files of `years` the pipeline must reject or skip as a whole below `out_dir`.
+
+    A download cut short, workbooks saved with a password (.xlsx and .xls), a table whose year
+    is nowhere, a stale copy under the wrong year folder, a county name several prefectures
+    share, and the like, spread over the years; `render` gives a county-year's real table to
+    damage. Returns them with the status and reason code the pipeline must give.
+    """
     first, second, third, last = (
         years[0],
         years[min(1, len(years) - 1)],

@@ -49,6 +49,9 @@ def encryption_info(rng: np.random.Generator) -> bytes:
 
 
 def encrypted_package(rng: np.random.Generator, package_size: int) -> bytes:
+    """An EncryptedPackage stream: the 8-byte little-endian size of the zip (`package_size`
+    bytes), then seeded noise padded to whole 4096-byte segments in place of the AES blocks.
+    """
     blocks = math.ceil(package_size / 4096) * 4096
     return struct.pack("<Q", package_size) + rng.bytes(blocks)
 
@@ -56,6 +59,10 @@ def encrypted_package(rng: np.random.Generator, package_size: int) -> bytes:
 def directory_entry(
     name: str, kind: int, start: int, size: int, child: int = NO_STREAM, right: int = NO_STREAM
 ) -> bytes:
+    """One 128-byte directory entry of an OLE compound file ([MS-CFB] 2.6): `name` (UTF-16),
+    `kind` (1 storage, 2 stream, 5 root), first sector `start`, `size` in bytes and its
+    child and right sibling entries (NO_STREAM: none).
+    """
     encoded = (name + "\0").encode("utf-16-le")
     return struct.pack(
         "<64sHBBIII16sIQQIQ",

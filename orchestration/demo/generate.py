@@ -267,6 +267,9 @@ def supplemented_county_years(
 
 
 def supplement_path(county: pd.Series, year: int, fmt: str) -> str:
+    """The raw path of a county's junior-school supplement file for a year:
+    `<year>/<prefecture>/<county><year>年初中学校补报.<fmt>`.
+    """
     return f"{year}/{county['prefecture_name']}/{county['county_name']}{year}年初中学校补报.{fmt}"
 
 
@@ -310,6 +313,14 @@ def pick_defects(
 def layout_sheets(
     renderer: CountyYearRenderer, schools: pd.DataFrame, defects: dict[int, str], year: int
 ) -> list[Sheet]:
+    """The sheets of one county-year's workbook in its layout's structure.
+
+    `schools` holds the county-year's rows of the master; `defects` maps a school_uid to the
+    defect its row carries. Structures: one sheet (optionally with a section per school
+    type), one sheet per school stage (小学, 初中, 特殊教育; a multi-stage school gives a row
+    per part), one per school type, or one per township; `extra_sheets` adds an instructions
+    sheet, a hidden sheet and an empty one.
+    """
     layout = renderer.layout
     records = sorted(
         schools.to_dict("records"),
@@ -382,6 +393,7 @@ def layout_sheets(
 
 
 def instructions_sheet(year: int) -> Sheet:
+    """A 填表说明 sheet of notes only, which the pipeline skips (instructions_sheet)."""
     sheet = Sheet("填表说明", skip_reason="instructions_sheet")
     for line in (
         f"{year}年县域义务教育均衡发展数据填报说明",
@@ -394,6 +406,7 @@ def instructions_sheet(year: int) -> Sheet:
 
 
 def hidden_sheet(year: int) -> Sheet:
+    """A hidden sheet holding last year's stale table, which the pipeline skips (hidden_sheet)."""
     sheet = Sheet("Sheet2", hidden=True, skip_reason="hidden_sheet")
     sheet.add(["学校名称", "在校生数"], not_data("header"))
     sheet.add(["上年旧表(勿用)", 123], not_data("note"))
@@ -408,6 +421,12 @@ def sheet_label(workbook: Workbook, sheet: Sheet) -> str:
 def assemble_truth(
     workbooks: list[Workbook], bad_files: list[BadFile], master: pd.DataFrame
 ) -> DemoTruth:
+    """The demo's ground truth from the workbooks written and the bad files.
+
+    Returns a DemoTruth: every sheet's expected receipt (loaded, skipped or rejected with its
+    reason code), the rows to be staged, quarantined (with reason code) or counted as not
+    data, and `master` (the true province, one row per survey year x school).
+    """
     rows, files = [], []
     for workbook in workbooks:
         for sheet in workbook.sheets:

@@ -191,6 +191,9 @@ class School:
 
 
 def load_demo_counties() -> pd.DataFrame:
+    """The demo's counties (DEMO_COUNTY_CODES, in that order) with their names and parents from
+    contracts/region_registry.csv. Raises ValueError when one is missing from the registry.
+    """
     registry = pd.read_csv(CONTRACTS_DIR / "region_registry.csv", dtype=str)
     counties = registry[registry["county_code"].isin(DEMO_COUNTY_CODES)]
     missing = set(DEMO_COUNTY_CODES) - set(counties["county_code"])
@@ -200,6 +203,7 @@ def load_demo_counties() -> pd.DataFrame:
 
 
 def short_county_name(county_name: str) -> str:
+    """A county's name without its last character (正定县 -> 正定), kept whole when it has two."""
     return county_name[:-1] if len(county_name) > 2 else county_name
 
 

@@ -87,6 +87,11 @@ class ScientificNumber:
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a rendered table: its `key` (a staging field, or a layout-only key such as
+    `computed`), the school stage (primary/junior) of a quantity split per stage, and the top
+    header cell of a three-row header.
+    """
+
     key: str
     stage: str | None = None  # for a quantity column split per stage
     group: str | None = None  # the top header row of a three-row header
@@ -103,6 +108,11 @@ class RowTruth:
 
 @dataclass
 class Sheet:
+    """One sheet as it is written: its cell rows, the truth of each row (staged, quarantined or
+    not data), merged cells, whether it is hidden, and the reason code of a sheet the pipeline
+    must skip.
+    """
+
     name: str
     rows: list[list[object]] = field(default_factory=list)
     truth: list[RowTruth] = field(default_factory=list)
@@ -119,6 +129,10 @@ class Sheet:
 
 @dataclass
 class Workbook:
+    """One demo file: `path` relative to the raw folder (posix), format (xlsx, xlsm, xls, csv),
+    text encoding of a CSV, its sheets, and the survey year it belongs to (None: undated).
+    """
+
     path: str  # posix, relative to the output folder
     fmt: str
     encoding: str
@@ -127,6 +141,9 @@ class Workbook:
 
 
 def not_data(kind: str) -> RowTruth:
+    """The truth of a row that is not data, of kind `kind` (title, header, section, total, note,
+    blank).
+    """
     return RowTruth("not_data", kind)
 
 
@@ -179,6 +196,9 @@ def columns_for(layout: Layout, sheet_kind: str) -> list[Column]:
 
 
 def header_text(column: Column, layout: Layout) -> str:
+    """The header cell text of `column` in `layout`: its synonym, the unit the layout writes
+    (m² or 平方米, 元 or 万元), line breaks, spacing, and traditional characters when asked.
+    """
     text = HEADERS[column.key][layout.synonym]
     if column.key in AREA_KEYS or column.key == "computed":
         text += layout.area_unit
@@ -668,6 +688,9 @@ def parent_name(school: dict) -> str | None:
 
 
 def numeric(cell: object) -> float:
+    """The number a cell shows (a formula's cached value; full-width digits, thousands commas
+    and ㎡ removed); 0.0 for anything that is not a number.
+    """
     if isinstance(cell, Formula):
         return float(cell.cached) if isinstance(cell.cached, (int, float)) else 0.0
     if isinstance(cell, (int, float)):
@@ -685,6 +708,7 @@ def numeric(cell: object) -> float:
 
 
 def column_letter(index: int) -> str:
+    """The spreadsheet letters of a 0-based column index (0 -> A, 26 -> AA)."""
     letters = ""
     index += 1
     while index:

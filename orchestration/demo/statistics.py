@@ -100,10 +100,14 @@ def breakdown_sums(cells: list[object], stage: str) -> dict[str, float]:
 
 
 def is_statistics_export(source_file: str) -> bool:
+    """Whether a demo file is an export of the education statistics system (基层表 in its name)."""
     return STATISTICS_EXPORT_MARK in source_file
 
 
 def statistics_export_path(county: pd.Series, year: int, stage: str, fmt: str) -> str:
+    """The raw path of a county-year's statistics-system export for one school stage
+    (primary or junior): `<year>/<prefecture>/<county><year>年基层表_<小学|初中>.<fmt>`.
+    """
     return (
         f"{year}/{county['prefecture_name']}/{county['county_name']}{year}年"
         f"{STATISTICS_EXPORT_MARK}_{STAGE_FILES[stage]}.{fmt}"
@@ -169,6 +173,10 @@ def header_rows(sheet: Sheet) -> None:
 def stage_sheet(
     schools: pd.DataFrame, stage: str, year: int, source_file: str, rng: np.random.Generator
 ) -> Sheet:
+    """The statistics export's sheet for one school stage: its header rows and one row per
+    school teaching that stage (a nine-year school's part of that stage), with the record
+    each row must stage.
+    """
     sheet = Sheet("Sheet1")
     header_rows(sheet)
     members = schools[schools["school_type"].isin(STAGE_TYPES[stage])]

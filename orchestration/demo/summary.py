@@ -9,6 +9,9 @@ if TYPE_CHECKING:
 
 
 def summarize(truth: DemoTruth) -> str:
+    """A few lines of text on what the demo province holds: counties, years, schools, files by
+    format, rows to stage and quarantine, quarantine and rejection reasons.
+    """
     master = truth.schools_master
     files = truth.files
     whole_files = files.drop_duplicates("source_file")

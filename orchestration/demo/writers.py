@@ -27,6 +27,9 @@ SCIENTIFIC = "0.00E+00"
 
 
 def write_workbook(out_dir: Path, workbook: Workbook) -> Path:
+    """Write `workbook` below `out_dir` in its format (xlsx/xlsm by openpyxl, xls by xlwt, csv
+    in its encoding); returns the file's path. Raises KeyError for another format.
+    """
     path = out_dir / workbook.path
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = {"xlsx": write_xlsx, "xlsm": write_xlsx, "xls": write_xls, "csv": write_csv}[
@@ -37,6 +40,9 @@ def write_workbook(out_dir: Path, workbook: Workbook) -> Path:
 
 
 def write_xlsx(path: Path, workbook: Workbook) -> None:
+    """Write an .xlsx/.xlsm with openpyxl: hidden sheets, merged cells, text kept as text, error
+    cells, formulas with their cached values, fixed document times (same bytes every run).
+    """
     book = openpyxl.Workbook()
     book.remove(book.active)
     book.properties.creator = "junheng demo"
@@ -96,6 +102,11 @@ def normalised_zip(data: bytes, cached: dict[int, dict[str, object]], macro_enab
 
 
 def with_cached_values(xml: str, values: dict[str, object]) -> str:
+    """A worksheet's XML with the cached value of each formula cell filled in (`values`: cell
+    reference -> value; a text starting with # is an error), as Excel saves it; openpyxl
+    writes formulas without their value.
+    """
+
     def fill(match: re.Match) -> str:
         ref, formula = match.group(1), match.group(2)
         value = values.get(ref)
@@ -111,6 +122,7 @@ def with_cached_values(xml: str, values: dict[str, object]) -> str:
 
 
 def write_xls(path: Path, workbook: Workbook) -> None:
+    """Write an Excel 97-2003 .xls with xlwt."""
     xls_book(workbook).save(str(path))
 
 
@@ -145,6 +157,9 @@ def xls_book(workbook: Workbook) -> xlwt.Workbook:
 
 
 def csv_text(value: object) -> str:
+    """The text a cell is exported as to CSV: a formula's cached value, an error's code, a
+    scientific-format number as Excel writes it, a whole float without `.0`, None as empty.
+    """
     if isinstance(value, Formula):
         value = value.cached
     if isinstance(value, ExcelError):
@@ -157,6 +172,9 @@ def csv_text(value: object) -> str:
 
 
 def write_csv(path: Path, workbook: Workbook) -> None:
+    """Write a one-sheet workbook as CSV (CRLF line ends) in the workbook's encoding (UTF-8,
+    GBK, ...). Raises ValueError for a workbook of more than one sheet.
+    """
     (sheet,) = workbook.sheets
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")

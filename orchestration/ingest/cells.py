@@ -25,14 +25,17 @@ class Rejection(ValueError):
 
 
 def is_blank(value: object) -> bool:
+    """Whether a cell is empty: None, or text of whitespace only (0 and `-` are not blank)."""
     return value is None or (isinstance(value, str) and not value.strip())
 
 
 def is_excel_error(value: object) -> bool:
+    """Whether a cell holds an Excel error value as text (EXCEL_ERRORS: #DIV/0!, #N/A, ...)."""
     return isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS
 
 
 def is_number_text(text: str) -> bool:
+    """Whether `text` parses as a float (Python's syntax: `1e3`, `-2.5`, ` 7 `, `nan`)."""
     try:
         float(text)
     except ValueError:

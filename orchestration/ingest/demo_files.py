@@ -16,6 +16,9 @@ DEMO_MANIFEST = ".junheng-demo.json"
 
 
 def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as 64 hex digits (read in 1 MiB blocks).
+    Raises OSError when the file can not be read.
+    """
     digest = hashlib.sha256()
     with Path(path).open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

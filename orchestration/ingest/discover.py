@@ -20,6 +20,12 @@ LOCK_FILE_PREFIX = "~$"
 
 @dataclass(frozen=True)
 class RawFile:
+    """One file found below the raw folder: its absolute `path`, `source_file` (posix, relative
+    to the raw folder: the name every receipt and quarantine row carries), the survey year it
+    belongs to, and, when discovery already decided it, its status (skipped | rejected) with a
+    reason code (contracts/reason_codes.csv) and a reason in words.
+    """
+
     path: Path  # absolute
     source_file: str  # posix path relative to raw_dir
     survey_year: int | None  # None when it can not be told

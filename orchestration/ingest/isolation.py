@@ -41,6 +41,12 @@ _DIMENSION_WINDOW = 64 * 1024
 
 @dataclass(frozen=True)
 class ReadLimits:
+    """The limits on reading one raw file, from contracts/read_limits.yaml: sizes in bytes (a
+    text file, a workbook, one unpacked zip member), the unpacked/packed ratio of a member, a
+    sheet's declared cells (rows x columns), each worker's address space (bytes) and CPU
+    seconds, and the number of worker processes (JUNHENG_READ_WORKERS overrides).
+    """
+
     max_csv_bytes: int
     max_workbook_bytes: int
     max_zip_member_bytes: int
@@ -62,6 +68,10 @@ def read_limits(contracts_dir: Path = CONTRACTS_DIR) -> ReadLimits:
 
 
 class FileRefused(Exception):
+    """A file not opened because of what its metadata says: `reason_code` (too_large or
+    cannot_open, contracts/reason_codes.csv) and the reason in words (the message).
+    """
+
     def __init__(self, reason_code: str, reason: str) -> None:
         super().__init__(reason)
         self.reason_code = reason_code

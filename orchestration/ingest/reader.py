@@ -45,6 +45,11 @@ _FILE_REASONS = ("year_conflict", "county_ambiguous", "county_unknown", "no_tabl
 
 @dataclass
 class FileReading:
+    """What reading one raw file gives: its receipts (ingest_files rows: one per sheet, or one
+    for the file when it is rejected or skipped whole), its staged school rows and its
+    quarantined rows, as dicts of the staging schema's columns (contracts/staging_schema.py).
+    """
+
     receipts: list[dict] = field(default_factory=list)  # ingest_files rows
     school_rows: list[dict] = field(default_factory=list)
     quarantine: list[dict] = field(default_factory=list)
@@ -57,6 +62,7 @@ class _SheetSkipped(Exception):
 
 
 def file_sha256(raw: RawFile) -> str:
+    """The SHA-256 (64 hex digits) of a raw file's bytes, the `file_sha256` of its receipts."""
     return sha256_of(raw.path)
 
 
@@ -103,6 +109,17 @@ def _missing_fields(readers: list[RowReader]) -> list[dict]:
 
 
 class FileReader:
+    """Reads one raw file (a RawFile) with the header vocabulary (contracts/) and the region
+    registry: `read()` returns a FileReading.
+
+    Every sheet is located (title, header rows, columns matched to fields), its rows are
+    classified as data or not, and each data row is staged or quarantined with its reason
+    code. A sheet not read (hidden, instructions, empty, no table, another year, no county)
+    gets a `skipped` receipt with its reason; a file none of whose sheets is read, a file the
+    spreadsheet library can not open and a comparison of several years are rejected whole.
+    Nothing raises for bad input: the receipt says what happened.
+    """
+
     def __init__(self, raw: RawFile, vocabulary: Vocabulary, registry: RegionRegistry) -> None:
         self.raw = raw
         self.vocabulary = vocabulary

@@ -28,6 +28,10 @@ _TOWN_OR_VILLAGE_CODE = re.compile(r"\d{9}|\d{12}")
 
 @dataclass(frozen=True)
 class County:
+    """One county-level unit of the region registry: 6-digit county_code (行政区划代码) and name,
+    its prefecture's and province's codes and names.
+    """
+
     county_code: str
     county_name: str
     prefecture_code: str
@@ -54,6 +58,15 @@ def _region_names(name: str) -> tuple[str, ...]:
 
 
 class RegionRegistry:
+    """The counties a raw file may belong to, looked up by code, full name or unambiguous short
+    name (正定县 -> 正定), and the deployment scope (contracts/scope.yaml).
+
+    Built by `load()` from contracts/region_registry.csv, contracts/assessment_units.csv and
+    contracts/scope.yaml. Names are compared after `text.compact` (normalised, without
+    whitespace or punctuation; traditional -> simplified), so a name written either way is
+    found.
+    """
+
     def __init__(self, counties: Sequence[County], scope: dict[str, list[str]]) -> None:
         self.by_code = {county.county_code: county for county in counties}
         # Names are compared as the text they are looked for in is: `compact` (OpenCC t2s
@@ -219,4 +232,5 @@ class RegionRegistry:
 
 @lru_cache(maxsize=4)
 def region_registry(contracts_dir: Path = CONTRACTS_DIR) -> RegionRegistry:
+    """The RegionRegistry of a contracts folder, loaded once per process (cached)."""
     return RegionRegistry.load(contracts_dir)

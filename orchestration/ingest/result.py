@@ -11,6 +11,7 @@ from contracts.staging_schema import INGEST_FILES, QUARANTINE, SCHOOL_SURVEY
 
 
 def empty_frame(schema: pa.Schema) -> pd.DataFrame:
+    """An empty DataFrame with the columns and dtypes of a pyarrow schema (a staging table's)."""
     return schema.empty_table().to_pandas()
 
 

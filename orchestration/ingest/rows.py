@@ -17,6 +17,11 @@ NOT_DATA_KINDS = (
 
 @dataclass(frozen=True)
 class RowKind:
+    """What a sheet row is: DATA, or one of NOT_DATA_KINDS (blank, title, header, section,
+    total, subtotal, footer, column_index), with the school type a section row names (it
+    applies to the rows below it).
+    """
+
     kind: str  # DATA or one of NOT_DATA_KINDS
     section_type: str | None = None  # the school type a section row names
 

@@ -25,6 +25,11 @@ MAX_HEADER_ROWS = 4
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a located table: 0-based `index`, its header cells top first, the field
+    it was matched to (None: unmatched) and why. `letter` is its spreadsheet letter (A, B,
+    ...), `header_text` its header cells joined by ` > `.
+    """
+
     index: int  # 0-based
     path: tuple[str, ...]  # header cell texts, top first
     meaning: ColumnMeaning | None
@@ -41,6 +46,11 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
+    """A table located on a sheet: its header rows (0-based, end exclusive), every column that
+    has a header text, and the cells above the header. `used(kind, field)` lists the columns
+    matched to a kind of field (identity, quantity, ...), optionally to one field.
+    """
+
     header_start: int  # 0-based row of the first header row
     header_end: int  # 0-based row after the last header row
     columns: tuple[Column, ...]  # every column with a header text
@@ -62,6 +72,7 @@ class Table:
 
 
 def column_letter(index: int) -> str:
+    """The spreadsheet letters of a 0-based column index (0 -> A, 25 -> Z, 26 -> AA)."""
     letters = ""
     index += 1
     while index:

@@ -235,4 +235,7 @@ class Vocabulary:
 
 @lru_cache(maxsize=4)
 def vocabulary(contracts_dir: Path = CONTRACTS_DIR) -> Vocabulary:
+    """The Vocabulary (header terms, units, school types, row kinds) of a contracts folder,
+    loaded once per process (cached).
+    """
     return Vocabulary.load(contracts_dir)

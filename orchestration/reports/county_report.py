@@ -989,6 +989,7 @@ def _fraction_td(numerator, denominator) -> str:
 
 
 def county_page_path(reports_dir: Path, survey_year: int, county_code: str) -> Path:
+    """Where a county's report page for a survey year is: <reports>/<year>/county/<code>.html."""
     return Path(reports_dir) / str(survey_year) / "county" / f"{county_code}.html"
 
 

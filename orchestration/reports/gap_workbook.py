@@ -82,6 +82,7 @@ YES_NO_ZH = {True: "是", False: "否"}
 
 
 def export_path(exports_dir: Path, survey_year: int, county_code: str) -> Path:
+    """Where a county-year's gap-list workbook (一校一册) is: <exports>/<year>/<code>_一校一册.xlsx."""
     return Path(exports_dir) / str(survey_year) / f"{county_code}_一校一册.xlsx"
 
 
@@ -161,6 +162,9 @@ def _write_sheet(
 
 
 def unit_cost_rows(path: Path = UNIT_COSTS_CSV) -> list[dict[str, str]]:
+    """The rows of contracts/unit_costs.csv (or `path`) as dicts of text: per base quantity,
+    the cost of one unit in 元 (yuan_per_unit), once or yearly, with its basis and source.
+    """
     with Path(path).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 

@@ -159,6 +159,9 @@ FRAMES: dict[str, tuple[FrameBuilder, list[str]]] = {
 
 
 def load_suites(directory: Path = EXPECTATIONS_DIR) -> list[dict[str, Any]]:
+    """The great-expectations suites of contracts/expectations/ (or `directory`): one dict per
+    *.json file, in file-name order. Raises ValueError (JSONDecodeError) on a malformed file.
+    """
     return [
         json.loads(path.read_text(encoding="utf-8")) for path in sorted(directory.glob("*.json"))
     ]

@@ -15,6 +15,11 @@ MAX_EXAMPLES = 20
 
 @dataclass(frozen=True)
 class CheckOutcome:
+    """The result of one validation check for one survey year, shared by the Dagster checks,
+    the run summary and the validation report: passed or not, severity (WARN | ERROR), a
+    description, and JSON-able metadata (counts, up to MAX_EXAMPLES failing examples).
+    """
+
     name: str  # e.g. 'row_schema', 'row_accounting', 'school_ids_unique'
     passed: bool
     severity: str  # WARN | ERROR
