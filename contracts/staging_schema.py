@@ -101,7 +101,7 @@ QUARANTINE = pa.schema(
         ("source_row", pa.int32()),
         ("county_code", pa.string()),
         ("school_name", pa.string()),
-        ("stage", pa.string()),  # where it was caught: 'ingest' | 'validation' | 'dedupe'
+        ("caught_by", pa.string()),  # the step that caught it: 'ingest' | 'validation' | 'dedupe'
         ("reason_code", pa.string()),
         ("reason", pa.string()),
         ("raw_values", pa.string()),  # JSON object of the row as read, header text -> cell

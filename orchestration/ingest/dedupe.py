@@ -54,7 +54,7 @@ def split_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows to stage, the duplicates), per the rule above.
 
     The duplicates keep their row's columns (`raw_values` among them) and gain
-    `reason_code`, `reason` and `stage`, ready to become quarantine rows.
+    `reason_code`, `reason` and `caught_by`, ready to become quarantine rows.
     """
     if rows.empty:
         return rows, pd.DataFrame()
@@ -91,7 +91,7 @@ def split_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             {True: "duplicate_exact", False: "duplicate_conflict"}
         ),
         reason=reasons[duplicate],
-        stage="dedupe",
+        caught_by="dedupe",
     )
     return rows[~duplicate].reset_index(drop=True), quarantined
 

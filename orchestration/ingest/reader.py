@@ -308,7 +308,7 @@ class FileReader:
                     **where, "source_row": row_index + 1,
                     "county_code": context.county.county_code if context.county else None,
                     "school_name": None if is_blank(name) else written_text(name),
-                    "stage": "ingest", "reason_code": rejection.reason_code, "reason": str(rejection),
+                    "caught_by": "ingest", "reason_code": rejection.reason_code, "reason": str(rejection),
                     "raw_values": raw_values(row, table, context.uncached_cells, row_index),
                 })  # fmt: skip
                 continue

@@ -149,7 +149,7 @@ def write_validation_report(
     missing = missing.assign(county_name=missing["county_code"].map(county_names))
     warnings = pd.DataFrame(row_warnings(year_files), columns=["file", "sheet", "warning"])
     summary = (
-        quarantine.groupby(["county_code", "county_name", "stage", "reason_code"], dropna=False)
+        quarantine.groupby(["county_code", "county_name", "caught_by", "reason_code"], dropna=False)
         .size()
         .rename("rows")
         .reset_index()
@@ -162,7 +162,7 @@ def write_validation_report(
             "source_row",
             "county_name",
             "school_name",
-            "stage",
+            "caught_by",
             "reason_code",
             "reason",
             "raw_values",

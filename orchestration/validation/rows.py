@@ -96,7 +96,7 @@ def _quarantine(rows: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
     )
     failed = rows.loc[per_row.index]
     quarantine = failed[[*SOURCE_ROW, "county_code", "school_name"]].assign(
-        stage="validation",
+        caught_by="validation",
         reason_code=per_row["reason_code"].to_numpy(),
         reason=per_row["reason"].to_numpy(),
         raw_values=_staged_row_json(failed),

@@ -226,7 +226,7 @@ def quarantine_rows(year: int) -> list[dict]:
             "source_row": 30,
             "county_code": ZHENGDING,
             "school_name": "无名",
-            "stage": "ingest",
+            "caught_by": "ingest",
             "reason_code": "missing_students",
             "reason": "no enrollment",
             "raw_values": '{"学校名称": "无名"}',

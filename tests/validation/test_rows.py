@@ -45,7 +45,7 @@ def test_bad_row_is_quarantined_with_its_reason(good_rows, overrides, reason_cod
     assert bad["source_row"] not in set(validated.school_rows["source_row"])
     [quarantined] = validated.quarantine.to_dict("records")
     assert quarantined["reason_code"] == reason_code
-    assert quarantined["stage"] == "validation"
+    assert quarantined["caught_by"] == "validation"
     assert quarantined["source_row"] == bad["source_row"]
     assert json.loads(quarantined["raw_values"])["school_name"] == bad["school_name"]
     [sheet] = validated.ingest_files.to_dict("records")
@@ -83,7 +83,7 @@ def test_ingest_quarantine_is_kept_and_other_sheets_untouched(good_rows):
         "source_file": "2019/正定县.xlsx",
         "sheet": "小学",
         "source_row": 40,
-        "stage": "ingest",
+        "caught_by": "ingest",
         "reason_code": "missing_school_name",
         "raw_values": "{}",
     }
@@ -93,7 +93,7 @@ def test_ingest_quarantine_is_kept_and_other_sheets_untouched(good_rows):
 
     validated, _ = validate_school_rows(result)
 
-    assert list(validated.quarantine["stage"]) == ["ingest", "validation"]
+    assert list(validated.quarantine["caught_by"]) == ["ingest", "validation"]
     sheets = validated.ingest_files.set_index("sheet")
     assert sheets.loc["小学", "rows_quarantined"] == 2
     assert sheets.loc["初中", "rows_quarantined"] == 0

@@ -10,7 +10,7 @@ renamed as (
         cast(source_row as integer) as source_row,
         cast(county_code as varchar) as county_code,
         cast(school_name as varchar) as school_name,
-        cast(stage as varchar) as caught_by,
+        cast(caught_by as varchar) as caught_by,
         cast(reason_code as varchar) as reason_code,
         cast(reason as varchar) as reason,
         cast(raw_values as varchar) as raw_values
