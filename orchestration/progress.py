@@ -21,6 +21,7 @@ class Step:
         self.figures: dict[str, object] = {}
 
     def add(self, **figures: object) -> None:
+        """Record figures (name -> value) the step reports when it ends."""
         self.figures.update(figures)
 
 

@@ -30,6 +30,7 @@ class JunhengPaths(ConfigurableResource):
 
     @classmethod
     def from_env(cls) -> JunhengPaths:
+        """The folders from the environment (orchestration/settings.Paths.from_env)."""
         paths = Paths.from_env()
         return cls(
             raw_dir=str(paths.raw_dir),
@@ -39,6 +40,7 @@ class JunhengPaths(ConfigurableResource):
 
     @property
     def paths(self) -> Paths:
+        """The folders as a settings.Paths."""
         return Paths(Path(self.raw_dir), Path(self.warehouse_dir), Path(self.state_dir))
 
     @contextmanager

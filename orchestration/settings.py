@@ -27,6 +27,10 @@ class Paths:
 
     @classmethod
     def from_env(cls) -> Paths:
+        """The folders from JUNHENG_RAW_DIR, JUNHENG_WAREHOUSE_DIR and JUNHENG_STATE_DIR (absolute,
+        `~` expanded), else raw/, warehouse/ and .junheng/ of the project.
+        """
+
         def folder(variable: str, default: Path) -> Path:
             return Path(os.environ.get(variable) or default).expanduser().resolve()
 
@@ -53,6 +57,7 @@ class Paths:
 
     @property
     def reports_dir(self) -> Path:
+        """warehouse/reports/: the validation and county reports."""
         return self.warehouse_dir / "reports"
 
     @property

@@ -66,6 +66,7 @@ class PublishedTable:
 
     @property
     def rows(self) -> int:
+        """The table's rows over every partition."""
         return sum(self.rows_by_partition.values())
 
 

@@ -28,6 +28,7 @@ class JunhengDbtTranslator(DagsterDbtTranslator):
     """How dbt nodes appear in Dagster: every model, seed and test in the asset group `marts`."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        """The asset group of every dbt node: `marts`."""
         return "marts"
 
 

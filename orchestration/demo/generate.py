@@ -281,6 +281,9 @@ class DefectRotation:
         self.queue = list(DEFECTS)
 
     def take(self, columns: set[str], count: int) -> list[str]:
+        """Up to `count` defect kinds that fit a sheet with `columns`, taken from the front of the
+        queue and put back at its end, so every kind occurs in turn across the files.
+        """
         chosen = [
             kind for kind in self.queue if DEFECT_COLUMNS.get(kind, "school_name") in columns
         ][:count]

@@ -114,6 +114,10 @@ class CountyProfile:
     def rates(
         self, standing: float, scatter_draws: dict[str, float], years_on: int
     ) -> dict[str, float]:
+        """The county's per-student rates (m², 元, books, ... per student) and teacher shares
+        `years_on` years after the first survey year, for a school of relative `standing`:
+        funding grows, the gap between schools narrows, `scatter_draws` spread them.
+        """
         closing = (1 - self.narrowing) ** years_on
         level = self.funding * (1 + self.growth) ** years_on * np.exp(standing * closing)
         rates = {}
@@ -268,6 +272,10 @@ class ProvinceBuilder:
     def initial_county(
         self, county_code: str, county_name: str, profile: CountyProfile
     ) -> list[School]:
+        """The schools of one county in the first survey year: townships, their central and village
+        primary schools, teaching points (some on the 50-pupil line), junior, nine-year and other
+        schools, each following the county's `profile`.
+        """
         rng = self.rng
         short = short_county_name(county_name)
         townships = [

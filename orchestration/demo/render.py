@@ -122,6 +122,7 @@ class Sheet:
     declared_total_students: float | None = None  # the students of its 合计 row
 
     def add(self, cells: list[object], truth: RowTruth) -> int:
+        """Append a row with its truth; returns its 1-based spreadsheet row number."""
         self.rows.append(cells)
         self.truth.append(truth)
         return len(self.rows)  # the spreadsheet's 1-based row number
@@ -310,6 +311,9 @@ class CountyYearRenderer:
     def apply_defect(
         self, defect: str, values: dict[int, tuple[str, float]]
     ) -> dict[int, tuple[str, float]]:
+        """The row's quantity cells (column index -> (staged name, value)) with `defect` applied
+        (a negative value, more teachers than students, ...), as the quarantine must catch it.
+        """
         values = dict(values)
         by_name = {name: index for index, (name, _) in values.items()}
         students = sum(v for name, v in values.values() if name.startswith("students_"))
@@ -376,6 +380,9 @@ class CountyYearRenderer:
         return str(number)
 
     def id_cell(self, school_id: str | None) -> object:
+        """How the layout writes a 10-digit school_id: as text, as a number, in scientific format,
+        or spaced; empty for a school without one.
+        """
         if pd.isna(school_id):
             return ""  # a county of a merged file that keeps no ids
         style = self.layout.id_style
@@ -388,6 +395,9 @@ class CountyYearRenderer:
         return school_id
 
     def label_cells(self, school: dict, column: Column) -> object:
+        """The cell of a label column (name, county, school type, ownership, urban/rural, parent,
+        是否计校数, ...) for `school`, in the layout's wording.
+        """
         pick = self.layout.synonym % 2
         key = column.key
         if key == "school_name":
@@ -425,6 +435,9 @@ class CountyYearRenderer:
         defect: str | None = None,
         repeat_of: list[object] | None = None,
     ) -> list[object]:
+        """Add one school's row (its `scope`: the whole school or one stage part) to `sheet`,
+        with its defect if any, or as a copy of `repeat_of` (a duplicate); returns the cells.
+        """
         values = self.quantities(school, scope, columns)
         if defect:
             values = self.apply_defect(defect, values)
@@ -509,6 +522,9 @@ class CountyYearRenderer:
     def staged_record(
         self, school: dict, scope: str, columns: list[Column], values: dict[int, tuple[str, float]]
     ) -> dict:
+        """The staged row (contracts/staging_schema.SCHOOL_SURVEY columns, base units) the pipeline
+        must make of this school's row, from the quantity `values` as written.
+        """
         keys = {column.key for column in columns}
         record = dict.fromkeys(QUANTITY_COLUMNS)
         for index, (name, value) in values.items():
@@ -570,6 +586,9 @@ class CountyYearRenderer:
         return students
 
     def title_block(self, sheet: Sheet, width: int) -> None:
+        """Add the layout's title rows (the table's title, the issuing bureau and the unit line)
+        above the header of a sheet `width` columns wide; nothing when the layout has none.
+        """
         if not self.layout.title_lines:
             return
         sheet.add(
@@ -598,6 +617,9 @@ class CountyYearRenderer:
             sheet.add(self.pad([], width), not_data("blank"))
 
     def footer_block(self, sheet: Sheet, width: int) -> None:
+        """Add the layout's footer notes (data date, who filled and checked the form) below the
+        table; nothing when the layout has none.
+        """
         if self.layout.footer:
             sheet.add(
                 self.pad([f"注:本表数据截至{self.year}年9月30日,在校生数不含附设幼儿班。"], width),
@@ -612,6 +634,7 @@ class CountyYearRenderer:
 
     @staticmethod
     def pad(cells: list[object], width: int) -> list[object]:
+        """`cells` padded with empty cells to `width`."""
         return list(cells) + [""] * (width - len(cells))
 
     def table_sheet(

@@ -65,6 +65,9 @@ class ColumnMeaning:
 
     @property
     def is_part(self) -> bool:
+        """Whether the column is a part that adds up to a base quantity (a degree, subject or grade
+        breakdown), not the quantity itself.
+        """
         return self.counts_for is not None
 
 

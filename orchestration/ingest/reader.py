@@ -127,6 +127,12 @@ class FileReader:
         self.file_name, self.folders = path_names(raw.source_file)
 
     def read(self) -> FileReading:
+        """Read the file: its receipts, staged rows and quarantined rows (see the class).
+
+        Never raises for bad input: an unreadable or encrypted file, one without a table or a
+        comparison of years comes back as one `rejected` (or `skipped`) receipt with its reason
+        code. The file's SHA-256 is on every receipt.
+        """
         sha256 = file_sha256(self.raw)
         try:
             grids = read_workbook(self.raw.path)

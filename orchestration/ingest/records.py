@@ -285,6 +285,7 @@ class RowReader:
         return values
 
     def has_quantities(self, row: list) -> bool:
+        """Whether any quantity column (or part) of the table has a value in `row`."""
         return any(
             c.index < len(row) and not is_blank(row[c.index])
             for c in [*self.quantities, *self.parts]

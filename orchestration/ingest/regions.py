@@ -101,6 +101,9 @@ class RegionRegistry:
 
     @classmethod
     def load(cls, contracts_dir: Path = CONTRACTS_DIR) -> RegionRegistry:
+        """The registry of contracts/region_registry.csv plus contracts/assessment_units.csv, with
+        the scope of contracts/scope.yaml (a missing file counts as empty).
+        """
         counties = []
         for file in ("region_registry.csv", "assessment_units.csv"):
             path = contracts_dir / file

@@ -37,9 +37,14 @@ class IngestResult:
 
     @classmethod
     def empty(cls) -> IngestResult:
+        """A result with no rows: the three frames empty, with the staging schemas' columns."""
         return cls(empty_frame(SCHOOL_SURVEY), empty_frame(QUARANTINE), empty_frame(INGEST_FILES))
 
     def tables(self) -> dict[str, pa.Table]:
+        """The three frames as pyarrow tables of exactly the staging schemas
+        (contracts/staging_schema.py), keyed by table name: `school_survey`, `quarantine`,
+        `ingest_files`.
+        """
         return {
             "school_survey": conform(self.school_rows, SCHOOL_SURVEY),
             "quarantine": conform(self.quarantine, QUARANTINE),

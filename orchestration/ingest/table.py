@@ -37,10 +37,12 @@ class Column:
 
     @property
     def letter(self) -> str:
+        """The column's spreadsheet letters (A, B, ..., AA)."""
         return column_letter(self.index)
 
     @property
     def header_text(self) -> str:
+        """The column's header cells, top first, joined by ` > `."""
         return " > ".join(self.path)
 
 
@@ -62,6 +64,7 @@ class Table:
         return frozenset(compact(part) for column in self.columns for part in column.path)
 
     def used(self, kind: str, field: str | None = None) -> list[Column]:
+        """The columns matched to `kind` (identity, quantity, ...), of `field` only when given."""
         return [
             column
             for column in self.columns

@@ -155,6 +155,11 @@ class Vocabulary:
 
     @classmethod
     def load(cls, contracts_dir: Path = CONTRACTS_DIR) -> Vocabulary:
+        """Every lookup table of `contracts_dir`: headers.yaml, row_kinds.yaml, school_types.csv,
+        school_type_stages.csv, units.csv and indicators.csv, keyed by compacted text.
+
+        Raises OSError for a missing file and KeyError for a missing section.
+        """
         headers = yaml.safe_load((contracts_dir / "headers.yaml").read_text(encoding="utf-8"))
         rows = yaml.safe_load((contracts_dir / "row_kinds.yaml").read_text(encoding="utf-8"))
 

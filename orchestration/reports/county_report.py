@@ -338,6 +338,9 @@ class WarehouseFigures:
 
     @classmethod
     def load(cls, warehouse_dir: Path, survey_year: int) -> WarehouseFigures:
+        """The published tables one year's county reports need, read from `warehouse_dir`
+        (the current snapshot); history tables keep every year, per-school tables only this one.
+        """
         year = {"year": survey_year}
         return cls(
             survey_year=survey_year,
@@ -362,6 +365,7 @@ class WarehouseFigures:
         )
 
     def counties(self) -> list[str]:
+        """The county codes assessed in the survey year, sorted."""
         if self.assessments.empty:
             return []
         this_year = self.assessments[self.assessments["survey_year"] == self.survey_year]

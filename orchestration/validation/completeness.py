@@ -31,12 +31,14 @@ class LostFile:
 
     @property
     def county(self) -> str:
+        """The county in words: `正定县 (130123)`, or `county unknown`."""
         if self.county_code is None:
             return "county unknown"
         return f"{self.county_name or '?'} ({self.county_code})"
 
     @property
     def year(self) -> str:
+        """The survey year as text, or `year unknown`."""
         return "year unknown" if self.survey_year is None else str(self.survey_year)
 
     def line(self) -> str:

@@ -1,6 +1,7 @@
 """Every public function and class of the orchestration package says what it takes and gives.
 
 Public means defined at the top of a module of orchestration/ under a name that does not
+start with `_`, and the methods (properties too) of such a class whose name does not
 start with `_`. Modules are found by walking the package's folder (new and moved modules
 count without a list to keep), and read with `ast`, so nothing is imported or run.
 """
@@ -17,15 +18,29 @@ ROOT = PACKAGE_DIR.parent
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def public_definitions(source: str) -> list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
-    """The top-level functions and classes of one module's source whose name is public."""
-    tree = ast.parse(source)
-    return [n for n in tree.body if isinstance(n, DEFINITIONS) and not n.name.startswith("_")]
+def public_definitions(source: str) -> list[tuple[str, ast.AST]]:
+    """(qualified name, node) of the public top-level functions and classes of one module's
+    source, and of the public methods of those classes."""
+    found = []
+    for node in ast.parse(source).body:
+        if isinstance(node, DEFINITIONS) and not node.name.startswith("_"):
+            found.append((node.name, node))
+            if isinstance(node, ast.ClassDef):
+                found += [
+                    (f"{node.name}.{method.name}", method)
+                    for method in node.body
+                    if isinstance(method, DEFINITIONS) and not method.name.startswith("_")
+                ]
+    return found
 
 
 def undocumented(source: str) -> list[str]:
     """`line name` of each public definition of the source without a docstring."""
-    return [f"{n.lineno} {n.name}" for n in public_definitions(source) if not ast.get_docstring(n)]
+    return [
+        f"{node.lineno} {name}"
+        for name, node in public_definitions(source)
+        if not ast.get_docstring(node)
+    ]
 
 
 def test_every_public_definition_of_orchestration_has_a_docstring():
@@ -53,6 +68,9 @@ class Bare:
     def method(self):
         pass
 
+    def _helper(self):
+        pass
+
 @dg.asset
 async def wrapped():
     pass
@@ -60,4 +78,4 @@ async def wrapped():
 def _private():
     pass
 '''
-    assert undocumented(source) == ["7 bare", "10 Bare", "15 wrapped"]
+    assert undocumented(source) == ["7 bare", "10 Bare", "11 Bare.method", "18 wrapped"]
