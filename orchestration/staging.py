@@ -43,7 +43,12 @@ def write_parquet_atomically(table: pa.Table, target: Path) -> Path:
 
 
 def write_staged_year(staging_dir: Path, year: int, result: IngestResult) -> dict[str, Path]:
-    """Stage one survey year; the partition column lives in the folder name only."""
+    """Stage one survey year; the partition column lives in the folder name only.
+
+    Writes `result`'s three tables (IngestResult.tables: the schemas of
+    contracts/staging_schema.py) to `<staging_dir>/<table>/survey_year=<year>/` as Parquet,
+    each file replaced atomically. Returns table name -> the file written.
+    """
     written = {}
     for name, table in result.tables().items():
         target = partition_dir(staging_dir / name, year) / PART_FILE

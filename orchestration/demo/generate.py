@@ -101,7 +101,14 @@ class DemoTruth:
 def generate_demo_province(
     out_dir: Path, seed: int = 2019, years: Sequence[int] = range(2019, 2024)
 ) -> DemoTruth:
-    """Write the demo province's spreadsheets into `out_dir` and return their truth."""
+    """Write the demo province's spreadsheets into `out_dir` and return their truth.
+
+    The same `seed` and `years` give the same files, byte for byte (docs/demo.md): the
+    counties' workbooks in every layout and format the reader must handle, the statistics
+    system's exports, and the files it must reject or skip. Returns a DemoTruth (the true
+    province, and every file's, sheet's and row's expected outcome with its reason code);
+    the files are listed in the demo manifest so their receipts say `is_demo`.
+    """
     out_dir = Path(out_dir)
     before = set(_files(out_dir))
     years = list(years)

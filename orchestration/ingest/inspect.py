@@ -75,7 +75,13 @@ def inspect_file(
     words: Vocabulary | None = None,
     registry: RegionRegistry | None = None,
 ) -> str:
-    """The mapping of every sheet of `path` and its first `rows` rows as staged, as text."""
+    """The mapping of every sheet of `path` and its first `rows` rows as staged, as text.
+
+    For each sheet: where its table is, each column's field, stage and unit and why (or why
+    it is left unmatched), the base quantities it lacks, and its first `rows` data rows as
+    they would be staged. `words` and `registry` default to those of contracts/. What
+    `junheng inspect FILE` prints; a file that can not be read says why instead.
+    """
     words = words or vocabulary()
     registry = registry or region_registry()
     path = path.resolve()

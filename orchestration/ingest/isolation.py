@@ -197,7 +197,15 @@ def _warm_caches() -> None:
 
 
 def read_files(files: list[RawFile], limits: ReadLimits | None = None) -> list[FileReading]:
-    """Read every file, each on its own; the readings come back in the order of `files`."""
+    """Read every file, each on its own; the readings come back in the order of `files`.
+
+    A file over a limit of `limits` (contracts/read_limits.yaml when None) is rejected
+    `too_large` from its metadata without being opened; the others are read by
+    FileReader in a pool of `limits.workers` processes (in this process when 0 or not on
+    POSIX), each under the memory and CPU limits. A worker that dies (a crash of the
+    spreadsheet library, memory or CPU over the limit) costs only its file, rejected
+    `read_failed`. Never raises for a bad file: one FileReading per file.
+    """
     limits = limits or read_limits()
     readings: dict[int, FileReading] = {}
     to_read = []

@@ -28,7 +28,17 @@ def _file_receipt(raw: RawFile) -> dict:
 
 
 def ingest_year(raw_dir: Path, year: int, files: list[RawFile] | None = None) -> IngestResult:
-    """Read every file of `year`; ingest_files also lists that year's skipped/rejected files."""
+    """Read every file of `year`; ingest_files also lists that year's skipped/rejected files.
+
+    `files`: the discovery of `raw_dir` (discover_raw_files), found again when None; only
+    those whose survey_year is `year` are read, each in a worker process of its own
+    (isolation.read_files). Returns an IngestResult whose three frames have exactly the
+    columns of contracts/staging_schema.py (quantities in base units: m², 元, persons):
+    staged school rows after dedupe (dedupe.split_duplicates) with parent keys linked,
+    quarantined rows (ingest and dedupe, reason codes of contracts/reason_codes.csv) and
+    one receipt per sheet or whole file. Bad input never raises: it becomes a receipt or
+    a quarantine row naming the file, sheet and row.
+    """
     files = discover_raw_files(raw_dir) if files is None else files
     reading = FileReading()
     year_files = [raw for raw in files if raw.survey_year == year]
