@@ -1,8 +1,9 @@
 -- The quality-regime test of every in-scope school-stage (balance-indicators.md §3): it
 -- passes when it meets at least 6 of the 7 standards and reaches 85% of every one it does
--- not meet. A missing value makes the result null only when it could change it.
-{%- set min_met = var('quality_min_standards_met') %}
-{%- set min_share = var('quality_min_share_of_standard') %}
+-- not meet (both numbers in contracts/national_rules.csv). A missing value makes the result
+-- null only when it could change it.
+{%- set min_met = national_rule('quality_min_standards_met') %}
+{%- set min_share = national_rule('quality_min_share_of_standard') %}
 with quality_indicators as (
     select * from {{ ref('int_school_indicators') }}
     where regime = 'quality'

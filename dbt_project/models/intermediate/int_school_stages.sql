@@ -2,8 +2,9 @@
 -- previous one). Teaching points are folded into the primary part of the parent school
 -- they name (matched by name key in the same county and year); a teaching point whose
 -- named parent is not found is treated as one that names none: it is a school-stage of its
--- own with at least 50 students and excluded below. Every part that does not enter the
--- calculation stays here with in_scope = false and its exclusion_reason.
+-- own with at least 50 students (teaching_point_min_students, contracts/national_rules.csv)
+-- and excluded below. Every part that does not enter the calculation stays here with
+-- in_scope = false and its exclusion_reason (contracts/reason_codes.csv).
 --
 -- An attached class (附设小学班, 附设普通初中班; int_school_stage_parts) belongs to its
 -- host (issue 10): filed under the host's id it is already the host's part of its stage;
@@ -138,7 +139,7 @@ scoped as (
             when folded_into_school_uid is not null and is_teaching_point then 'teaching_point_folded_into_parent'
             when folded_into_school_uid is not null then 'attached_class_folded_into_host'
             when is_class_without_host then 'attached_class_without_host'
-            when is_teaching_point and students < 50 then 'teaching_point_under_50_students'
+            when is_teaching_point and students < {{ national_rule('teaching_point_min_students') }} then 'teaching_point_under_50_students'
             when coalesce(students, 0) = 0 then 'no_students_in_stage'
         end as exclusion_reason
     from school_stages
