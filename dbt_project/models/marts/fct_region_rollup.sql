@@ -147,11 +147,7 @@ final as (
     from region_figures
     inner join region_names
         using (region_level, region_code)
-    left join region_figures as previous_year
-        on region_figures.region_level = previous_year.region_level
-        and region_figures.region_code = previous_year.region_code
-        and region_figures.stage = previous_year.stage
-        and region_figures.survey_year = previous_year.survey_year + 1
+    {{ previous_year_join('region_figures', ['region_level', 'region_code', 'stage']) }}
     where {{ in_survey_years('region_figures.survey_year') }}
 )
 
