@@ -24,7 +24,8 @@ tallies as (
         count(*) filter (where not {{ at_least('value', min_share ~ ' * standard') }}) as indicators_below_share,
         min(ratio_to_standard) as min_ratio_to_standard,
         {%- for code, column in quality_shortfall_columns().items() %}
-        any_value(shortfall) filter (where indicator_code = '{{ code }}') as {{ column }}{% if not loop.last %},{% endif %}
+        any_value(shortfall) filter (where indicator_code = '{{ code }}')
+            as {{ column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from quality_indicators
     group by survey_year, school_key, school_uid, county_code, stage

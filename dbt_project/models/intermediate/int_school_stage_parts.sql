@@ -1,8 +1,9 @@
 -- What each staged row gives to each stage part of its school (balance-indicators.md §1):
 -- a row scoped to one stage is that part as reported; a row scoped 'school' is split by
 -- the national shares of contracts/school_type_stages.csv (weights 1 : 1.1 : 1.32 and
--- 1 : 1.2), the file the Python reader reads for the stages each type teaches. Teachers are taken per stage as reported; a whole-school count is split by
--- the same share and the part is marked estimated. A teaching point's row gives its
+-- 1 : 1.2), the file the Python reader reads for the stages each type teaches. Teachers are
+-- taken per stage as reported; a whole-school count is split by the same share and the part
+-- is marked estimated. A teaching point's row gives its
 -- primary part, to itself or, when folded, to its parent school (int_school_stages).
 -- Students of a stage the school type does not have are never dropped: they form a part
 -- excluded as 'stage_not_offered_by_school_type'.
@@ -40,7 +41,9 @@ one_stage_types as (
 ),
 
 types_with_senior_part as (
-    select school_type from stage_split_weights where stage = 'senior'
+    select school_type
+    from stage_split_weights
+    where stage = 'senior'
 ),
 
 -- A type's exclusion reason holds for its parts in every stage, taught or not.
@@ -61,7 +64,10 @@ typed_rows as (
             not school_rows.is_teaching_point and school_rows.reported_scope = one_stage_types.only_stage,
             false
         ) as is_attached_class,
-        coalesce(school_rows.school_type in (select school_type from types_with_senior_part), false)
+        coalesce(
+            school_rows.school_type in (select types_with_senior_part.school_type from types_with_senior_part),
+            false
+        )
             as has_senior_part
     from school_rows
     left join one_stage_types on school_rows.school_type = one_stage_types.school_type

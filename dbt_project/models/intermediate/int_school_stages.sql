@@ -90,8 +90,10 @@ school_stage_totals as (
         coalesce(bool_or(is_joined_part), false) as is_joined_part,
         coalesce(bool_or(includes_senior_part), false) as includes_senior_part,
         coalesce(bool_and(is_class_without_host), false) as is_class_without_host,
-        bool_and(is_teaching_point) filter (where parent_school_uid is null or not is_teaching_point) as is_teaching_point,
-        any_value(type_exclusion_reason) filter (where parent_school_uid is null or not is_teaching_point) as type_exclusion_reason,
+        bool_and(is_teaching_point) filter (where parent_school_uid is null or not is_teaching_point)
+            as is_teaching_point,
+        any_value(type_exclusion_reason) filter (where parent_school_uid is null or not is_teaching_point)
+            as type_exclusion_reason,
         any_value(parent_school_name_key) filter (where parent_school_uid is null) as parent_school_name_key,
         count(*) filter (where parent_school_uid is not null and is_teaching_point) as teaching_points_folded,
         string_agg(source_ref, '; ' order by source_ref) as source_rows,
@@ -139,7 +141,8 @@ scoped as (
             when folded_into_school_uid is not null and is_teaching_point then 'teaching_point_folded_into_parent'
             when folded_into_school_uid is not null then 'attached_class_folded_into_host'
             when is_class_without_host then 'attached_class_without_host'
-            when is_teaching_point and students < {{ national_rule('teaching_point_min_students') }} then 'teaching_point_under_50_students'
+            when is_teaching_point and students < {{ national_rule('teaching_point_min_students') }}
+                then 'teaching_point_under_50_students'
             when coalesce(students, 0) = 0 then 'no_students_in_stage'
         end as exclusion_reason
     from school_stages

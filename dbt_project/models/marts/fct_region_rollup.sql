@@ -79,7 +79,8 @@ indicator_means as (
         county_regions.region_code,
         school_indicators.stage,
         {%- for code in indicator_codes() %}
-        sum(school_indicators.students * school_indicators.value) filter (where school_indicators.indicator_code = '{{ code }}')
+        sum(school_indicators.students * school_indicators.value)
+            filter (where school_indicators.indicator_code = '{{ code }}')
             / sum(school_indicators.students) filter (
                 where school_indicators.indicator_code = '{{ code }}' and school_indicators.value is not null
             ) as weighted_mean_{{ code | lower }},
@@ -142,7 +143,8 @@ final as (
         previous_year.{{ column }} as prev_{{ column }},
         {%- endfor %}
         {%- for code in indicator_codes() %}
-        previous_year.weighted_mean_{{ code | lower }} as prev_weighted_mean_{{ code | lower }}{% if not loop.last %},{% endif %}
+        previous_year.weighted_mean_{{ code | lower }}
+            as prev_weighted_mean_{{ code | lower }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from region_figures
     inner join region_names
