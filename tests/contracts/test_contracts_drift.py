@@ -288,3 +288,10 @@ def test_unit_test_national_rules_are_the_contracts() -> None:
     assert rows
     for test, row in rows:
         assert float(row["value"]) == RULES[row["rule"]], test
+
+
+def test_the_reports_word_only_contract_reason_codes() -> None:
+    from orchestration.reports.county_report import CV_REASON_ZH, SIZE_REASON_ZH
+
+    for words in (CV_REASON_ZH, SIZE_REASON_ZH):
+        assert set(words) <= DBT_CODES, set(words) - DBT_CODES

@@ -79,21 +79,18 @@ indicator_means as (
         county_regions.region_code,
         school_indicators.stage,
         {%- for code in indicator_codes() %}
-        sum(school_indicators.students * school_indicators.value)
-            filter (where school_indicators.indicator_code = '{{ code }}')
-            / sum(school_indicators.students) filter (
-                where school_indicators.indicator_code = '{{ code }}' and school_indicators.value is not null
-            ) as weighted_mean_{{ code | lower }},
+        {{ weighted_mean(
+            'school_indicators.value', 'school_indicators.students',
+            "school_indicators.indicator_code = '" ~ code ~ "'"
+        ) }} as weighted_mean_{{ code | lower }},
         {%- endfor %}
         {%- for code in indicator_codes() %}
         {%- set outer_last = loop.last %}
         {%- for area in areas %}
-        sum(school_indicators.students * school_indicators.value) filter (
-            where school_indicators.indicator_code = '{{ code }}' and schools.urban_rural {{ area_is[area] }}
-        ) / sum(school_indicators.students) filter (
-            where school_indicators.indicator_code = '{{ code }}' and school_indicators.value is not null
-                and schools.urban_rural {{ area_is[area] }}
-        ) as weighted_mean_{{ code | lower }}_{{ area }}{% if not (outer_last and loop.last) %},{% endif %}
+        {{ weighted_mean(
+            'school_indicators.value', 'school_indicators.students',
+            "school_indicators.indicator_code = '" ~ code ~ "' and schools.urban_rural " ~ area_is[area]
+        ) }} as weighted_mean_{{ code | lower }}_{{ area }}{% if not (outer_last and loop.last) %},{% endif %}
         {%- endfor %}
         {%- endfor %}
     from school_indicators
