@@ -41,9 +41,11 @@ inspect: setup
 test: dbt-parse lint
 	$(BIN)/python -m pytest -n 2 -q
 
+# SQL: sqlfluff with the jinja templater, offline (dbt_project/.sqlfluff says why not dbt's).
 lint: setup
 	$(BIN)/ruff check orchestration contracts tests scripts
 	$(BIN)/ruff format --check orchestration contracts tests scripts
+	$(BIN)/sqlfluff lint --processes 2 dbt_project/models dbt_project/macros dbt_project/tests
 
 dev: dbt-parse
 	$(BIN)/dagster dev -m orchestration.definitions --host 127.0.0.1

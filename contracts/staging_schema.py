@@ -11,21 +11,17 @@ the ingest applies header and file-level units (万元 -> 元) before staging.
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pyarrow as pa
 
-# Canonical school types (办学类型). The Chinese labels and synonyms live in
-# contracts/school_types.csv; these codes are what flows downstream.
-SCHOOL_TYPES = (
-    "primary",  # 小学
-    "junior",  # 初中 / 初级中学
-    "nine_year",  # 九年一贯制学校
-    "twelve_year",  # 十二年一贯制学校
-    "complete_middle",  # 完全中学
-    "senior_high",  # 高级中学 (statistics code 342): no compulsory part
-    "teaching_point",  # 教学点
-    "special_education",  # 特殊教育学校
-    "vocational",  # 职业学校
-)
+# Canonical school types (办学类型), in the order of contracts/school_type_stages.csv, the
+# one home of the national rule of which stages each type teaches (read by the reader and
+# by dbt too). The Chinese labels and synonyms live in contracts/school_types.csv; these
+# codes are what flows downstream.
+with Path(__file__).with_name("school_type_stages.csv").open(encoding="utf-8", newline="") as _f:
+    SCHOOL_TYPES = tuple(dict.fromkeys(row["school_type"] for row in csv.DictReader(_f)))
 
 # What part of a school a staged row reports. A multi-stage school reported on a
 # primary sheet and again on a junior sheet gives two rows, scoped 'primary' and

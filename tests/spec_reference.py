@@ -98,6 +98,22 @@ QUALITY = {
 INDICATORS = {code: spec[:2] for code, spec in {**BASIC, **QUALITY}.items()}
 BASIC_THRESHOLD = {"primary": 0.65, "junior": 0.55}
 QUALITY_THRESHOLD = {"primary": 0.50, "junior": 0.45}
+# §3: a school-stage passes when it meets at least 6 of the 7 and reaches 85% of the rest.
+QUALITY_MIN_STANDARDS_MET = 6
+QUALITY_MIN_SHARE_OF_STANDARD = 0.85
+
+# §1: the school-stages of each school type. The split weights of the national split formula
+# (A : 1.1·B : 1.32·C, B : 1.2·C); the senior part weighs in the shares only.
+SPLIT_WEIGHTS = {
+    "primary": {"primary": 1},
+    "junior": {"junior": 1},
+    "nine_year": {"primary": 1, "junior": 1.1},
+    "twelve_year": {"primary": 1, "junior": 1.1, "senior": 1.32},
+    "complete_middle": {"junior": 1, "senior": 1.2},
+}
+# §1: types whose primary and junior parts are excluded, and the teaching point's floor.
+EXCLUDED_TYPES = ("special_education", "vocational")
+TEACHING_POINT_MIN_STUDENTS = 50
 
 
 def weighted_cv(observations: Iterable[tuple[float, float]]) -> float | None:

@@ -167,7 +167,14 @@ class Vocabulary:
             return {compact(str(label)): key for key, labels in groups.items() for label in labels}
 
         fields = headers["fields"]
-        stage_rows = _read_csv(contracts_dir / "school_type_stages.csv")
+        # One row per school type x stage it teaches, in the file's order; dbt reads the
+        # same file for the split weights (models/staging/stg_school_type_stages.sql).
+        type_stages: dict[str, tuple[str, ...]] = {}
+        for row in _read_csv(contracts_dir / "school_type_stages.csv"):
+            type_stages[row["school_type"]] = (
+                *type_stages.get(row["school_type"], ()),
+                row["stage"],
+            )
         type_rows = _read_csv(contracts_dir / "school_types.csv")
         # A code is matched only as the whole cell (`211`, `211 小学`), never inside free
         # text: dates and ids in titles and file names hold the same digits (2023年12月).
@@ -204,8 +211,12 @@ class Vocabulary:
             },
             school_type_codes={code: row["school_type"] for code, row in codes.items()},
             type_parts={compact(row["label"]): row["part"] for row in type_rows if row["part"]},
-            type_stages={row["school_type"]: tuple(row["stages"].split()) for row in stage_rows},
-            generic_stage={row["school_type"]: row["generic_stage"] or None for row in stage_rows},
+            type_stages=type_stages,
+            # A count given without a stage goes to the stage of a one-stage type.
+            generic_stage={
+                school_type: stages[0] if len(stages) == 1 else None
+                for school_type, stages in type_stages.items()
+            },
             total_rows=_patterns(rows["total"]),
             subtotal_rows=_patterns(rows["subtotal"]),
             footer_rows=_patterns(rows["footer"]),

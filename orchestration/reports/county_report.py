@@ -25,9 +25,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from contracts.national_rules import national_rule
 from orchestration.reports.charts import COMPOSITE, cv_trend_svg
 from orchestration.reports.gap_workbook import STAGE_ZH, cost_totals, export_path
 from orchestration.reports.published import read_table, write_atomically
+
+# The quality regime's school-stage test as the reports word it (contracts/national_rules.csv).
+MIN_MET = f"{national_rule('quality_min_standards_met'):g}"
+MIN_SHARE = f"{national_rule('quality_min_share_of_standard'):.0%}"
 
 STAGES = ("primary", "junior")
 URBAN_RURAL_ZH = {"urban": "城区", "town": "镇区", "rural": "乡村", "unknown": "未注明"}
@@ -200,7 +205,8 @@ def quality_verdict(assessment: pd.Series, cvs: pd.DataFrame, failing: list[str]
     over = cvs[cvs["cv"] > threshold]
     missing = cvs[cvs["cv"].isna()]
     reasons = [
-        "规则 rule: 每个学段 7 项中至少 6 项达标且未达标项不低于标准的 85% (6 of 7, the 7th at 85%), "
+        f"规则 rule: 每个学段 7 项中至少 {MIN_MET} 项达标且未达标项不低于标准的 {MIN_SHARE} "
+        f"({MIN_MET} of 7, the rest at {MIN_SHARE}), "
         f"且每项差异系数 ≤ {_fmt(threshold, 2)} (every CV, not the composite)"
     ]
     reasons += [
@@ -212,8 +218,8 @@ def quality_verdict(assessment: pd.Series, cvs: pd.DataFrame, failing: list[str]
     passing = _count(assessment["quality_school_stages_passing"])
     if failing:
         reasons.append(
-            f"{len(failing)} / {stages_total} 个学段未通过 6/7/85% 规则 school-stages fail: "
-            + "、".join(failing)
+            f"{len(failing)} / {stages_total} 个学段未通过 {MIN_MET}/7/{MIN_SHARE} 规则 "
+            "school-stages fail: " + "、".join(failing)
         )
     reasons += [
         f"{row.indicator_code}: {CV_REASON_ZH.get(row.cv_reason, row.cv_reason)}"
@@ -238,7 +244,7 @@ def quality_verdict(assessment: pd.Series, cvs: pd.DataFrame, failing: list[str]
 def failing_reason(quality_row, school_indicators: pd.DataFrame) -> str:
     """Why one school-stage fails the 6-of-7/85% rule, in words: how many of the 7 standards
     it meets, and each quality indicator below its standard with its share of the standard
-    (the reader sees which are under 85%; the floor itself stays in dbt_project.yml).
+    (the reader sees which are under 85%; the floor itself is in contracts/national_rules.csv).
 
     `quality_row`: a fct_school_quality row (school_key, indicators_met);
     `school_indicators`: fct_school_indicator rows of the county-stage (meets_standard,

@@ -12,7 +12,10 @@ from tests.spec_reference import (
     BASIC,
     BASIC_THRESHOLD,
     QUALITY,
+    QUALITY_MIN_SHARE_OF_STANDARD,
+    QUALITY_MIN_STANDARDS_MET,
     QUALITY_THRESHOLD,
+    TEACHING_POINT_MIN_STUDENTS,
     weighted_cv,
 )
 
@@ -50,7 +53,7 @@ def school_stages(master: pd.DataFrame) -> pd.DataFrame:
     parents = stages[~points].set_index(by_name)["school_uid"]
     owner = stages.loc[attached, ["survey_year", "county_code", "parent_school_name", "stage"]]
     stages.loc[attached, "school_uid"] = parents.reindex(pd.MultiIndex.from_frame(owner)).to_numpy()
-    stages = stages[~(points & ~attached & (stages["students"] < 50))]
+    stages = stages[~(points & ~attached & (stages["students"] < TEACHING_POINT_MIN_STUDENTS))]
     keys = ["survey_year", "county_code", "stage", "school_uid"]
     stages = stages.groupby(keys, as_index=False)[list(BASE_QUANTITIES)].sum()
     return stages[stages["students"] > 0].reset_index(drop=True)
@@ -65,8 +68,8 @@ def school_quality(stages: pd.DataFrame) -> pd.DataFrame:
         standard = np.where(stages["stage"] == "primary", primary, junior)
         value = per * stages[numerator] / stages["students"]
         met += value >= standard
-        floor_held &= value >= 0.85 * standard
-    return stages.assign(standards_met=met, passes=(met >= 6) & floor_held)
+        floor_held &= value >= QUALITY_MIN_SHARE_OF_STANDARD * standard
+    return stages.assign(standards_met=met, passes=(met >= QUALITY_MIN_STANDARDS_MET) & floor_held)
 
 
 def county_assessment(master: pd.DataFrame) -> pd.DataFrame:

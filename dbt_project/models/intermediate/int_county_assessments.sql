@@ -128,10 +128,7 @@ final as (
         previous_year.quality_school_stages_passing as prev_quality_school_stages_passing,
         previous_year.quality_pass as prev_quality_pass
     from verdicts
-    left join verdicts as previous_year
-        on verdicts.county_code = previous_year.county_code
-        and verdicts.stage = previous_year.stage
-        and verdicts.survey_year = previous_year.survey_year + 1
+    {{ previous_year_join('verdicts', ['county_code', 'stage']) }}
 )
 
 select * from final

@@ -57,11 +57,7 @@ final as (
         county_indicators.cv - previous_year.cv as cv_delta,
         county_indicators.cv < previous_year.cv as cv_narrowed
     from county_indicators
-    left join county_indicators as previous_year
-        on county_indicators.county_code = previous_year.county_code
-        and county_indicators.stage = previous_year.stage
-        and county_indicators.indicator_code = previous_year.indicator_code
-        and county_indicators.survey_year = previous_year.survey_year + 1
+    {{ previous_year_join('county_indicators', ['county_code', 'stage', 'indicator_code']) }}
 )
 
 select * from final

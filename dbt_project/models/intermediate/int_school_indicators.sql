@@ -73,11 +73,7 @@ final as (
         compared.ratio_to_standard,
         compared.shortfall
     from compared
-    left join compared as previous_year
-        on compared.school_uid = previous_year.school_uid
-        and compared.stage = previous_year.stage
-        and compared.indicator_code = previous_year.indicator_code
-        and compared.survey_year = previous_year.survey_year + 1
+    {{ previous_year_join('compared', ['school_uid', 'stage', 'indicator_code']) }}
 )
 
 select * from final

@@ -1,8 +1,10 @@
 -- The quality-regime test of every in-scope school-stage, as
 -- docs/spec/balance-indicators.md §3 defines it: it passes when it meets at least 6 of the
--- 7 standards and reaches 85% of every one it does not meet. A missing value makes the result null only when it could change it.
-{%- set min_met = var('quality_min_standards_met') %}
-{%- set min_share = var('quality_min_share_of_standard') %}
+-- 7 standards and reaches 85% of every one it does not meet (both numbers in
+-- contracts/national_rules.csv). A missing value makes the result null only when it could
+-- change it.
+{%- set min_met = national_rule('quality_min_standards_met') %}
+{%- set min_share = national_rule('quality_min_share_of_standard') %}
 with quality_indicators as (
     select * from {{ ref('int_school_indicators') }}
     where regime = 'quality'
@@ -23,7 +25,8 @@ tallies as (
         count(*) filter (where not {{ at_least('value', min_share ~ ' * standard') }}) as indicators_below_share,
         min(ratio_to_standard) as min_ratio_to_standard,
         {%- for code, column in quality_shortfall_columns().items() %}
-        any_value(shortfall) filter (where indicator_code = '{{ code }}') as {{ column }}{% if not loop.last %},{% endif %}
+        any_value(shortfall) filter (where indicator_code = '{{ code }}')
+            as {{ column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from quality_indicators
     group by survey_year, school_key, school_uid, county_code, stage

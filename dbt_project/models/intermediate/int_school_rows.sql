@@ -24,9 +24,9 @@ borrowed_ids as (
     qualify row_number() over (
         partition by school_rows.school_row_key
         order by
-            abs(identified_names.survey_year - school_rows.survey_year),
+            abs(identified_names.survey_year - school_rows.survey_year) asc,
             identified_names.survey_year desc,
-            identified_names.school_id
+            identified_names.school_id asc
     ) = 1
 ),
 
@@ -46,7 +46,8 @@ row_ids as (
 -- that id is told apart by its county (docs/marts.md, "School identity"). The same id in two
 -- counties in different years only is one school that moved (or a county re-coded).
 conflicting_ids as (
-    select distinct school_id
+    -- distinct: an id two counties claim in several years is listed once
+    select distinct school_id  -- noqa: AM01
     from row_ids
     where school_id is not null
     group by survey_year, school_id
@@ -55,7 +56,7 @@ conflicting_ids as (
 
 final as (
     select
-        school_rows.* exclude (school_id, teaching_area_m2, sports_area_m2),
+        school_rows.* exclude (school_id, teaching_area_m2, sports_area_m2),  -- noqa: RF02
         row_ids.school_id,
         conflicting_ids.school_id is not null as school_id_conflict,
         case

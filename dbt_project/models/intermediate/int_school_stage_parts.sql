@@ -1,9 +1,10 @@
 -- What each staged row gives to each stage part of its school
 -- (docs/spec/balance-indicators.md §1):
 -- a row scoped to one stage is that part as reported; a row scoped 'school' is split by
--- the national shares of seeds/stage_split_weights.csv (weights 1 : 1.1 : 1.32 and
--- 1 : 1.2). Teachers are taken per stage as reported; a whole-school count is split by
--- the same share and the part is marked estimated. A teaching point's row gives its
+-- the national shares of contracts/school_type_stages.csv (weights 1 : 1.1 : 1.32 and
+-- 1 : 1.2), the file the Python reader reads for the stages each type teaches. Teachers are
+-- taken per stage as reported; a whole-school count is split by the same share and the part
+-- is marked estimated. A teaching point's row gives its
 -- primary part, to itself or, when folded, to its parent school (int_school_stages).
 -- Students of a stage the school type does not have are never dropped: they form a part
 -- excluded as 'stage_not_offered_by_school_type'.
@@ -16,26 +17,41 @@
 -- on one row; students and teachers stay as each row reports them. Rows whose resources
 -- differ were reported per stage and are kept as they are.
 --
--- An attached class (附设小学班 219, 附设普通初中班 319) is a row scoped to the one stage of
--- a one-stage type: only a type with a `part` in school_types.csv gives such a row. It is
--- its host's part of that stage, never joined or split (int_school_stages finds the host).
--- A stage-scoped row of a school with a senior part (完全中学, 十二年一贯制) whose shares do
--- not weigh a senior enrollment keeps any whole-school resources it repeats with the senior
--- part inside: such a part is flagged `includes_senior_part` (docs/marts.md).
+-- An attached class (附设小学班 219, 附设普通初中班 319) is a row scoped to the one stage a
+-- one-stage type teaches: only a type with a `part` in school_types.csv gives such a row. It
+-- is its host's part of that stage, never joined or split (int_school_stages finds the host).
+-- A stage-scoped row of a school with a senior part (a type that teaches 'senior': 完全中学,
+-- 十二年一贯制) whose shares do not weigh a senior enrollment keeps any whole-school resources
+-- it repeats with the senior part inside: such a part is flagged `includes_senior_part`
+-- (docs/marts.md). Both are decided from school_type_stages.csv alone, as the reader decides
+-- them (orchestration/ingest/records.py: _is_attached_class, _may_include_senior_part).
 with school_rows as (
     select * from {{ ref('int_school_rows') }}
 ),
 
 stage_split_weights as (
-    select * from {{ ref('stage_split_weights') }}
+    select * from {{ ref('stg_school_type_stages') }}
 ),
 
+-- The stage of a type that teaches one only.
 one_stage_types as (
-    select school_type from stage_split_weights group by school_type having count(*) = 1
+    select school_type, any_value(stage) as only_stage
+    from stage_split_weights
+    group by school_type
+    having count(*) = 1
 ),
 
 types_with_senior_part as (
-    select school_type from stage_split_weights where stage = 'senior'
+    select school_type
+    from stage_split_weights
+    where stage = 'senior'
+),
+
+-- A type's exclusion reason holds for its parts in every stage, taught or not.
+type_exclusions as (
+    select school_type, any_value(exclusion_reason) as exclusion_reason
+    from stage_split_weights
+    group by school_type
 ),
 
 typed_rows as (
@@ -46,13 +62,16 @@ typed_rows as (
         case when school_rows.reported_scope = 'school' then null else school_rows.reported_scope end
             as scoped_stage,
         coalesce(
-            school_rows.reported_scope <> 'school' and not school_rows.is_teaching_point
-            and school_rows.school_type in (select school_type from one_stage_types),
+            not school_rows.is_teaching_point and school_rows.reported_scope = one_stage_types.only_stage,
             false
         ) as is_attached_class,
-        coalesce(school_rows.school_type in (select school_type from types_with_senior_part), false)
+        coalesce(
+            school_rows.school_type in (select types_with_senior_part.school_type from types_with_senior_part),
+            false
+        )
             as has_senior_part
     from school_rows
+    left join one_stage_types on school_rows.school_type = one_stage_types.school_type
 ),
 
 -- Each stage-scoped row's enrollment weighed for the shares: its own stage, plus the senior
@@ -161,13 +180,15 @@ row_stages as (
         candidate_stages.*,
         coalesce(stage_split_weights.split_weight, 0) as split_weight,
         case
+            when type_exclusions.exclusion_reason is not null then type_exclusions.exclusion_reason
             when stage_split_weights.stage is null then 'stage_not_offered_by_school_type'
-            else stage_split_weights.exclusion_reason
         end as type_exclusion_reason
     from candidate_stages
     left join stage_split_weights
         on candidate_stages.stage_type = stage_split_weights.school_type
         and candidate_stages.stage = stage_split_weights.stage
+    left join type_exclusions
+        on candidate_stages.stage_type = type_exclusions.school_type
     where stage_split_weights.stage is not null
         or (
             candidate_stages.stage <> 'senior'

@@ -2,8 +2,9 @@
 -- previous one). Teaching points are folded into the primary part of the parent school
 -- they name (matched by name key in the same county and year); a teaching point whose
 -- named parent is not found is treated as one that names none: it is a school-stage of its
--- own with at least 50 students and excluded below. Every part that does not enter the
--- calculation stays here with in_scope = false and its exclusion_reason.
+-- own with at least 50 students (teaching_point_min_students, contracts/national_rules.csv)
+-- and excluded below. Every part that does not enter the calculation stays here with
+-- in_scope = false and its exclusion_reason (contracts/reason_codes.csv).
 --
 -- An attached class (附设小学班, 附设普通初中班; int_school_stage_parts) belongs to its
 -- host (issue 10): filed under the host's id it is already the host's part of its stage;
@@ -89,8 +90,10 @@ school_stage_totals as (
         coalesce(bool_or(is_joined_part), false) as is_joined_part,
         coalesce(bool_or(includes_senior_part), false) as includes_senior_part,
         coalesce(bool_and(is_class_without_host), false) as is_class_without_host,
-        bool_and(is_teaching_point) filter (where parent_school_uid is null or not is_teaching_point) as is_teaching_point,
-        any_value(type_exclusion_reason) filter (where parent_school_uid is null or not is_teaching_point) as type_exclusion_reason,
+        bool_and(is_teaching_point) filter (where parent_school_uid is null or not is_teaching_point)
+            as is_teaching_point,
+        any_value(type_exclusion_reason) filter (where parent_school_uid is null or not is_teaching_point)
+            as type_exclusion_reason,
         any_value(parent_school_name_key) filter (where parent_school_uid is null) as parent_school_name_key,
         count(*) filter (where parent_school_uid is not null and is_teaching_point) as teaching_points_folded,
         string_agg(source_ref, '; ' order by source_ref) as source_rows,
@@ -138,7 +141,8 @@ scoped as (
             when folded_into_school_uid is not null and is_teaching_point then 'teaching_point_folded_into_parent'
             when folded_into_school_uid is not null then 'attached_class_folded_into_host'
             when is_class_without_host then 'attached_class_without_host'
-            when is_teaching_point and students < 50 then 'teaching_point_under_50_students'
+            when is_teaching_point and students < {{ national_rule('teaching_point_min_students') }}
+                then 'teaching_point_under_50_students'
             when coalesce(students, 0) = 0 then 'no_students_in_stage'
         end as exclusion_reason
     from school_stages

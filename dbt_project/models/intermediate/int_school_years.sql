@@ -19,7 +19,7 @@ school_years as (
     from school_rows
     qualify row_number() over (
         partition by school_uid, survey_year
-        order by reported_scope = 'school' desc, source_file, sheet, source_row
+        order by reported_scope = 'school' desc, source_file asc, sheet asc, source_row asc
     ) = 1
 ),
 
@@ -35,7 +35,8 @@ version_starts as (
         case
             when lag(survey_year) over by_year is null then 1
             {%- for attribute in tracked_attributes %}
-            when {{ attribute }} is distinct from lag({{ attribute }}) over by_year then 1
+            -- in parentheses: sqlfluff's duckdb dialect parses `is distinct from` in a `when` no other way
+            when ({{ attribute }} is distinct from lag({{ attribute }}) over by_year) then 1
             {%- endfor %}
             else 0
         end as starts_version

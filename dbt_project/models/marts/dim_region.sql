@@ -12,7 +12,7 @@ regions as (
     select *, true as is_assessment_unit from assessment_units
     union all
     select *, false as is_assessment_unit from registry
-    where county_code not in (select county_code from assessment_units)
+    where registry.county_code not in (select assessment_units.county_code from assessment_units)
 ),
 
 final as (

@@ -80,20 +80,18 @@ indicator_means as (
         county_regions.region_code,
         school_indicators.stage,
         {%- for code in indicator_codes() %}
-        sum(school_indicators.students * school_indicators.value) filter (where school_indicators.indicator_code = '{{ code }}')
-            / sum(school_indicators.students) filter (
-                where school_indicators.indicator_code = '{{ code }}' and school_indicators.value is not null
-            ) as weighted_mean_{{ code | lower }},
+        {{ weighted_mean(
+            'school_indicators.value', 'school_indicators.students',
+            "school_indicators.indicator_code = '" ~ code ~ "'"
+        ) }} as weighted_mean_{{ code | lower }},
         {%- endfor %}
         {%- for code in indicator_codes() %}
         {%- set outer_last = loop.last %}
         {%- for area in areas %}
-        sum(school_indicators.students * school_indicators.value) filter (
-            where school_indicators.indicator_code = '{{ code }}' and schools.urban_rural {{ area_is[area] }}
-        ) / sum(school_indicators.students) filter (
-            where school_indicators.indicator_code = '{{ code }}' and school_indicators.value is not null
-                and schools.urban_rural {{ area_is[area] }}
-        ) as weighted_mean_{{ code | lower }}_{{ area }}{% if not (outer_last and loop.last) %},{% endif %}
+        {{ weighted_mean(
+            'school_indicators.value', 'school_indicators.students',
+            "school_indicators.indicator_code = '" ~ code ~ "' and schools.urban_rural " ~ area_is[area]
+        ) }} as weighted_mean_{{ code | lower }}_{{ area }}{% if not (outer_last and loop.last) %},{% endif %}
         {%- endfor %}
         {%- endfor %}
     from school_indicators
@@ -143,16 +141,13 @@ final as (
         previous_year.{{ column }} as prev_{{ column }},
         {%- endfor %}
         {%- for code in indicator_codes() %}
-        previous_year.weighted_mean_{{ code | lower }} as prev_weighted_mean_{{ code | lower }}{% if not loop.last %},{% endif %}
+        previous_year.weighted_mean_{{ code | lower }}
+            as prev_weighted_mean_{{ code | lower }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from region_figures
     inner join region_names
         using (region_level, region_code)
-    left join region_figures as previous_year
-        on region_figures.region_level = previous_year.region_level
-        and region_figures.region_code = previous_year.region_code
-        and region_figures.stage = previous_year.stage
-        and region_figures.survey_year = previous_year.survey_year + 1
+    {{ previous_year_join('region_figures', ['region_level', 'region_code', 'stage']) }}
     where {{ in_survey_years('region_figures.survey_year') }}
 )
 

@@ -47,9 +47,9 @@ sized as (
         on school_stages.survey_year = school_totals.survey_year
         and school_stages.school_key = school_totals.school_key
     left join size_standards as class_limits
-        on class_limits.measure = 'class_size' and class_limits.applies_to = school_stages.stage
+        on class_limits.measure = 'class_size' and school_stages.stage = class_limits.applies_to
     left join size_standards as school_limits
-        on school_limits.measure = 'school_size' and school_limits.applies_to = school_stages.school_type
+        on school_limits.measure = 'school_size' and school_stages.school_type = school_limits.applies_to
 ),
 
 final as (
