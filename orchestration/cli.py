@@ -190,7 +190,7 @@ def year_range(text: str) -> tuple[int, int]:
 
 def dbt_parse(paths: Paths) -> int:
     """Parse the dbt project, and ready DAGSTER_HOME for `dagster dev` (make runs it first)."""
-    from orchestration.resources import prepare_dbt_manifest
+    from orchestration.defs.resources import prepare_dbt_manifest
 
     prepare_dbt_manifest(paths)
     print(f"dbt manifest written; DAGSTER_HOME is {ensure_dagster_home(paths)}")
@@ -200,7 +200,7 @@ def dbt_parse(paths: Paths) -> int:
 def dbt_docs(paths: Paths) -> int:
     """dbt's documentation site as one static page, warehouse/docs/index.html. It reads
     the build database's catalog, so run it after `junheng run`."""
-    from orchestration.resources import dbt_cli, dbt_environment, environment
+    from orchestration.defs.resources import dbt_cli, dbt_environment, environment
 
     target = paths.dbt_dir / "docs"
     with environment(dbt_environment(paths)):
@@ -352,9 +352,9 @@ def run_command(
     warnings.filterwarnings("ignore", category=BetaWarning)
     warnings.filterwarnings("ignore", category=PreviewWarning)
 
-    from orchestration.checks import STRICT_TAG
+    from orchestration.defs.partitions import partition_range_tags, sync_year_partitions
+    from orchestration.defs.validation import STRICT_TAG
     from orchestration.ingest.discover import discover_raw_files, survey_years
-    from orchestration.partitions import partition_range_tags, sync_year_partitions
 
     problem = prepare_raw_dir(paths, write_demo)
     if problem is not None:
@@ -372,7 +372,7 @@ def run_command(
         return 1
 
     ensure_dagster_home(paths)
-    from orchestration.resources import manifest_is_stale, prepare_dbt_manifest
+    from orchestration.defs.resources import manifest_is_stale, prepare_dbt_manifest
 
     if manifest_is_stale():
         print("the dbt project changed since its manifest was written: parsing it again")
@@ -461,9 +461,9 @@ def print_summary(paths: Paths, years: list[int], files: list, result, lang: str
     """Print this run's summary (orchestration/summary.py) in Chinese, English or both, and
     return it. First the demo warning and the county-years that lost a file (from the
     receipts staged for `years`: what a bureau must chase), then this run's figures."""
+    from orchestration.publish.warehouse import CATALOG_FILE
     from orchestration.summary import collect, render
     from orchestration.validation.completeness import read_staged_receipts
-    from orchestration.warehouse import CATALOG_FILE
 
     summary = collect(result, years, files, read_staged_receipts(paths.staging_dir, years))
     reports = [paths.reports_dir / str(year) / "index.html" for year in years]

@@ -5,14 +5,14 @@ dagster-dbt reads dbt's manifest at import: run `junheng dbt-parse` first (make 
 
 from dagster import Definitions
 
-from orchestration.assets.dbt import dbt_model_assets
-from orchestration.assets.ingest import ingest_assets
-from orchestration.assets.staging import staging_assets
-from orchestration.assets.warehouse import warehouse_assets
-from orchestration.checks import validation_checks
-from orchestration.resources import build_resources
-from orchestration.schedules import nightly_refresh, refresh_job
-from orchestration.sensors import raw_files_sensor
+from orchestration.defs.dbt import dbt_model_assets
+from orchestration.defs.ingest import ingest_assets
+from orchestration.defs.publish import warehouse_assets
+from orchestration.defs.resources import build_resources
+from orchestration.defs.schedules import nightly_refresh, refresh_job
+from orchestration.defs.sensors import raw_files_sensor
+from orchestration.defs.staging import staging_assets
+from orchestration.defs.validation import validation_checks
 
 
 def build_definitions() -> Definitions:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, BackfillPolicy, MetadataValue
 
-from orchestration.partitions import survey_year_partitions
+from orchestration.defs.partitions import survey_year_partitions
 
 # Every asset is partitioned by survey year, and a range of years runs as one step (so
 # `--partition-range 2019...2021` is one dbt invocation).

@@ -8,8 +8,8 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration import progress
-from orchestration.assets.common import YEARLY, partition_years
-from orchestration.resources import (
+from orchestration.defs.common import YEARLY, partition_years
+from orchestration.defs.resources import (
     JunhengPaths,
     dbt_environment,
     dbt_project,

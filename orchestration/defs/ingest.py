@@ -8,14 +8,9 @@ import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration import progress
-from orchestration.assets.common import YEARLY, asset_dir, partition_years, path_metadata
-from orchestration.assets.raw_listing import (
-    FINGERPRINTS,
-    file_listing,
-    files_from_listing,
-    fingerprint,
-)
-from orchestration.checks import (
+from orchestration.defs.common import YEARLY, asset_dir, partition_years, path_metadata
+from orchestration.defs.resources import JunhengPaths
+from orchestration.defs.validation import (
     ROW_SCHEMA_CHECK,
     outcome_check_result,
     reset_outcomes,
@@ -23,8 +18,13 @@ from orchestration.checks import (
 )
 from orchestration.ingest.discover import discover_raw_files, survey_years
 from orchestration.ingest.pipeline import ingest_year
-from orchestration.resources import JunhengPaths
-from orchestration.staging import (
+from orchestration.ingest.raw_listing import (
+    FINGERPRINTS,
+    file_listing,
+    files_from_listing,
+    fingerprint,
+)
+from orchestration.staging.tables import (
     PART_FILE,
     drop_vanished_years,
     partition_dir,

@@ -3,23 +3,23 @@
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration import progress
-from orchestration.assets.common import YEARLY, partition_years, path_metadata
-from orchestration.assets.dbt import public_model_keys
-from orchestration.assets.staging import STAGED_KEYS
-from orchestration.checks import load_outcomes
+from orchestration.defs.common import YEARLY, partition_years, path_metadata
+from orchestration.defs.dbt import public_model_keys
+from orchestration.defs.resources import JunhengPaths
+from orchestration.defs.staging import STAGED_KEYS
+from orchestration.defs.validation import load_outcomes
 from orchestration.ingest.discover import discover_raw_files, survey_years
-from orchestration.reports.county_report import write_county_reports
-from orchestration.reports.gap_workbook import write_gap_workbooks
-from orchestration.resources import JunhengPaths
-from orchestration.staging import read_staged_year
+from orchestration.publish.county_report import write_county_reports
+from orchestration.publish.gap_workbook import write_gap_workbooks
+from orchestration.publish.warehouse import publish_tables, remove_dropped_years
+from orchestration.staging.tables import read_staged_year
 from orchestration.validation.report import write_validation_report
-from orchestration.warehouse import publish_tables, remove_dropped_years
 
 
 @asset(group_name="warehouse", deps=public_model_keys(), **YEARLY)
 def warehouse_tables(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
     """dbt's public marts split by survey year into a new warehouse snapshot, switched in
-    whole with its catalog (orchestration/warehouse.py). Years whose raw folder is gone are
+    whole with its catalog (orchestration/publish/warehouse.py). Years whose raw folder is gone are
     dropped from the snapshot and listed in the metadata."""
     warehouse_dir = paths.paths.warehouse_dir
     marts_dir = paths.paths.dbt_dir / "marts"

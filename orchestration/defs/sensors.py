@@ -12,12 +12,12 @@ from dagster import (
     sensor,
 )
 
-from orchestration.assets.ingest import raw_survey_files
-from orchestration.assets.raw_listing import FINGERPRINTS, file_listing, fingerprint
+from orchestration.defs.ingest import raw_survey_files
+from orchestration.defs.partitions import sorted_partition_requests, survey_year_partitions
+from orchestration.defs.resources import JunhengPaths
+from orchestration.defs.schedules import refresh_job
 from orchestration.ingest.discover import discover_raw_files
-from orchestration.partitions import sorted_partition_requests, survey_year_partitions
-from orchestration.resources import JunhengPaths
-from orchestration.schedules import refresh_job
+from orchestration.ingest.raw_listing import FINGERPRINTS, file_listing, fingerprint
 
 
 def built_fingerprint(instance: DagsterInstance, year: int) -> str | None:

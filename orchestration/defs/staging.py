@@ -14,13 +14,17 @@ from dagster import (
 
 from contracts.staging_schema import STAGED_TABLES
 from orchestration import progress
-from orchestration.assets.common import YEARLY, asset_dir, partition_years, path_metadata
-from orchestration.assets.ingest import read_listing, validated_school_rows
-from orchestration.assets.raw_listing import files_from_listing
-from orchestration.checks import DATASET_EXPECTATIONS_CHECK, outcome_check_result, save_outcome
+from orchestration.defs.common import YEARLY, asset_dir, partition_years, path_metadata
+from orchestration.defs.ingest import read_listing, validated_school_rows
+from orchestration.defs.resources import JunhengPaths
+from orchestration.defs.validation import (
+    DATASET_EXPECTATIONS_CHECK,
+    outcome_check_result,
+    save_outcome,
+)
 from orchestration.ingest.pipeline import undated_file_receipts
-from orchestration.resources import JunhengPaths
-from orchestration.staging import (
+from orchestration.ingest.raw_listing import files_from_listing
+from orchestration.staging.tables import (
     partition_dir,
     read_staged_year,
     write_staged_year,

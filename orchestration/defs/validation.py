@@ -21,10 +21,10 @@ from dagster import (
     asset_check,
 )
 
-from orchestration.assets.common import asset_dir
-from orchestration.partitions import survey_year_partitions
-from orchestration.resources import JunhengPaths
-from orchestration.staging import partition_dir, read_staged_year
+from orchestration.defs.common import asset_dir
+from orchestration.defs.partitions import survey_year_partitions
+from orchestration.defs.resources import JunhengPaths
+from orchestration.staging.tables import partition_dir, read_staged_year
 from orchestration.validation.completeness import LostFile, lost_files, read_staged_receipts
 from orchestration.validation.coverage import (
     check_missing_base_quantities,

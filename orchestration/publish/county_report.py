@@ -8,10 +8,10 @@ urban, town and rural school-stages, the gap list (一校一册) and every schoo
 spreadsheet rows its figures come from. `<reports>/<year>/province/<code>.html` and
 `prefecture/<code>.html` list the counties passing each regime with the previous year beside.
 
-Everything is read from the published warehouse (orchestration.reports.published); the
+Everything is read from the published warehouse (orchestration.publish.published); the
 page is Chinese with English beside the headings. Text from county spreadsheets (school
 names, file and sheet names) goes through `html.escape` and nothing else: no value is ever
-markup. Charts are SVG drawn at build time (orchestration.reports.charts), so a page needs no
+markup. Charts are SVG drawn at build time (orchestration.publish.charts), so a page needs no
 network and no script to show them.
 """
 
@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.reports.charts import COMPOSITE, cv_trend_svg
-from orchestration.reports.gap_workbook import STAGE_ZH, cost_totals, export_path
-from orchestration.reports.published import read_table, write_atomically
+from orchestration.publish.charts import COMPOSITE, cv_trend_svg
+from orchestration.publish.gap_workbook import STAGE_ZH, cost_totals, export_path
+from orchestration.publish.published import read_table, write_atomically
 
 STAGES = ("primary", "junior")
 URBAN_RURAL_ZH = {"urban": "城区", "town": "镇区", "rural": "乡村", "unknown": "未注明"}

@@ -19,7 +19,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from orchestration.reports.published import read_table, write_atomically
+from orchestration.publish.published import read_table, write_atomically
 from orchestration.settings import CONTRACTS_DIR
 
 UNIT_COSTS_CSV = CONTRACTS_DIR / "unit_costs.csv"

@@ -22,7 +22,7 @@ def table_files(warehouse_dir: Path, table: str) -> list[Path]:
     """The Parquet files of public table `table` (hive-partitioned by survey_year or not).
 
     `warehouse/<table>` is a link through `current` to the published snapshot
-    (orchestration/warehouse.py); it is resolved once, so the files listed are those of one
+    (orchestration/publish/warehouse.py); it is resolved once, so the files listed are those of one
     snapshot even if a publish switches `current` before they are read.
     """
     folder = (Path(warehouse_dir) / table).resolve()

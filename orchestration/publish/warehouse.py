@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from orchestration.staging import NULL_PARTITION, PART_FILE, partition_dir
+from orchestration.staging.tables import NULL_PARTITION, PART_FILE, partition_dir
 
 CATALOG_FILE = "junheng.duckdb"
 MANIFEST_FILE = "manifest.json"

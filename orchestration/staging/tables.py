@@ -72,7 +72,7 @@ def drop_vanished_years(state_dir: Path, raw_years: list[int]) -> list[int]:
     """Remove every per-year folder of the state folder (staging, intermediate assets, check
     outcomes) whose survey year is no longer in raw/: dbt builds dimensions from every
     staged year, so a year whose folder was deleted would live on in them. Returns the
-    years removed; nothing when raw/ holds no year at all. (Publishing then drops them from the warehouse: orchestration/warehouse.py.)
+    years removed; nothing when raw/ holds no year at all. (Publishing then drops them from the warehouse: orchestration/publish/warehouse.py.)
     """
     if not raw_years:  # an empty or unmounted raw folder is no reason to forget every year
         return []

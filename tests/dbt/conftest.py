@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
-from orchestration.resources import dbt_environment, environment
+from orchestration.defs.resources import dbt_environment, environment
 from orchestration.settings import DBT_PROJECT_DIR, Paths
 from tests.dbt.staged_fixture import write_staged
 

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from orchestration.reports.county_report import (
+from orchestration.publish.county_report import (
     NO_PREVIOUS_YEAR,
     SORT_SCRIPT,
     _fraction_td,
@@ -29,7 +29,7 @@ from orchestration.reports.county_report import (
     variance_shares,
     write_county_reports,
 )
-from orchestration.reports.gap_workbook import (
+from orchestration.publish.gap_workbook import (
     COUNTY_TOTAL_ZH,
     GAP_COLUMNS,
     GAP_SHEET,
@@ -40,9 +40,9 @@ from orchestration.reports.gap_workbook import (
     export_path,
     write_gap_workbooks,
 )
-from orchestration.reports.published import read_table
+from orchestration.publish.published import read_table
+from orchestration.publish.warehouse import publish_tables
 from orchestration.settings import CONTRACTS_DIR
-from orchestration.warehouse import publish_tables
 from tests.browser import render
 from tests.dbt.conftest import DbtBuild
 from tests.dbt.staged_fixture import HOSTILE_NAME, XINGTANG, YEARS

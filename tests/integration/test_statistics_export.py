@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from orchestration.ingest.pipeline import ingest_year
-from orchestration.staging import write_staged_year
+from orchestration.staging.tables import write_staged_year
 from tests.dbt.conftest import invoke_dbt
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "statistics-export"

@@ -4,14 +4,14 @@ import pandas as pd
 import pytest
 from dagster import AssetKey, instance_for_test, materialize
 
-from orchestration.assets.ingest import ingest_assets
-from orchestration.assets.staging import staging_assets
-from orchestration.checks import load_outcomes, validation_checks
+from orchestration.defs.ingest import ingest_assets
+from orchestration.defs.partitions import sync_year_partitions
+from orchestration.defs.resources import JunhengPaths
+from orchestration.defs.staging import staging_assets
+from orchestration.defs.validation import load_outcomes, validation_checks
 from orchestration.demo import generate_demo_province
 from orchestration.ingest.discover import discover_raw_files, survey_years
-from orchestration.partitions import sync_year_partitions
-from orchestration.resources import JunhengPaths
-from orchestration.staging import read_staged_year
+from orchestration.staging.tables import read_staged_year
 from orchestration.validation.coverage import row_warnings
 from orchestration.validation.outcome import CheckOutcome
 
@@ -83,7 +83,7 @@ def test_a_failing_blocking_check_stops_staging(raw_dir, tmp_path, monkeypatch):
             "school_ids_unique", False, "ERROR", "two rows for one school", {"duplicates": 2}
         )
 
-    monkeypatch.setattr("orchestration.checks.check_unique_schools", duplicated)
+    monkeypatch.setattr("orchestration.defs.validation.check_unique_schools", duplicated)
     paths, result = run_python_layers(raw_dir, tmp_path)
 
     assert not result.success

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from filelock import FileLock
 
-from orchestration.warehouse import CATALOG_FILE, publish_tables
+from orchestration.publish.warehouse import CATALOG_FILE, publish_tables
 
 # The DuckDB lines BI tools ship today besides the pinned one (Evidence, DBeaver, Metabase).
 OLDER_LINES = {"1.4": "duckdb>=1.4,<1.5", "1.5": "duckdb>=1.5,<1.6"}

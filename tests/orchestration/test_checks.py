@@ -2,7 +2,7 @@
 
 from dagster import AssetCheckSeverity
 
-from orchestration.checks import (
+from orchestration.defs.validation import (
     completeness_check_result,
     load_outcomes,
     outcome_check_result,

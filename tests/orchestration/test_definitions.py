@@ -7,10 +7,10 @@ import sys
 from dagster import AssetKey
 from dagster._core.definitions.backfill_policy import BackfillPolicyType
 
-from orchestration.assets.dbt import dbt_build_args, public_models
 from orchestration.definitions import defs
-from orchestration.partitions import survey_year_partitions
-from orchestration.resources import dbt_project
+from orchestration.defs.dbt import dbt_build_args, public_models
+from orchestration.defs.partitions import survey_year_partitions
+from orchestration.defs.resources import dbt_project
 
 PYTHON_ASSETS = [
     "raw_survey_files",

@@ -13,16 +13,16 @@ from dagster import (
     materialize,
 )
 
-from orchestration.assets.ingest import raw_survey_files
-from orchestration.checks import STRICT_TAG
-from orchestration.partitions import (
+from orchestration.defs.ingest import raw_survey_files
+from orchestration.defs.partitions import (
     sorted_partition_requests,
     survey_year_partitions,
     sync_year_partitions,
 )
-from orchestration.resources import JunhengPaths
-from orchestration.schedules import nightly_refresh
-from orchestration.sensors import raw_files_sensor
+from orchestration.defs.resources import JunhengPaths
+from orchestration.defs.schedules import nightly_refresh
+from orchestration.defs.sensors import raw_files_sensor
+from orchestration.defs.validation import STRICT_TAG
 
 NAME = survey_year_partitions.name
 

@@ -200,7 +200,7 @@ def test_every_school_stage_names_the_sheet_rows_it_comes_from(deployment):
 def test_every_demo_county_has_its_report_and_gap_workbook_and_the_page_renders(deployment):
     from python_calamine import CalamineWorkbook
 
-    from orchestration.reports.gap_workbook import GAP_SHEET
+    from orchestration.publish.gap_workbook import GAP_SHEET
     from tests.browser import render
 
     root, *_ = deployment

@@ -3,10 +3,10 @@
 import duckdb
 import pandas as pd
 
-from orchestration.assets.raw_listing import file_listing, files_from_listing, fingerprint
 from orchestration.ingest.discover import RawFile
+from orchestration.ingest.raw_listing import file_listing, files_from_listing, fingerprint
 from orchestration.ingest.result import IngestResult
-from orchestration.staging import read_staged_year, write_staged_year, write_undated_receipts
+from orchestration.staging.tables import read_staged_year, write_staged_year, write_undated_receipts
 
 
 def one_school(year):

@@ -11,8 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.staging import drop_vanished_years
-from orchestration.warehouse import (
+from orchestration.publish.warehouse import (
     CATALOG_FILE,
     FAULT_VARIABLE,
     POINTER,
@@ -22,6 +21,7 @@ from orchestration.warehouse import (
     publish_tables,
     snapshots,
 )
+from orchestration.staging.tables import drop_vanished_years
 
 YEARS = [2019, 2020]
 
@@ -227,7 +227,7 @@ PUBLISHER = textwrap.dedent(
     import sys
     from pathlib import Path
     import pyarrow as pa, pyarrow.parquet as pq
-    from orchestration.warehouse import publish_tables
+    from orchestration.publish.warehouse import publish_tables
 
     marts, warehouse, first, last = Path(sys.argv[1]), Path(sys.argv[2]), *map(int, sys.argv[3:5])
     marts.mkdir(parents=True, exist_ok=True)
@@ -358,7 +358,7 @@ def test_the_all_null_row_dbt_writes_for_an_empty_model_is_not_published(dirs):
 
 
 def test_a_dropped_year_leaves_no_report_or_workbook_behind(tmp_path):
-    from orchestration.warehouse import remove_dropped_years
+    from orchestration.publish.warehouse import remove_dropped_years
 
     reports, exports = tmp_path / "reports", tmp_path / "exports"
     for folder in (reports, exports):

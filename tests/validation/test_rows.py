@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from orchestration.ingest.result import IngestResult
-from orchestration.staging import read_staged_year, write_staged_year
+from orchestration.staging.tables import read_staged_year, write_staged_year
 from orchestration.validation.outcome import ERROR, WARN
 from orchestration.validation.rows import (
     check_row_accounting,
