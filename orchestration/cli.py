@@ -352,8 +352,8 @@ def run_command(
     warnings.filterwarnings("ignore", category=BetaWarning)
     warnings.filterwarnings("ignore", category=PreviewWarning)
 
+    from orchestration.defs.common import STRICT_TAG
     from orchestration.defs.partitions import partition_range_tags, sync_year_partitions
-    from orchestration.defs.validation import STRICT_TAG
     from orchestration.ingest.discover import discover_raw_files, survey_years
 
     problem = prepare_raw_dir(paths, write_demo)

@@ -1,10 +1,17 @@
-"""Layer marts: the dbt project, one `dbt build` per run for the run's survey years."""
+"""Layer dbt as assets: the dbt project, one `dbt build` per run for the run's survey years,
+grouped by the folder of the project each model comes from (staging, intermediate, marts).
 
+The manifest is read, and the assets are built from it, when the definitions are built
+(`build_dbt_assets`), never when this module is imported: importing it costs no manifest.
+"""
+
+import functools
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration import progress
@@ -24,9 +31,17 @@ PUBLIC_TAG = "public"
 CONTRACTS_SOURCE = "contracts"
 
 
+# Seeds are reference data like the contracts dbt reads as sources, shown in their group.
+SEED_GROUP = "contracts"
+
+
 class JunhengDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return "marts"
+        """The folder below models/ a model comes from: staging, intermediate or marts."""
+        if dbt_resource_props["resource_type"] == "seed":
+            return SEED_GROUP
+        folder = PurePosixPath(dbt_resource_props["original_file_path"]).parts
+        return folder[1] if len(folder) > 2 and folder[0] == "models" else None
 
 
 def dbt_build_args(years: Sequence[int]) -> list[str]:
@@ -53,35 +68,45 @@ def public_models(manifest: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     ]
 
 
-# Under `dagster dev`, re-parse the project so that edits to it show up on reload.
-prepare_dbt_manifest(Paths.from_env(), only_under_dagster_dev=True)
+@functools.cache
+def dbt_manifest() -> Mapping[str, Any]:
+    """dbt's manifest, read once per process (`junheng dbt-parse` writes it).
+
+    Under `dagster dev` the project is parsed again first, so that edits show up on reload.
+    """
+    prepare_dbt_manifest(Paths.from_env(), only_under_dagster_dev=True)
+    return json.loads(dbt_project.manifest_path.read_text())
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=JunhengDbtTranslator(),
-    pool=DBT_POOL,
-    **YEARLY,
-)
-def junheng_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, paths: JunhengPaths):
-    target_path = paths.paths.dbt_dir / "target"
-    # dbt-duckdb writes external models into this folder but does not create it.
-    (paths.paths.dbt_dir / "marts").mkdir(parents=True, exist_ok=True)
-    years = partition_years(context)
-    with (
-        environment(dbt_environment(paths.paths)),
-        progress.step(f"dbt build {years[0]}" + (f"-{years[-1]}" if years[-1] != years[0] else "")),
+def build_dbt_assets() -> list[AssetsDefinition | AssetSpec]:
+    """The dbt models as one multi-asset, and the contracts dbt reads as observed specs."""
+
+    @dbt_assets(
+        manifest=dbt_manifest(),
+        project=dbt_project,
+        dagster_dbt_translator=JunhengDbtTranslator(),
+        pool=DBT_POOL,
+        **YEARLY,
+    )
+    def junheng_dbt_models(
+        context: AssetExecutionContext, dbt: DbtCliResource, paths: JunhengPaths
     ):
-        invocation = dbt.cli(dbt_build_args(years), context=context, target_path=target_path)
-        yield from invocation.stream()
+        target_path = paths.paths.dbt_dir / "target"
+        # dbt-duckdb writes external models into this folder but does not create it.
+        (paths.paths.dbt_dir / "marts").mkdir(parents=True, exist_ok=True)
+        years = partition_years(context)
+        span = f"{years[0]}" + (f"-{years[-1]}" if years[-1] != years[0] else "")
+        with environment(dbt_environment(paths.paths)), progress.step(f"dbt build {span}"):
+            invocation = dbt.cli(dbt_build_args(years), context=context, target_path=target_path)
+            yield from invocation.stream()
+
+    return [junheng_dbt_models, *contract_source_specs()]
 
 
 def public_model_keys() -> list[AssetKey]:
     """The asset keys of the public models, which the publish step reads."""
-    manifest = json.loads(dbt_project.manifest_path.read_text())
     translator = JunhengDbtTranslator()
-    return [translator.get_asset_key(node) for node in public_models(manifest)]
+    return [translator.get_asset_key(node) for node in public_models(dbt_manifest())]
 
 
 def contract_source_specs() -> list[AssetSpec]:
@@ -89,7 +114,6 @@ def contract_source_specs() -> list[AssetSpec]:
 
     They change by a commit, not by a run, so Dagster observes them but never materializes them.
     """
-    manifest = json.loads(dbt_project.manifest_path.read_text())
     translator = JunhengDbtTranslator()
     return [
         AssetSpec(
@@ -97,9 +121,6 @@ def contract_source_specs() -> list[AssetSpec]:
             group_name="contracts",
             description=source.get("description") or None,
         )
-        for source in manifest["sources"].values()
+        for source in dbt_manifest()["sources"].values()
         if source["source_name"] == CONTRACTS_SOURCE
     ]
-
-
-dbt_model_assets = [junheng_dbt_models, *contract_source_specs()]

@@ -1,45 +1,29 @@
-"""Layers raw, ingest and validation: from the files of raw/ to validated school rows."""
+"""Layer ingest as assets: the files of raw/ (group raw) and the rows read from them (group
+ingest). Logic: orchestration/ingest/. The layer's modules load when an asset runs, not
+when the code location loads (docs/performance.md#startup)."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration import progress
 from orchestration.defs.common import YEARLY, asset_dir, partition_years, path_metadata
 from orchestration.defs.resources import JunhengPaths
-from orchestration.defs.validation import (
-    ROW_SCHEMA_CHECK,
-    outcome_check_result,
-    reset_outcomes,
-    save_outcome,
-)
-from orchestration.ingest.discover import discover_raw_files, survey_years
-from orchestration.ingest.pipeline import ingest_year
-from orchestration.ingest.raw_listing import (
-    FINGERPRINTS,
-    file_listing,
-    files_from_listing,
-    fingerprint,
-)
-from orchestration.staging.tables import (
-    PART_FILE,
-    drop_vanished_years,
-    partition_dir,
-    read_staged_year,
-    write_parquet_atomically,
-    write_staged_year,
-)
-from orchestration.validation.rows import validate_school_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def listing_path(state_dir: Path, year: int | None) -> Path:
+    from orchestration.staging.tables import PART_FILE, partition_dir
+
     return partition_dir(asset_dir(state_dir, "raw_survey_files"), year) / PART_FILE
 
 
-def read_listing(state_dir: Path, year: int | None) -> pd.DataFrame:
+def read_listing(state_dir: Path, year: int | None) -> "pd.DataFrame":
+    import pyarrow.parquet as pq
+
     return pq.read_table(listing_path(state_dir, year)).to_pandas()
 
 
@@ -50,6 +34,12 @@ def raw_survey_files(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
     Files whose year can not be told are listed apart (the null partition) so that their
     receipts still reach the warehouse.
     """
+    import pyarrow as pa
+
+    from orchestration.ingest.discover import discover_raw_files, survey_years
+    from orchestration.ingest.raw_listing import FINGERPRINTS, file_listing, fingerprint
+    from orchestration.staging.tables import drop_vanished_years, write_parquet_atomically
+
     state_dir = paths.paths.state_dir
     files = discover_raw_files(paths.paths.raw_dir)
     dropped = drop_vanished_years(state_dir, survey_years(files))
@@ -73,6 +63,10 @@ def raw_survey_files(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
 @asset(group_name="ingest", deps=[raw_survey_files], **YEARLY)
 def parsed_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
     """Every school row read from the year's sheets, with the receipt of every row and sheet."""
+    from orchestration.ingest.pipeline import ingest_year
+    from orchestration.ingest.raw_listing import files_from_listing
+    from orchestration.staging.tables import write_staged_year
+
     state_dir = paths.paths.state_dir
     output = asset_dir(state_dir, "parsed_school_rows")
     summary = {}
@@ -89,37 +83,6 @@ def parsed_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -> M
     )
 
 
-@asset(
-    group_name="validation",
-    deps=[parsed_school_rows],
-    check_specs=[ROW_SCHEMA_CHECK],
-    **YEARLY,
-)
-def validated_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
-    """The parsed rows that pass the row schema; the others move to the quarantine."""
-    state_dir = paths.paths.state_dir
-    output = asset_dir(state_dir, "validated_school_rows")
-    summary, outcomes = {}, []
-    for year in partition_years(context):
-        with progress.step("validate", year) as step:
-            parsed = read_staged_year(asset_dir(state_dir, "parsed_school_rows"), year)
-            result, outcome = validate_school_rows(parsed)
-            step.add(rows=len(result.school_rows), quarantined=len(result.quarantine))
-        write_staged_year(output, year, result)
-        reset_outcomes(state_dir, year)
-        save_outcome(state_dir, year, outcome)
-        outcomes.append((year, outcome))
-        summary[str(year)] = result_counts(result)
-    return MaterializeResult(
-        metadata={"rows_by_year": MetadataValue.json(summary), "path": path_metadata(output)},
-        check_results=[
-            outcome_check_result(
-                outcomes, check_name=ROW_SCHEMA_CHECK.name, reports_dir=paths.paths.reports_dir
-            )
-        ],
-    )
-
-
 def result_counts(result) -> dict[str, int]:
     return {
         "school_rows": len(result.school_rows),
@@ -128,4 +91,4 @@ def result_counts(result) -> dict[str, int]:
     }
 
 
-ingest_assets = [raw_survey_files, parsed_school_rows, validated_school_rows]
+ingest_assets = [raw_survey_files, parsed_school_rows]

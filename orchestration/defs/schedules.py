@@ -9,8 +9,8 @@ from dagster import (
     schedule,
 )
 
+from orchestration.defs.common import STRICT_TAG
 from orchestration.defs.partitions import partition_range_tags, survey_year_partitions
-from orchestration.defs.validation import STRICT_TAG
 
 refresh_job = define_asset_job(
     "refresh_warehouse",

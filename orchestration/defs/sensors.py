@@ -16,12 +16,12 @@ from orchestration.defs.ingest import raw_survey_files
 from orchestration.defs.partitions import sorted_partition_requests, survey_year_partitions
 from orchestration.defs.resources import JunhengPaths
 from orchestration.defs.schedules import refresh_job
-from orchestration.ingest.discover import discover_raw_files
-from orchestration.ingest.raw_listing import FINGERPRINTS, file_listing, fingerprint
 
 
 def built_fingerprint(instance: DagsterInstance, year: int) -> str | None:
     """The fingerprint of the files the last materialization of `year` read, if any."""
+    from orchestration.ingest.raw_listing import FINGERPRINTS
+
     records = instance.fetch_materializations(
         AssetRecordsFilter(asset_key=raw_survey_files.key, asset_partitions=[str(year)]), limit=1
     ).records
@@ -38,6 +38,9 @@ def built_fingerprint(instance: DagsterInstance, year: int) -> str | None:
     description="A year whose files were added or changed is refreshed once.",
 )
 def raw_files_sensor(context: SensorEvaluationContext, paths: JunhengPaths) -> SensorResult:
+    from orchestration.ingest.discover import discover_raw_files
+    from orchestration.ingest.raw_listing import file_listing, fingerprint
+
     files_by_year = defaultdict(list)
     for file in discover_raw_files(paths.paths.raw_dir):
         if file.survey_year is not None:

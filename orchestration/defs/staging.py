@@ -1,9 +1,12 @@
-"""Layer staging: the tables dbt reads as its sources, one Parquet file per table and year."""
+"""Layer staging as assets: the tables dbt reads as its sources, one Parquet file per table
+and year, and the great-expectations check over them. Logic: orchestration/staging/ and
+orchestration/validation/datasets.py."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from dagster import (
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
@@ -14,30 +17,34 @@ from dagster import (
 
 from contracts.staging_schema import STAGED_TABLES
 from orchestration import progress
-from orchestration.defs.common import YEARLY, asset_dir, partition_years, path_metadata
-from orchestration.defs.ingest import read_listing, validated_school_rows
-from orchestration.defs.resources import JunhengPaths
-from orchestration.defs.validation import (
-    DATASET_EXPECTATIONS_CHECK,
+from orchestration.defs.common import (
+    YEARLY,
+    asset_dir,
     outcome_check_result,
-    save_outcome,
+    partition_years,
+    path_metadata,
 )
-from orchestration.ingest.pipeline import undated_file_receipts
-from orchestration.ingest.raw_listing import files_from_listing
-from orchestration.staging.tables import (
-    partition_dir,
-    read_staged_year,
-    write_staged_year,
-    write_undated_receipts,
-)
-from orchestration.validation.datasets import run_dataset_suites
+from orchestration.defs.ingest import read_listing
+from orchestration.defs.resources import JunhengPaths
+from orchestration.defs.validation import validated_school_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The keys dagster-dbt gives the dbt sources of `staging`, so the lineage joins up.
 STAGED_KEYS = {name: AssetKey(["staging", name]) for name in STAGED_TABLES}
 
+DATASET_EXPECTATIONS_CHECK = AssetCheckSpec(
+    "dataset_expectations",
+    asset=STAGED_KEYS["school_survey"],
+    description="The great-expectations suites over a staged year (and its change from the last).",
+)
 
-def previous_school_rows(staging_dir: Path, year: int) -> pd.DataFrame | None:
+
+def previous_school_rows(staging_dir: Path, year: int) -> "pd.DataFrame | None":
     """The staged school rows of the year before, when that year is staged."""
+    from orchestration.staging.tables import partition_dir, read_staged_year
+
     if not partition_dir(staging_dir / "school_survey", year - 1).exists():
         return None
     return read_staged_year(staging_dir, year - 1).school_rows
@@ -57,6 +64,16 @@ def staged_tables(context: AssetExecutionContext, paths: JunhengPaths):
     The receipts of files whose year can not be told are re-staged on every run (the null
     partition of ingest_files), so that they reach the warehouse whichever year runs.
     """
+    from orchestration.ingest.pipeline import undated_file_receipts
+    from orchestration.ingest.raw_listing import files_from_listing
+    from orchestration.staging.tables import (
+        read_staged_year,
+        write_staged_year,
+        write_undated_receipts,
+    )
+    from orchestration.validation.datasets import run_dataset_suites
+    from orchestration.validation.outcome import save_outcome
+
     state_dir, staging_dir = paths.paths.state_dir, paths.paths.staging_dir
     rows: dict[str, dict[str, int]] = {name: {} for name in STAGED_KEYS}
     outcomes = []

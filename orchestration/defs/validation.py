@@ -1,136 +1,77 @@
-"""The validation functions as Dagster asset checks.
-
-Each CheckOutcome (orchestration/validation) becomes an AssetCheckResult on the asset it
-guards. A run covers one or more survey years; a check's result covers them all, failing
-when any year fails, with each year's figures in its metadata. Every outcome is also kept
-as JSON beside the staged data, for the validation report.
+"""Layer validation as an asset and its checks: the parsed rows that pass the row schema,
+and the checks that guard them. Logic: orchestration/validation/ (each check returns a
+CheckOutcome; defs/common.py makes it an AssetCheckResult). A run covers one or more
+survey years; a check's result covers them all, failing when any year fails, with each
+year's figures in its metadata. Every outcome is also kept as JSON beside the staged data,
+for the validation report.
 """
-
-import json
-from collections.abc import Sequence
-from dataclasses import asdict
-from pathlib import Path
 
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetCheckSpec,
+    AssetExecutionContext,
     AssetKey,
+    MaterializeResult,
     MetadataValue,
+    asset,
     asset_check,
 )
 
-from orchestration.defs.common import asset_dir
+from orchestration import progress
+from orchestration.defs.common import (
+    YEARLY,
+    asset_dir,
+    outcome_check_result,
+    partition_years,
+    path_metadata,
+)
+from orchestration.defs.ingest import parsed_school_rows, result_counts
 from orchestration.defs.partitions import survey_year_partitions
 from orchestration.defs.resources import JunhengPaths
-from orchestration.staging.tables import partition_dir, read_staged_year
-from orchestration.validation.completeness import LostFile, lost_files, read_staged_receipts
-from orchestration.validation.coverage import (
-    check_missing_base_quantities,
-    check_row_warnings,
-)
-from orchestration.validation.outcome import ERROR, CheckOutcome
-from orchestration.validation.report import report_page, write_validation_report
-from orchestration.validation.rows import (
-    check_row_accounting,
-    check_school_id_conflicts,
-    check_unique_schools,
-)
 
 VALIDATED = AssetKey("validated_school_rows")
-PUBLISHED = AssetKey("warehouse_tables")
-# A run tagged so (`junheng run --strict`, the nightly schedule) fails when a county-year
-# lost a file, after publishing what it could build.
-STRICT_TAG = "junheng/strict"
-STAGED_SCHOOLS = AssetKey(["staging", "school_survey"])
 
 ROW_SCHEMA_CHECK = AssetCheckSpec(
     "row_schema",
     asset=VALIDATED,
     description="Every staged row satisfies the pandera row schema; failing rows are quarantined.",
 )
-DATASET_EXPECTATIONS_CHECK = AssetCheckSpec(
-    "dataset_expectations",
-    asset=STAGED_SCHOOLS,
-    description="The great-expectations suites over a staged year (and its change from the last).",
+
+
+@asset(
+    group_name="validation",
+    deps=[parsed_school_rows],
+    check_specs=[ROW_SCHEMA_CHECK],
+    **YEARLY,
 )
+def validated_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
+    """The parsed rows that pass the row schema; the others move to the quarantine."""
+    from orchestration.staging.tables import read_staged_year, write_staged_year
+    from orchestration.validation.outcome import reset_outcomes, save_outcome
+    from orchestration.validation.rows import validate_school_rows
 
-
-def outcome_check_result(
-    outcomes: Sequence[tuple[int, CheckOutcome]],
-    check_name: str | None = None,
-    asset_key: AssetKey | None = None,
-    reports_dir: Path | None = None,
-) -> AssetCheckResult:
-    """One result for the (year, outcome) pairs of a run: it fails when any outcome fails.
-
-    With `reports_dir`, each year's metadata links the HTML report the run writes there,
-    where the quarantined rows are listed in full.
-    """
-    failed = [(year, outcome) for year, outcome in outcomes if not outcome.passed]
-    severity = (
-        AssetCheckSeverity.ERROR
-        if any(outcome.severity == ERROR for _, outcome in failed)
-        else AssetCheckSeverity.WARN
+    state_dir = paths.paths.state_dir
+    output = asset_dir(state_dir, "validated_school_rows")
+    summary, outcomes = {}, []
+    for year in partition_years(context):
+        with progress.step("validate", year) as step:
+            parsed = read_staged_year(asset_dir(state_dir, "parsed_school_rows"), year)
+            result, outcome = validate_school_rows(parsed)
+            step.add(rows=len(result.school_rows), quarantined=len(result.quarantine))
+        write_staged_year(output, year, result)
+        reset_outcomes(state_dir, year)
+        save_outcome(state_dir, year, outcome)
+        outcomes.append((year, outcome))
+        summary[str(year)] = result_counts(result)
+    return MaterializeResult(
+        metadata={"rows_by_year": MetadataValue.json(summary), "path": path_metadata(output)},
+        check_results=[
+            outcome_check_result(
+                outcomes, check_name=ROW_SCHEMA_CHECK.name, reports_dir=paths.paths.reports_dir
+            )
+        ],
     )
-    metadata = {
-        "years": MetadataValue.text(", ".join(sorted({str(year) for year, _ in outcomes}))),
-        "failed": MetadataValue.text(
-            ", ".join(f"{year} {outcome.name}" for year, outcome in failed) or "none"
-        ),
-    }
-    for year, outcome in outcomes:
-        prefix = f"{year} {outcome.name}"
-        metadata[prefix] = MetadataValue.text(outcome.description)
-        if reports_dir is not None:
-            metadata[f"{year} report"] = MetadataValue.path(str(report_page(reports_dir, year)))
-        for key, value in outcome.metadata.items():
-            metadata[f"{prefix}: {key}"] = _metadata_value(value)
-    return AssetCheckResult(
-        passed=not failed,
-        severity=severity,
-        check_name=check_name,
-        asset_key=asset_key,
-        description="; ".join(f"{year}: {outcome.description}" for year, outcome in failed) or None,
-        metadata=metadata,
-    )
-
-
-def _metadata_value(value: object) -> MetadataValue:
-    if isinstance(value, bool):
-        return MetadataValue.bool(value)
-    if isinstance(value, int):
-        return MetadataValue.int(value)
-    if isinstance(value, float):
-        return MetadataValue.float(value)
-    if isinstance(value, str):
-        return MetadataValue.text(value)
-    return MetadataValue.json(json.loads(json.dumps(value, default=str)))
-
-
-def outcomes_dir(state_dir: Path, year: int) -> Path:
-    return partition_dir(state_dir / "outcomes", year)
-
-
-def reset_outcomes(state_dir: Path, year: int) -> None:
-    """Forget the outcomes of an earlier run of `year` (the validated asset, first to check)."""
-    for path in outcomes_dir(state_dir, year).glob("*.json"):
-        path.unlink()
-
-
-def save_outcome(state_dir: Path, year: int, outcome: CheckOutcome) -> Path:
-    folder = outcomes_dir(state_dir, year)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{outcome.name}.json"
-    path.write_text(json.dumps(asdict(outcome), default=str, ensure_ascii=False, indent=1))
-    return path
-
-
-def load_outcomes(state_dir: Path, year: int) -> list[CheckOutcome]:
-    """The outcomes the checks of the last run of `year` recorded."""
-    folder = outcomes_dir(state_dir, year)
-    return [CheckOutcome(**json.loads(path.read_text())) for path in sorted(folder.glob("*.json"))]
 
 
 def _check_validated_years(context: AssetCheckExecutionContext, paths: JunhengPaths, check):
@@ -139,6 +80,10 @@ def _check_validated_years(context: AssetCheckExecutionContext, paths: JunhengPa
     A failing blocking check stops every step after it, the report among them, so the check
     writes that year's report itself: the bureau still sees what broke, and where.
     """
+    from orchestration.staging.tables import read_staged_year
+    from orchestration.validation.outcome import ERROR, load_outcomes, save_outcome
+    from orchestration.validation.report import write_validation_report
+
     state_dir = paths.paths.state_dir
     outcomes = []
     for year in sorted(map(int, context.partition_keys)):
@@ -152,6 +97,36 @@ def _check_validated_years(context: AssetCheckExecutionContext, paths: JunhengPa
     return outcome_check_result(outcomes, reports_dir=paths.paths.reports_dir)
 
 
+def _row_accounting(result):
+    from orchestration.validation.rows import check_row_accounting
+
+    return check_row_accounting(result.ingest_files)
+
+
+def _unique_schools(result):
+    from orchestration.validation.rows import check_unique_schools
+
+    return check_unique_schools(result.school_rows)
+
+
+def _missing_base_quantities(result):
+    from orchestration.validation.coverage import check_missing_base_quantities
+
+    return check_missing_base_quantities(result.ingest_files, result.school_rows)
+
+
+def _row_figures_agree(result):
+    from orchestration.validation.coverage import check_row_warnings
+
+    return check_row_warnings(result.ingest_files)
+
+
+def _school_id_conflicts(result):
+    from orchestration.validation.rows import check_school_id_conflicts
+
+    return check_school_id_conflicts(result.school_rows)
+
+
 @asset_check(
     asset=VALIDATED,
     blocking=True,
@@ -159,9 +134,7 @@ def _check_validated_years(context: AssetCheckExecutionContext, paths: JunhengPa
     description="For every loaded sheet: rows read = staged + quarantined + not data.",
 )
 def row_accounting(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
-    return _check_validated_years(
-        context, paths, lambda result: check_row_accounting(result.ingest_files)
-    )
+    return _check_validated_years(context, paths, _row_accounting)
 
 
 @asset_check(
@@ -171,9 +144,7 @@ def row_accounting(context: AssetCheckExecutionContext, paths: JunhengPaths) -> 
     description="No school and reported part is staged twice in a year.",
 )
 def unique_schools(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
-    return _check_validated_years(
-        context, paths, lambda result: check_unique_schools(result.school_rows)
-    )
+    return _check_validated_years(context, paths, _unique_schools)
 
 
 def _warning_check(name: str, description: str, check) -> object:
@@ -192,13 +163,13 @@ missing_base_quantities = _warning_check(
     "missing_base_quantities",
     "WARN per county-year whose sheets have no column for a base quantity, naming the field "
     "and the indicators it leaves uncomputable.",
-    lambda result: check_missing_base_quantities(result.ingest_files, result.school_rows),
+    _missing_base_quantities,
 )
 row_figures_agree = _warning_check(
     "row_figures_agree",
     "WARN for rows whose students total is not the sum of their grades, and for one part of a "
     "complete middle or twelve-year school reporting resources without its senior enrollment.",
-    lambda result: check_row_warnings(result.ingest_files),
+    _row_figures_agree,
 )
 
 
@@ -206,72 +177,14 @@ school_id_conflicts = _warning_check(
     "school_id_conflicts",
     "No 10-digit school id held by schools of two counties in a year (WARN, never blocking: "
     "both are published, each told apart by its county; reason code school_id_conflict).",
-    lambda result: check_school_id_conflicts(result.school_rows),
+    _school_id_conflicts,
 )
 
-
-@asset_check(
-    asset=PUBLISHED,
-    # Never blocking: the county reports and workbooks of the counties that were read are
-    # built all the same; `junheng run --strict` exits 3 on its own (cli.exit_status).
-    blocking=False,
-    partitions_def=survey_year_partitions,
-    description=(
-        "No file of the run's county-years was lost (rejected as a whole, or a county-year "
-        "with a file and no staged row). ERROR in strict runs (tag "
-        f"{STRICT_TAG}=true: `junheng run --strict`, the nightly schedule), else WARN; "
-        "never blocking, so the county reports and workbooks are still published."
-    ),
-)
-def county_years_complete(
-    context: AssetCheckExecutionContext, paths: JunhengPaths
-) -> AssetCheckResult:
-    years = sorted(map(int, context.partition_keys))
-    return completeness_check_result(
-        lost_files(read_staged_receipts(paths.paths.staging_dir, years)),
-        years,
-        strict=context.run.tags.get(STRICT_TAG) == "true",
-        reports_dir=paths.paths.reports_dir,
-    )
-
-
-def completeness_check_result(
-    lost: Sequence[LostFile], years: Sequence[int], strict: bool, reports_dir: Path
-) -> AssetCheckResult:
-    """Fails when a file was lost: ERROR in a strict run, else WARN; the description names
-    every incomplete county-year. It blocks nothing (the reports are still built)."""
-    county_years = sorted({(f.year, f.county) for f in lost})
-    table = "\n".join(
-        f"| {f.year} | {f.county} | {f.source_file} | {f.reason_code}: {f.reason} |" for f in lost
-    )
-    return AssetCheckResult(
-        passed=not lost,
-        severity=AssetCheckSeverity.ERROR if strict else AssetCheckSeverity.WARN,
-        description=(
-            "incomplete: " + "; ".join(f"{year} {county}" for year, county in county_years)
-            if lost
-            else None
-        ),
-        metadata={
-            "years": MetadataValue.text(", ".join(map(str, years))),
-            "strict": MetadataValue.bool(strict),
-            "incomplete county-years": MetadataValue.int(len(county_years)),
-            "lost files": MetadataValue.md(
-                "| year | county | file | reason |\n| --- | --- | --- | --- |\n" + table
-            ),
-            **{
-                f"{year} report": MetadataValue.path(str(report_page(reports_dir, year)))
-                for year in years
-            },
-        },
-    )
-
-
+validation_assets = [validated_school_rows]
 validation_checks = [
     row_accounting,
     unique_schools,
     school_id_conflicts,
-    county_years_complete,
     missing_base_quantities,
     row_figures_agree,
 ]

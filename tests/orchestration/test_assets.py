@@ -8,12 +8,12 @@ from orchestration.defs.ingest import ingest_assets
 from orchestration.defs.partitions import sync_year_partitions
 from orchestration.defs.resources import JunhengPaths
 from orchestration.defs.staging import staging_assets
-from orchestration.defs.validation import load_outcomes, validation_checks
+from orchestration.defs.validation import validation_assets, validation_checks
 from orchestration.demo import generate_demo_province
 from orchestration.ingest.discover import discover_raw_files, survey_years
 from orchestration.staging.tables import read_staged_year
 from orchestration.validation.coverage import row_warnings
-from orchestration.validation.outcome import CheckOutcome
+from orchestration.validation.outcome import CheckOutcome, load_outcomes
 
 YEAR = 2019
 
@@ -34,7 +34,7 @@ def run_python_layers(raw_dir, tmp_path):
     with instance_for_test() as instance:
         sync_year_partitions(instance, survey_years(discover_raw_files(raw_dir)))
         result = materialize(
-            [*ingest_assets, *staging_assets, *validation_checks],
+            [*ingest_assets, *validation_assets, *staging_assets, *validation_checks],
             partition_key=str(YEAR),
             instance=instance,
             resources={"paths": paths},
@@ -83,7 +83,7 @@ def test_a_failing_blocking_check_stops_staging(raw_dir, tmp_path, monkeypatch):
             "school_ids_unique", False, "ERROR", "two rows for one school", {"duplicates": 2}
         )
 
-    monkeypatch.setattr("orchestration.defs.validation.check_unique_schools", duplicated)
+    monkeypatch.setattr("orchestration.validation.rows.check_unique_schools", duplicated)
     paths, result = run_python_layers(raw_dir, tmp_path)
 
     assert not result.success

@@ -2,15 +2,15 @@
 
 from dagster import AssetCheckSeverity
 
-from orchestration.defs.validation import (
-    completeness_check_result,
+from orchestration.defs.common import outcome_check_result
+from orchestration.defs.publish import completeness_check_result
+from orchestration.validation.completeness import LostFile
+from orchestration.validation.outcome import (
+    CheckOutcome,
     load_outcomes,
-    outcome_check_result,
     reset_outcomes,
     save_outcome,
 )
-from orchestration.validation.completeness import LostFile
-from orchestration.validation.outcome import CheckOutcome
 
 
 def outcome(passed, severity="ERROR", name="row_accounting", **metadata):

@@ -49,7 +49,7 @@ def test_staged_tables_are_the_dbt_sources_and_the_publish_reads_every_public_mo
     assert graph.get(AssetKey("warehouse_tables")).parent_keys == public
     for staged in STAGED:
         children = graph.get(staged).child_keys
-        assert any(graph.get(child).group_name == "marts" for child in children), staged
+        assert any(graph.get(child).group_name == "staging" for child in children), staged
 
 
 def test_validation_checks_guard_their_assets_and_dbt_tests_become_checks():
@@ -84,4 +84,27 @@ def test_dbt_build_gets_the_years_as_a_var():
 def test_every_asset_sits_in_a_named_layer_group():
     graph = defs.resolve_asset_graph()
     groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
-    assert groups == {"contracts", "raw", "ingest", "validation", "staging", "marts", "warehouse"}
+    assert groups == {
+        "contracts",
+        "raw",
+        "ingest",
+        "validation",
+        "staging",
+        "intermediate",
+        "marts",
+        "warehouse",
+    }
+
+
+def test_dbt_models_sit_in_the_group_of_their_folder():
+    graph = defs.resolve_asset_graph()
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
+    assert {node["original_file_path"].split("/")[1] for node in models} == {
+        "staging",
+        "intermediate",
+        "marts",
+    }
+    for node in models:
+        folder = node["original_file_path"].split("/")[1]
+        assert graph.get(AssetKey(node["name"])).group_name == folder, node["name"]

@@ -13,6 +13,7 @@ from dagster import (
     materialize,
 )
 
+from orchestration.defs.common import STRICT_TAG
 from orchestration.defs.ingest import raw_survey_files
 from orchestration.defs.partitions import (
     sorted_partition_requests,
@@ -22,7 +23,6 @@ from orchestration.defs.partitions import (
 from orchestration.defs.resources import JunhengPaths
 from orchestration.defs.schedules import nightly_refresh
 from orchestration.defs.sensors import raw_files_sensor
-from orchestration.defs.validation import STRICT_TAG
 
 NAME = survey_year_partitions.name
 
