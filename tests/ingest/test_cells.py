@@ -7,9 +7,10 @@ import json
 import pytest
 import xlwt
 
+from orchestration.demo.writers import Formula
 from orchestration.ingest.cells import Rejection, parse_quantity, parse_school_id
 from orchestration.ingest.vocabulary import vocabulary
-from tests.ingest.workbooks import Sheet, ingest_book, set_cached_values, write_book
+from tests.ingest.workbooks import Sheet, ingest_book, write_book
 
 
 @pytest.mark.parametrize(
@@ -70,12 +71,12 @@ def test_cell_units_override_the_column_unit(tmp_path):
 def test_cached_formula_values_count_and_error_values_quarantine(tmp_path):
     rows = [
         ["学校名称", "办学类型", "在校生数", "图书册数", "备注"],
-        ["城关小学", "小学", "=100+20", 500, None],
-        ["南关小学", "小学", 80, "=1/0", None],
-        ["北关小学", "小学", 90, 300, "=1/0"],  # an error in an unused column does not matter
+        ["城关小学", "小学", Formula("=100+20", 120), 500, None],
+        ["南关小学", "小学", 80, Formula("=1/0", "#DIV/0!"), None],
+        # an error in an unused column does not matter
+        ["北关小学", "小学", 90, 300, Formula("=1/0", "#DIV/0!")],
     ]
-    path = write_book(tmp_path / "raw/2019/正定县.xlsx", [Sheet("学校", rows)])
-    set_cached_values(path, 0, {"C2": 120, "D3": "#DIV/0!", "E4": "#DIV/0!"})
+    write_book(tmp_path / "raw/2019/正定县.xlsx", [Sheet("学校", rows)])
     from orchestration.ingest.pipeline import ingest_year
 
     result = ingest_year(tmp_path / "raw", 2019)

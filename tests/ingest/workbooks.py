@@ -1,15 +1,13 @@
-"""Writers of small county workbooks for the ingest tests (openpyxl, xlwt, csv)."""
+"""Small county workbooks for the ingest tests, written by the one writer library the demo
+uses (orchestration/demo/writers.py)."""
 
 from __future__ import annotations
 
-import csv
-import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
-import xlwt
+from orchestration.demo import writers
+from orchestration.demo.writers import Formula
 
 Merge = tuple[tuple[int, int], tuple[int, int]]  # 0-based (row, col) corners, inclusive
 
@@ -23,71 +21,29 @@ class Sheet:
 
 
 def write_book(path: Path, sheets: list[Sheet], encoding: str = "utf-8") -> Path:
-    """Write `sheets` in the format the suffix of `path` says (a .csv takes the first)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        with path.open("w", encoding=encoding, newline="") as handle:
-            csv.writer(handle).writerows(
-                [["" if c is None else c for c in row] for row in sheets[0].rows]
-            )
-    elif suffix == ".xls":
-        book = xlwt.Workbook(encoding="utf-8")
-        for sheet in sheets:
-            ws = book.add_sheet(sheet.name)
-            merged_cells = set()
-            for (top, left), (bottom, right) in sheet.merges:
-                value = sheet.rows[top][left] if left < len(sheet.rows[top]) else ""
-                ws.write_merge(top, bottom, left, right, value)
-                merged_cells |= {
-                    (r, c) for r in range(top, bottom + 1) for c in range(left, right + 1)
-                }
-            for r, row in enumerate(sheet.rows):
-                for c, value in enumerate(row):
-                    if value not in (None, "") and (r, c) not in merged_cells:
-                        ws.write(r, c, value)
-            if sheet.hidden:
-                ws.visibility = 1
-        book.save(str(path))
-    else:
-        book = openpyxl.Workbook()
-        book.remove(book.active)
-        for sheet in sheets:
-            ws = book.create_sheet(sheet.name)
-            for r, row in enumerate(sheet.rows):
-                for c, value in enumerate(row):
-                    if value not in (None, ""):
-                        ws.cell(row=r + 1, column=c + 1, value=value)
-            for (top, left), (bottom, right) in sheet.merges:
-                ws.merge_cells(
-                    start_row=top + 1,
-                    start_column=left + 1,
-                    end_row=bottom + 1,
-                    end_column=right + 1,
-                )
-            if sheet.hidden:
-                ws.sheet_state = "hidden"
-        book.save(path)
-    return path
+    """Write `sheets` in the format the suffix of `path` says (a .csv takes the first).
 
-
-def set_cached_values(path: Path, sheet_index: int, values: dict[str, object]) -> None:
-    """Give formula cells of an openpyxl-written .xlsx a cached value (Excel's saved result).
-
-    openpyxl writes formulas without one; a value starting with '#' is cached as an error.
+    In an .xlsx a text starting with "=" is a formula saved without its value, as openpyxl
+    writes it; give a `Formula` its cached value to have Excel's saved result.
     """
-    member = f"xl/worksheets/sheet{sheet_index + 1}.xml"
-    with zipfile.ZipFile(path) as archive:
-        contents = {name: archive.read(name) for name in archive.namelist()}
-    xml = contents[member].decode()
-    for ref, value in values.items():
-        kind = ' t="e"' if str(value).startswith("#") else ""
-        xml = re.sub(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v(?:\s*/>|></v>)</c>',
-                     rf'<c r="{ref}"{kind}><f>\2</f><v>{value}</v></c>', xml)  # fmt: skip
-    contents[member] = xml.encode()
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in contents.items():
-            archive.writestr(name, data)
+    xlsx = Path(path).suffix.lower() in (".xlsx", ".xlsm")
+    return writers.write_sheets(
+        path,
+        [
+            writers.Sheet(
+                sheet.name,
+                [[_formula(value) if xlsx else value for value in row] for row in sheet.rows],
+                [(top, left, bottom, right) for (top, left), (bottom, right) in sheet.merges],
+                sheet.hidden,
+            )
+            for sheet in sheets
+        ],
+        encoding,
+    )
+
+
+def _formula(value: object) -> object:
+    return Formula(value, None) if isinstance(value, str) and value.startswith("=") else value
 
 
 def ingest_book(tmp_path: Path, sheets: list[Sheet], name: str = "2019/石家庄市/正定县均衡数据.xlsx",
