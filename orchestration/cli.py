@@ -222,8 +222,12 @@ def dbt_docs(paths: Paths) -> int:
 
 
 def demo_command(raw_dir: Path) -> int:
-    from orchestration.demo import generate_demo_province
     from orchestration.ingest.demo_files import holds_no_file
+
+    if (problem := demo_unavailable()) is not None:
+        print(problem)
+        return EXIT_BAD_INPUT
+    from orchestration.demo import generate_demo_province
 
     if not holds_no_file(raw_dir):
         print(
@@ -236,6 +240,28 @@ def demo_command(raw_dir: Path) -> int:
     return 0
 
 
+def demo_unavailable() -> str | None:
+    """A sentence when the demo's writers (the `demo` extra) are not installed, else None.
+
+    The demo is imported only when it is written: the product runs without it."""
+    import importlib
+
+    missing = []
+    for name in DEMO_WRITERS:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if not missing:
+        return None
+    return (
+        f"the demo province needs {', '.join(missing)} (the demo extra): "
+        "pip install 'junheng[demo]'"
+    )
+
+
+# The writers of the demo's workbooks beyond the product's own (pyproject, extra `demo`).
+DEMO_WRITERS = ("xlwt",)
 # Exit statuses of `junheng run`/`backfill` beyond 0 (done) and 1 (the run failed).
 EXIT_BAD_INPUT = 2  # a folder that is not there or not a folder, no readable spreadsheet
 EXIT_INCOMPLETE = 3  # --strict: published, but a county-year lost a file
@@ -277,6 +303,8 @@ def prepare_raw_dir(paths: Paths, write_demo: bool) -> str | None:
     from orchestration.ingest.demo_files import holds_no_file
 
     if write_demo and paths.raw_dir_is_default and holds_no_file(paths.raw_dir):
+        if (problem := demo_unavailable()) is not None:
+            return f"raw/ holds no file, and {problem}"
         from orchestration.demo import generate_demo_province
 
         generate_demo_province(paths.raw_dir)
