@@ -48,7 +48,7 @@ def dbt_build_args(years: Sequence[int]) -> list[str]:
     """`dbt build` restricted to `years`: facts keep those years, dimensions take all.
 
     Unit tests check the SQL against fixed inputs, not the data: as dbt advises, they run
-    in CI (tests/dbt), not in production builds. Data tests run and gate the publish.
+    in CI (tests/integration/dbt), not in production builds. Data tests run and gate the publish.
     """
     return [
         "build",

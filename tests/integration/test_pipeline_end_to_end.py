@@ -8,7 +8,7 @@ import pytest
 
 from orchestration import cli
 from orchestration.demo import generate_demo_province
-from tests.orchestration.deployment import deployment_environment
+from tests.integration.deployment import deployment_environment
 from tests.spec_reference import CONTRACT_COLUMNS, INDICATORS, weighted_cv
 
 YEAR = 2019

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from tests.ingest.workbooks import HEADER, Sheet, write_book
+from tests.workbooks import HEADER, Sheet, write_book
 
 # Run in a fresh interpreter where the demo package and its xls writer can not be imported.
 WITHOUT_DEMO = textwrap.dedent(

@@ -3,8 +3,8 @@ benchmark's failure): every county is published, the conflict is reported, nothi
 
 import pytest
 
-from tests.ingest.workbooks import Sheet, write_book
-from tests.orchestration.deployment import query, run_junheng
+from tests.integration.deployment import query, run_junheng
+from tests.workbooks import Sheet, write_book
 
 pytestmark = pytest.mark.pipeline
 HEADER = ["学校标识码", "学校名称", "办学类型", "在校生数", "专任教师数", "图书册数"]

@@ -3,8 +3,8 @@
 import pytest
 
 from orchestration import cli
-from tests.ingest.workbooks import Sheet, write_book
-from tests.orchestration.deployment import query, run_junheng
+from tests.integration.deployment import query, run_junheng
+from tests.workbooks import Sheet, write_book
 
 YEAR = 2023
 pytestmark = pytest.mark.pipeline

@@ -10,7 +10,7 @@ from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from orchestration.defs.resources import dbt_environment, environment
 from orchestration.settings import DBT_PROJECT_DIR, Paths
-from tests.dbt.staged_fixture import write_staged
+from tests.integration.dbt.staged_fixture import write_staged
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections import defaultdict
 import duckdb
 import pytest
 
-from tests.dbt.conftest import DbtBuild, invoke_dbt
+from tests.integration.dbt.conftest import DbtBuild, invoke_dbt
 from tests.spec_reference import CONTRACT_COLUMNS, weighted_cv
 
 

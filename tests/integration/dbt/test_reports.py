@@ -44,8 +44,8 @@ from orchestration.publish.published import read_table
 from orchestration.publish.warehouse import publish_tables
 from orchestration.settings import CONTRACTS_DIR
 from tests.browser import render
-from tests.dbt.conftest import DbtBuild
-from tests.dbt.staged_fixture import HOSTILE_NAME, XINGTANG, YEARS
+from tests.integration.dbt.conftest import DbtBuild
+from tests.integration.dbt.staged_fixture import HOSTILE_NAME, XINGTANG, YEARS
 
 
 @pytest.fixture(scope="session")

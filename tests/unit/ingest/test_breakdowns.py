@@ -20,10 +20,10 @@ from orchestration.validation.coverage import (
     check_row_warnings,
     missing_base_quantities,
 )
-from tests.ingest.workbooks import Sheet, assert_accounting, ingest_book, receipt, school
+from tests.workbooks import Sheet, assert_accounting, ingest_book, receipt, school
 
 GRADES = "一年级 二年级 三年级 四年级 五年级 六年级 七年级 八年级 九年级".split()
-CASE = Path(__file__).parents[2] / ".." / "shared" / "cases" / "statistics-export"
+CASE = Path(__file__).parents[3] / ".." / "shared" / "cases" / "statistics-export"
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The cases of ../shared/cases (copied to tests/ingest/cases): files shaped the way
+"""The cases of ../shared/cases (copied to tests/unit/ingest/cases): files shaped the way
 offices and web systems really produce them, each with what must happen (README.md)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.ingest.pipeline import ingest_year
-from tests.ingest.workbooks import assert_accounting
+from tests.workbooks import assert_accounting
 
 CASES = Path(__file__).parent / "cases"
 

@@ -10,7 +10,7 @@ import xlwt
 from orchestration.demo.writers import Formula
 from orchestration.ingest.cells import Rejection, parse_quantity, parse_school_id
 from orchestration.ingest.vocabulary import vocabulary
-from tests.ingest.workbooks import Sheet, ingest_book, write_book
+from tests.workbooks import Sheet, ingest_book, write_book
 
 
 @pytest.mark.parametrize(

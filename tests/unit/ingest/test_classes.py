@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from tests.ingest.workbooks import Sheet, ingest_book
+from tests.workbooks import Sheet, ingest_book
 
 
 def test_classes_go_to_their_stage_or_to_whole_and_class_sizes_are_set_aside(tmp_path):

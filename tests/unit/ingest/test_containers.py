@@ -22,7 +22,7 @@ from orchestration.demo import generate_demo_province
 from orchestration.ingest.discover import discover_raw_files, survey_years
 from orchestration.ingest.pipeline import ingest_year
 from orchestration.ingest.workbook import SheetGrid, read_workbook
-from tests.ingest.workbooks import Sheet, assert_accounting, write_book
+from tests.workbooks import Sheet, assert_accounting, write_book
 
 CASES = Path(__file__).parent / "cases"
 CONTAINERS = ["xlsx", "xls", "csv-utf8", "csv-gbk", "unicode-text", "html", "spreadsheetml"]

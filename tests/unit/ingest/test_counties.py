@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orchestration.ingest.regions import County, RegionRegistry, region_registry
-from tests.ingest.workbooks import HEADER, Sheet, ingest_book
+from tests.workbooks import HEADER, Sheet, ingest_book
 
 TABLE = [HEADER, ["第一小学", "小学", 400, 8, 2000]]
 

@@ -13,7 +13,7 @@ import json
 import pytest
 
 from orchestration.ingest.pipeline import ingest_year
-from tests.ingest.workbooks import (
+from tests.workbooks import (
     Sheet,
     assert_accounting,
     ingest_book,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from orchestration.ingest.dedupe import SUPERSEDED
 from orchestration.ingest.pipeline import ingest_year
-from tests.ingest.workbooks import HEADER, Sheet, assert_accounting, write_book
+from tests.workbooks import HEADER, Sheet, assert_accounting, write_book
 
 
 def _ingest(tmp_path, books: dict[str, list[list]]):

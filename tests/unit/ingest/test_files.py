@@ -12,7 +12,7 @@ from orchestration.demo.render import Sheet as DemoSheet
 from orchestration.demo.render import Workbook as DemoWorkbook
 from orchestration.ingest.discover import discover_raw_files, survey_years
 from orchestration.ingest.pipeline import ingest_year, undated_file_receipts
-from tests.ingest.workbooks import HEADER, Sheet, assert_accounting, write_book
+from tests.workbooks import HEADER, Sheet, assert_accounting, write_book
 
 TABLE = [HEADER, ["正定县第一小学", "小学", 400, 8, 2000]]
 

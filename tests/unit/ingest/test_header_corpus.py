@@ -1,6 +1,6 @@
 """The header corpus: realistic header paths with the field each must be read as.
 
-tests/ingest/header_corpus.csv holds header paths written from the statistics system's forms
+tests/unit/ingest/header_corpus.csv holds header paths written from the statistics system's forms
 (教育事业统计基层表), the 2012 and 2017 assessment forms and what counties send, each as
 written, in traditional characters and with a line break, plus near misses that must stay
 unmatched (issue 8). Precision and recall are reported per field; anything below 100% fails.

@@ -12,7 +12,7 @@ import json
 import pandas as pd
 import pytest
 
-from tests.ingest.workbooks import Sheet, ingest_book, receipt, school
+from tests.workbooks import Sheet, ingest_book, receipt, school
 
 
 def notes(result, sheet="学校"):

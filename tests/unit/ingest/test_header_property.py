@@ -2,7 +2,7 @@
 
 Filler words (其中, 数, 合计, 专任 ...), a bracketed unit, spaces and line breaks, full-width
 forms and traditional characters, alone or together, added to any single-cell header of the
-corpus (tests/ingest/header_corpus.csv), leave its field as the corpus says.
+corpus (tests/unit/ingest/header_corpus.csv), leave its field as the corpus says.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from orchestration.ingest.headers import read_header
 from orchestration.ingest.vocabulary import vocabulary
-from tests.ingest.test_header_corpus import corpus
+from tests.unit.ingest.test_header_corpus import corpus
 
 _TRADITIONAL = opencc.OpenCC("s2t")
 _FULL_WIDTH = {ord(c): ord(c) + 0xFEE0 for c in "()[]0123456789:,"}

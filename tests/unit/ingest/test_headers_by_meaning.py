@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.ingest.workbooks import Sheet, ingest_book, receipt, school
+from tests.workbooks import Sheet, ingest_book, receipt, school
 
 
 def test_headers_in_other_words_than_the_forms_are_all_read(tmp_path):

@@ -8,7 +8,7 @@ import openpyxl
 
 from orchestration.ingest.pipeline import ingest_year
 from orchestration.ingest.workbook import read_workbook
-from tests.ingest.workbooks import assert_accounting
+from tests.workbooks import assert_accounting
 
 ROWS = [
     ["学校名称", "办学类型", "在校生数", "专任教师数", "专任教师数", "图书册数"],

@@ -7,7 +7,7 @@ from orchestration.demo import generate_demo_province
 from orchestration.ingest.table import locate_table
 from orchestration.ingest.vocabulary import vocabulary
 from orchestration.ingest.workbook import read_workbook
-from tests.ingest.workbooks import Sheet, write_book
+from tests.workbooks import Sheet, write_book
 
 
 def test_inspect_on_a_demo_file_prints_each_columns_reading_and_the_first_rows(tmp_path, capsys):

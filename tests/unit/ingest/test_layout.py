@@ -7,7 +7,7 @@ import json
 import pytest
 
 from orchestration.ingest.text import school_name_key
-from tests.ingest.workbooks import HEADER, Sheet, ingest_book, receipt, school
+from tests.workbooks import HEADER, Sheet, ingest_book, receipt, school
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "xls"])

@@ -14,7 +14,7 @@ import opencc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.ingest.workbooks import Sheet, ingest_book
+from tests.workbooks import Sheet, ingest_book
 
 SCHOOLS = [  # name, type, primary students, junior students, teachers, area m², equipment 元, books
     ("城关小学", "小学", 1234, None, 60, 5200.5, 1_250_000, 30000),

@@ -6,7 +6,7 @@ from orchestration.ingest.demo_files import write_demo_manifest
 from orchestration.ingest.discover import county_of_path, discover_raw_files
 from orchestration.ingest.pipeline import ingest_year, undated_file_receipts
 from orchestration.validation.completeness import lost_files
-from tests.ingest.workbooks import HEADER, Sheet, write_book
+from tests.workbooks import HEADER, Sheet, write_book
 
 GOOD = [
     HEADER,

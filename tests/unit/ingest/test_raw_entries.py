@@ -6,7 +6,7 @@ import pytest
 
 from orchestration.ingest.discover import discover_raw_files
 from orchestration.ingest.pipeline import ingest_year
-from tests.ingest.workbooks import HEADER, Sheet, write_book
+from tests.workbooks import HEADER, Sheet, write_book
 
 TABLE = [HEADER, ["正定县第一小学", "小学", 400, 8, 2000]]
 

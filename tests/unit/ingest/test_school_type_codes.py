@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from orchestration.ingest.vocabulary import vocabulary
-from tests.ingest.workbooks import Sheet, ingest_book, school
+from tests.workbooks import Sheet, ingest_book, school
 
 COLUMNS = ["学校名称", "办学类型", "是否计校数", "在校生数", "专任教师数", "图书册数"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from orchestration.ingest.text import school_name_key
-from tests.ingest.workbooks import HEADER, Sheet, ingest_book, write_book
+from tests.workbooks import HEADER, Sheet, ingest_book, write_book
 
 
 def test_school_name_key_unifies_spellings():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from orchestration.ingest.discover import discover_raw_files
 from orchestration.ingest.pipeline import ingest_year
 from orchestration.ingest.years import path_years, years_in_name, years_of_folder
-from tests.ingest.workbooks import HEADER, Sheet, assert_accounting, write_book
+from tests.workbooks import HEADER, Sheet, assert_accounting, write_book
 
 COMPARISON = [
     Sheet("2020年", [HEADER, ["正定县第一小学", "小学", 380, 8, 1900]]),

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.validation.staged import good_rows as plausible_rows
+from tests.unit.validation.staged import good_rows as plausible_rows
 
 
 @pytest.fixture
