@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 from orchestration.demo import writers
 from orchestration.demo.writers import Formula
@@ -44,6 +45,26 @@ def write_book(path: Path, sheets: list[Sheet], encoding: str = "utf-8") -> Path
 
 def _formula(value: object) -> object:
     return Formula(value, None) if isinstance(value, str) and value.startswith("=") else value
+
+
+def read_grid(rows: list[list], merges: list[Merge] = (), sheet: str = "学校",
+              source_file: str = "2019/石家庄市/正定县均衡数据.xlsx", year: int = 2019):  # fmt: skip
+    """Read one sheet held in memory (the reader's seam, orchestration/ingest/sheets.py):
+    the school rows, quarantine and receipts as frames, before the year's dedupe."""
+    import pandas as pd
+
+    from orchestration.ingest.sheets import grid, read_sheets
+
+    reading = read_sheets([grid(rows, sheet, merges)], source_file, year)
+    result = SimpleNamespace(
+        school_rows=pd.DataFrame(reading.school_rows),
+        quarantine=pd.DataFrame(reading.quarantine),
+        ingest_files=pd.DataFrame(reading.receipts),
+    )
+    loaded = result.ingest_files[result.ingest_files["status"] == "loaded"]
+    total = loaded["rows_staged"] + loaded["rows_quarantined"] + loaded["rows_not_data"]
+    assert (loaded["rows_read"] == total).all(), loaded
+    return result
 
 
 def ingest_book(tmp_path: Path, sheets: list[Sheet], name: str = "2019/石家庄市/正定县均衡数据.xlsx",

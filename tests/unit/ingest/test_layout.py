@@ -7,7 +7,7 @@ import json
 import pytest
 
 from orchestration.ingest.text import school_name_key
-from tests.workbooks import HEADER, Sheet, ingest_book, receipt, school
+from tests.workbooks import HEADER, Sheet, ingest_book, read_grid, receipt, school
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "xls"])
@@ -38,7 +38,7 @@ def test_header_of_two_rows_without_merges_carries_the_group_label_right(tmp_pat
         [None, None, "小学", "初中"],
         ["正定县实验学校", "九年一贯制", 300, 200],
     ]
-    result = ingest_book(tmp_path, [Sheet("学校", rows)], "2019/正定县.csv")
+    result = read_grid(rows)
     row = school(result, "正定县实验学校")
     assert (row["students_primary"], row["students_junior"]) == (300, 200)
 
@@ -54,7 +54,7 @@ def test_line_breaks_spaces_and_units_inside_header_cells(tmp_path):
         ],
         ["正定县第一小学", "小学", 100, 500, 2.5],
     ]
-    result = ingest_book(tmp_path, [Sheet("学校", rows)])
+    result = read_grid(rows)
     row = school(result, "正定县第一小学")
     assert row["teaching_area_m2"] == 500
     assert row["equipment_value_yuan"] == 25_000
