@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orchestration.demo.province import COUNTY_PROFILES
-from tests.unit.demo.balance import BASIC_THRESHOLD, county_assessment
+from tests.integration.demo.balance import BASIC_THRESHOLD, county_assessment
 
 COUNTY_OF = {profile: code for code, profile in COUNTY_PROFILES.items()}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
-from tests.unit.demo.readback import read_csv_rows, read_sheet_rows
+from tests.integration.demo.readback import read_csv_rows, read_sheet_rows
 
 
 @dataclass

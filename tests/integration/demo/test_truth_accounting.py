@@ -11,7 +11,7 @@ from contracts.staging_schema import QUANTITY_COLUMNS, SCHOOL_SURVEY
 from orchestration.demo.render import UNKNOWN_TYPE_LABELS
 from orchestration.demo.statistics import breakdown_sums, is_statistics_export
 from orchestration.settings import CONTRACTS_DIR
-from tests.unit.demo.readback import read_sheet_rows
+from tests.integration.demo.readback import read_sheet_rows
 
 
 def blank(row: list[object]) -> bool:

@@ -24,7 +24,7 @@ from orchestration.ingest.pipeline import ingest_year
 from orchestration.ingest.workbook import SheetGrid, read_workbook
 from tests.workbooks import Sheet, assert_accounting, write_book
 
-CASES = Path(__file__).parent / "cases"
+CASES = Path(__file__).parents[2] / "fixtures" / "cases"
 CONTAINERS = ["xlsx", "xls", "csv-utf8", "csv-gbk", "unicode-text", "html", "spreadsheetml"]
 KEEP_MERGES = {"xlsx", "xls", "html", "spreadsheetml"}
 # Every container under a name it arrives with: the bytes decide, not the extension.

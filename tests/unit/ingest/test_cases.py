@@ -1,4 +1,4 @@
-"""The cases of ../shared/cases (copied to tests/unit/ingest/cases): files shaped the way
+"""The cases of ../shared/cases (copied to tests/fixtures/cases): files shaped the way
 offices and web systems really produce them, each with what must happen (README.md)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from orchestration.ingest.pipeline import ingest_year
 from tests.workbooks import assert_accounting
 
-CASES = Path(__file__).parent / "cases"
+CASES = Path(__file__).parents[2] / "fixtures" / "cases"
 
 # The three schools of every case (cases/README.md), base units; S = the county's short name.
 BASE = {

@@ -80,7 +80,7 @@ def test_a_far_cell_without_a_declared_range_stops_only_its_own_worker(raw):
     assert "memory" in reason
 
 
-# An .xlsx renamed .xls (tests/unit/ingest/cases/04) is read as the archive it is: checked as one.
+# An .xlsx renamed .xls (tests/fixtures/cases/04) is read as the archive it is: checked as one.
 @pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(raw, suffix):
     bomb = raw / COUNTY / f"赵县均衡数据{suffix}"
