@@ -29,10 +29,8 @@ from orchestration.settings import Paths
 DBT_POOL = "duckdb_build"
 PUBLIC_TAG = "public"
 CONTRACTS_SOURCE = "contracts"
-
-
 # Seeds are reference data like the contracts dbt reads as sources, shown in their group.
-SEED_GROUP = "contracts"
+SEED_GROUP = CONTRACTS_SOURCE
 
 
 class JunhengDbtTranslator(DagsterDbtTranslator):

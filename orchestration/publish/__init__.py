@@ -1,1 +1,3 @@
-"""What the bureaus read: the gap-list workbooks and the county reports, over the published warehouse."""
+"""Layer publish (framework-free): the warehouse snapshots and their BI catalog
+(`warehouse.py`), and what the bureaus read over the published warehouse: the gap-list
+workbooks and the county reports."""
