@@ -9,7 +9,7 @@ export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: setup run backfill docs inspect test lint dev dbt-parse benchmark benchmark-national clean
+.PHONY: setup run backfill docs inspect test test-unit test-integration lint dev dbt-parse benchmark benchmark-national clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,16 @@ docs: dbt-parse
 inspect: setup
 	$(BIN)/junheng inspect "$(FILE)"
 
+# Both tiers: tests/unit (fast, one folder per layer) and tests/integration (demo ingest,
+# dbt build, Dagster materialisation, end to end).
 test: dbt-parse lint
 	$(BIN)/python -m pytest -n 2 -q
+
+test-unit: dbt-parse
+	$(BIN)/python -m pytest tests/unit -n 2 -q
+
+test-integration: dbt-parse
+	$(BIN)/python -m pytest tests/integration -n 2 -q
 
 # SQL: sqlfluff with the jinja templater, offline (dbt_project/.sqlfluff says why not dbt's).
 lint: setup

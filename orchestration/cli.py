@@ -195,7 +195,7 @@ def year_range(text: str) -> tuple[int, int]:
 
 def dbt_parse(paths: Paths) -> int:
     """Parse the dbt project, and ready DAGSTER_HOME for `dagster dev` (make runs it first)."""
-    from orchestration.resources import prepare_dbt_manifest
+    from orchestration.defs.resources import prepare_dbt_manifest
 
     prepare_dbt_manifest(paths)
     print(f"dbt manifest written; DAGSTER_HOME is {ensure_dagster_home(paths)}")
@@ -205,7 +205,7 @@ def dbt_parse(paths: Paths) -> int:
 def dbt_docs(paths: Paths) -> int:
     """dbt's documentation site as one static page, warehouse/docs/index.html. It reads
     the build database's catalog, so run it after `junheng run`."""
-    from orchestration.resources import dbt_cli, dbt_environment, environment
+    from orchestration.defs.resources import dbt_cli, dbt_environment, environment
 
     target = paths.dbt_dir / "docs"
     with environment(dbt_environment(paths)):
@@ -232,8 +232,12 @@ def demo_command(raw_dir: Path) -> int:
     Refuses (EXIT_BAD_INPUT) a folder that already holds a file, so demo files never mix with
     real county files.
     """
-    from orchestration.demo import generate_demo_province
     from orchestration.ingest.demo_files import holds_no_file
+
+    if (problem := demo_unavailable()) is not None:
+        print(problem)
+        return EXIT_BAD_INPUT
+    from orchestration.demo import generate_demo_province
 
     if not holds_no_file(raw_dir):
         print(
@@ -246,6 +250,28 @@ def demo_command(raw_dir: Path) -> int:
     return 0
 
 
+def demo_unavailable() -> str | None:
+    """A sentence when the demo's writers (the `demo` extra) are not installed, else None.
+
+    The demo is imported only when it is written: the product runs without it."""
+    import importlib
+
+    missing = []
+    for name in DEMO_WRITERS:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if not missing:
+        return None
+    return (
+        f"the demo province needs {', '.join(missing)} (the demo extra): "
+        "pip install 'junheng[demo]'"
+    )
+
+
+# The writers of the demo's workbooks beyond the product's own (pyproject, extra `demo`).
+DEMO_WRITERS = ("xlwt",)
 # Exit statuses of `junheng run`/`backfill` beyond 0 (done) and 1 (the run failed).
 EXIT_BAD_INPUT = 2  # a folder that is not there or not a folder, no readable spreadsheet
 EXIT_INCOMPLETE = 3  # --strict: published, but a county-year lost a file
@@ -287,6 +313,8 @@ def prepare_raw_dir(paths: Paths, write_demo: bool) -> str | None:
     from orchestration.ingest.demo_files import holds_no_file
 
     if write_demo and paths.raw_dir_is_default and holds_no_file(paths.raw_dir):
+        if (problem := demo_unavailable()) is not None:
+            return f"raw/ holds no file, and {problem}"
         from orchestration.demo import generate_demo_province
 
         generate_demo_province(paths.raw_dir)
@@ -362,9 +390,9 @@ def run_command(
     warnings.filterwarnings("ignore", category=BetaWarning)
     warnings.filterwarnings("ignore", category=PreviewWarning)
 
-    from orchestration.checks import STRICT_TAG
+    from orchestration.defs.common import STRICT_TAG
+    from orchestration.defs.partitions import partition_range_tags, sync_year_partitions
     from orchestration.ingest.discover import discover_raw_files, survey_years
-    from orchestration.partitions import partition_range_tags, sync_year_partitions
 
     problem = prepare_raw_dir(paths, write_demo)
     if problem is not None:
@@ -382,7 +410,7 @@ def run_command(
         return 1
 
     ensure_dagster_home(paths)
-    from orchestration.resources import manifest_is_stale, prepare_dbt_manifest
+    from orchestration.defs.resources import manifest_is_stale, prepare_dbt_manifest
 
     if manifest_is_stale():
         print("the dbt project changed since its manifest was written: parsing it again")
@@ -471,9 +499,9 @@ def print_summary(paths: Paths, years: list[int], files: list, result, lang: str
     """Print this run's summary (orchestration/summary.py) in Chinese, English or both, and
     return it. First the demo warning and the county-years that lost a file (from the
     receipts staged for `years`: what a bureau must chase), then this run's figures."""
+    from orchestration.publish.warehouse import CATALOG_FILE
     from orchestration.summary import collect, render
     from orchestration.validation.completeness import read_staged_receipts
-    from orchestration.warehouse import CATALOG_FILE
 
     summary = collect(result, years, files, read_staged_receipts(paths.staging_dir, years))
     reports = [paths.reports_dir / str(year) / "index.html" for year in years]

@@ -1,25 +1,34 @@
 """The Junheng code location: `dagster dev -m orchestration.definitions`.
 
-dagster-dbt reads dbt's manifest at import: run `junheng dbt-parse` first (make does).
+One module of orchestration/defs/ per layer holds the assets and checks wrapping that
+layer's calls (docs/architecture.md). The dbt assets are built from dbt's manifest here,
+when the definitions are built: run `junheng dbt-parse` first (make does).
 """
 
 from dagster import Definitions
 
-from orchestration.assets.dbt import dbt_model_assets
-from orchestration.assets.ingest import ingest_assets
-from orchestration.assets.staging import staging_assets
-from orchestration.assets.warehouse import warehouse_assets
-from orchestration.checks import validation_checks
-from orchestration.resources import build_resources
-from orchestration.schedules import nightly_refresh, refresh_job
-from orchestration.sensors import raw_files_sensor
+from orchestration.defs.dbt import build_dbt_assets, public_model_keys
+from orchestration.defs.ingest import ingest_assets
+from orchestration.defs.publish import build_warehouse_tables, publish_assets, publish_checks
+from orchestration.defs.resources import build_resources
+from orchestration.defs.schedules import nightly_refresh, refresh_job
+from orchestration.defs.sensors import raw_files_sensor
+from orchestration.defs.staging import staging_assets
+from orchestration.defs.validation import validation_assets, validation_checks
 
 
 def build_definitions() -> Definitions:
     """The definitions, with the folders the environment names now (JUNHENG_*_DIR)."""
     return Definitions(
-        assets=[*ingest_assets, *staging_assets, *dbt_model_assets, *warehouse_assets],
-        asset_checks=validation_checks,
+        assets=[
+            *ingest_assets,
+            *validation_assets,
+            *staging_assets,
+            *build_dbt_assets(),
+            build_warehouse_tables(public_model_keys()),
+            *publish_assets,
+        ],
+        asset_checks=[*validation_checks, *publish_checks],
         jobs=[refresh_job],
         schedules=[nightly_refresh],
         sensors=[raw_files_sensor],

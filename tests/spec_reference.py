@@ -1,7 +1,7 @@
 """The spec (docs/spec/) for the tests: where it is, and its numbers written out once.
 
 docs/spec/ is the repository's copy of the binding spec (kept identical to ../shared/spec/
-beside a checkout by tests/docs/test_spec.py). Its sections are cited in code by the
+beside a checkout by tests/unit/docs/test_spec.py). Its sections are cited in code by the
 repository path and number (`docs/spec/balance-indicators.md §1`) or by a heading in quotes
 (`docs/spec/warehouse-contract.md "Public tables"`), and in Markdown by a relative link to
 the heading's anchor (docs/spec/balance-indicators.md#1-units-of-analysis from the root).
@@ -98,11 +98,11 @@ QUALITY = {
 INDICATORS = {code: spec[:2] for code, spec in {**BASIC, **QUALITY}.items()}
 BASIC_THRESHOLD = {"primary": 0.65, "junior": 0.55}
 QUALITY_THRESHOLD = {"primary": 0.50, "junior": 0.45}
-# §3: a school-stage passes when it meets at least 6 of the 7 and reaches 85% of the rest.
+# docs/spec/balance-indicators.md §3: a school-stage passes when it meets at least 6 of the 7 and reaches 85% of the rest.
 QUALITY_MIN_STANDARDS_MET = 6
 QUALITY_MIN_SHARE_OF_STANDARD = 0.85
 
-# §1: the school-stages of each school type. The split weights of the national split formula
+# docs/spec/balance-indicators.md §1: the school-stages of each school type. The split weights of the national split formula
 # (A : 1.1·B : 1.32·C, B : 1.2·C); the senior part weighs in the shares only.
 SPLIT_WEIGHTS = {
     "primary": {"primary": 1},
@@ -111,7 +111,7 @@ SPLIT_WEIGHTS = {
     "twelve_year": {"primary": 1, "junior": 1.1, "senior": 1.32},
     "complete_middle": {"junior": 1, "senior": 1.2},
 }
-# §1: types whose primary and junior parts are excluded, and the teaching point's floor.
+# docs/spec/balance-indicators.md §1: types whose primary and junior parts are excluded, and the teaching point's floor.
 EXCLUDED_TYPES = ("special_education", "vocational")
 TEACHING_POINT_MIN_STUDENTS = 50
 

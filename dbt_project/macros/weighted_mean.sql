@@ -1,6 +1,6 @@
 {#-
     The enrollment-weighted mean Σ P_i·X_i / Σ P_i of the rows that meet `condition`, as two
-    filtered aggregates of a grouped query (balance-indicators.md §4's mean): a row whose
+    filtered aggregates of a grouped query (docs/spec/balance-indicators.md §4's mean): a row whose
     value is null weighs in neither sum. Null when no row of the group has a value.
 -#}
 {% macro weighted_mean(value, weight, condition) -%}

@@ -28,6 +28,7 @@ from orchestration.demo.layouts import (
     URBAN_RURAL_LABELS,
     Layout,
 )
+from orchestration.demo.writers import ExcelError, Formula, ScientificNumber
 
 TO_TRADITIONAL = opencc.OpenCC("s2t")
 SINGLE_STAGE = {"primary": "primary", "teaching_point": "primary", "junior": "junior"}
@@ -61,28 +62,6 @@ DEFECT_COLUMNS = {
 UNKNOWN_TYPE_LABELS = ("其他", "工读学校")
 # What a county types where it has no number at hand.
 UNPARSEABLE_TEXTS = ("约{value}", "见附表", "{value}册(估)")
-
-
-@dataclass(frozen=True)
-class Formula:
-    """A formula cell and the value Excel cached for it, which is what a reader sees."""
-
-    expression: str
-    cached: float | str
-
-
-@dataclass(frozen=True)
-class ExcelError:
-    """A genuine error cell (t="e"), as a broken formula leaves it."""
-
-    code: str
-
-
-@dataclass(frozen=True)
-class ScientificNumber:
-    """A school id typed as a number and displayed as 2.10123E+09."""
-
-    value: int
 
 
 @dataclass(frozen=True)

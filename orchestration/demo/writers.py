@@ -1,4 +1,5 @@
-"""Write a rendered Workbook as .xlsx, .xlsm, .xls or .csv, byte for byte reproducibly.
+"""Write workbooks as .xlsx, .xlsm, .xls or .csv, byte for byte reproducibly: the one
+writer of the demo province, the national benchmark's corpus and the tests' workbooks.
 
 openpyxl stamps the save time into docProps/core.xml and every zip entry, and writes
 formulas without the value Excel would cache; both are fixed after saving, so that a
@@ -12,18 +13,68 @@ import datetime as dt
 import io
 import re
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
 import xlwt
-
-from orchestration.demo.render import ExcelError, Formula, ScientificNumber, Workbook
 
 FIXED_TIME = dt.datetime(2024, 1, 1)
 FIXED_ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 XLSM_CONTENT_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 SCIENTIFIC = "0.00E+00"
+FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsm", ".xls": "xls", ".csv": "csv"}
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell and the value Excel cached for it, which is what a reader sees (None:
+    saved without one, as openpyxl and many web exports do)."""
+
+    expression: str
+    cached: float | str | None
+
+
+@dataclass(frozen=True)
+class ExcelError:
+    """A genuine error cell (t="e"), as a broken formula leaves it."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class ScientificNumber:
+    """A school id typed as a number and displayed as 2.10123E+09."""
+
+    value: int
+
+
+@dataclass
+class Sheet:
+    """A sheet to write: rows of cell values (str, int, float, None, or the markers above)."""
+
+    name: str
+    rows: list[list[object]] = field(default_factory=list)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # 0-based, inclusive
+    hidden: bool = False
+
+
+@dataclass
+class Workbook:
+    """A file to write below an output folder (the demo's render.Workbook has this shape)."""
+
+    path: str  # posix, relative to the output folder
+    fmt: str  # xlsx | xlsm | xls | csv
+    encoding: str  # of a csv
+    sheets: list[Sheet]
+
+
+def write_sheets(path: Path, sheets: list[Sheet], encoding: str = "utf-8") -> Path:
+    """Write `sheets` to `path` in the format its suffix names (a .csv takes the first)."""
+    path = Path(path)
+    workbook = Workbook(path.name, FORMATS[path.suffix.lower()], encoding, sheets)
+    return write_workbook(path.parent, workbook)
 
 
 def write_workbook(out_dir: Path, workbook: Workbook) -> Path:

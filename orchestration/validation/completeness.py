@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from orchestration.ingest.regions import region_registry
-from orchestration.staging import PART_FILE, partition_dir
+from orchestration.staging.tables import PART_FILE, partition_dir
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ import duckdb
 import pytest
 
 from orchestration.ingest.pipeline import ingest_year
-from orchestration.staging import write_staged_year
-from tests.dbt.conftest import invoke_dbt
+from orchestration.staging.tables import write_staged_year
+from tests.integration.dbt.conftest import invoke_dbt
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "statistics-export"
 YEAR = 2023
@@ -34,7 +34,7 @@ def built(tmp_path_factory):
     state = root / "state"
     write_staged_year(state / "staging", YEAR, result)
     (state / "dbt" / "marts").mkdir(parents=True)
-    # The models up to the school-stages only: the marts' data tests run in tests/dbt.
+    # The models up to the school-stages only: the marts' data tests run in tests/integration/dbt.
     build = invoke_dbt(
         "build", "--select", "+fct_school_stage", "--exclude-resource-type", "test",
         "--exclude-resource-type", "unit_test", state_dir=state, work_dir=root / "dbt",

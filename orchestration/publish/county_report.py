@@ -1,0 +1,1028 @@
+"""The county report: one static HTML page per county and survey year, and an index per region.
+
+`<reports>/<year>/county/<county_code>.html` shows, for each stage, the 8 basic and 7
+quality CVs against their thresholds with their trend over every survey year of the
+warehouse, which indicator decides each verdict and why, the school-stages that pull each
+CV up most (their share of the weighted variance), class and school size, the means of
+urban, town and rural school-stages, the gap list (一校一册) and every school-stage with the
+spreadsheet rows its figures come from. `<reports>/<year>/province/<code>.html` and
+`prefecture/<code>.html` list the counties passing each regime with the previous year beside.
+
+Everything is read from the published warehouse (orchestration.publish.published); the
+page is Chinese with English beside the headings. Text from county spreadsheets (school
+names, file and sheet names) goes through `html.escape` and nothing else: no value is ever
+markup. Charts are SVG drawn at build time (orchestration.publish.charts), so a page needs no
+network and no script to show them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+
+from contracts.national_rules import national_rule
+from orchestration.publish.charts import COMPOSITE, cv_trend_svg
+from orchestration.publish.gap_workbook import STAGE_ZH, cost_totals, export_path
+from orchestration.publish.published import read_table, write_atomically
+
+# The quality regime's school-stage test as the reports word it (contracts/national_rules.csv).
+MIN_MET = f"{national_rule('quality_min_standards_met'):g}"
+MIN_SHARE = f"{national_rule('quality_min_share_of_standard'):.0%}"
+
+STAGES = ("primary", "junior")
+URBAN_RURAL_ZH = {"urban": "城区", "town": "镇区", "rural": "乡村", "unknown": "未注明"}
+CV_REASON_ZH = {
+    "fewer_than_two_school_stages": "参与测算的学段少于 2 个 (fewer than 2 school-stages)",
+    "zero_mean": "平均值为 0 (mean is 0)",
+    "no_values": "无数值 (no values)",
+}
+TOP_CONTRIBUTORS = 3
+
+STYLE = """
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 2em; max-width: 1200px; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.92em; }
+td, th { border: 1px solid #ccc; padding: 0.2em 0.45em; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; } th.sortable { cursor: pointer; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.pass { color: #1a7f37; font-weight: bold; } .fail { color: #cf222e; font-weight: bold; }
+.na { color: #9a6700; font-weight: bold; } .en { color: #666; font-weight: normal; font-size: 0.85em; }
+figure.chart { display: inline-block; margin: 0 1em 1em 0; } .source { font-size: 0.8em; color: #555; }
+:target { background: #fff3b0; } tr.total td { font-weight: bold; }
+"""
+
+# Records script errors on the page (the browser test reads it), and marks each chart whose
+# SVG the browser laid out with marks in it.
+PAGE_SCRIPT = """
+window.addEventListener('error', function (event) {
+  var root = document.documentElement;
+  root.dataset.scriptErrors = (root.dataset.scriptErrors || '') + (event.message || 'error') + ';';
+});
+window.addEventListener('load', function () {
+  document.querySelectorAll('figure.chart').forEach(function (figure) {
+    var svg = figure.querySelector('svg');
+    var box = svg ? svg.getBoundingClientRect() : null;
+    var marks = svg ? svg.querySelectorAll('path, line, rect, circle').length : 0;
+    figure.dataset.drawn = String(Boolean(box && box.width > 0 && box.height > 0 && marks > 0));
+  });
+});
+"""
+
+# Sorts a table by the clicked header: numbers as numbers, else text in Chinese order.
+SORT_SCRIPT = """
+document.querySelectorAll('table.sortable').forEach(function (table) {
+  table.querySelectorAll('th').forEach(function (th, index) {
+    th.classList.add('sortable');
+    th.addEventListener('click', function () {
+      var body = table.tBodies[0], rows = Array.from(body.rows);
+      var ascending = th.dataset.order !== 'asc'; th.dataset.order = ascending ? 'asc' : 'desc';
+      var key = function (row) { var cell = row.cells[index]; return cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim(); };
+      // Empty cells ('' or '–') go last in either direction; numbers before text.
+      var empty = function (v) { return v === '' || v === '–'; };
+      var number = function (v) { return /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(v) ? parseFloat(v) : NaN; };
+      rows.sort(function (a, b) {
+        var x = key(a), y = key(b);
+        if (empty(x) || empty(y)) { return (empty(x) ? 1 : 0) - (empty(y) ? 1 : 0); }
+        var nx = number(x), ny = number(y), order;
+        if (!isNaN(nx) && !isNaN(ny)) { order = nx - ny; }
+        else if (!isNaN(nx) || !isNaN(ny)) { order = isNaN(nx) ? 1 : -1; }
+        else { order = x.localeCompare(y, 'zh'); }
+        return ascending ? order : -order;
+      });
+      rows.forEach(function (row) { body.appendChild(row); });
+    });
+  });
+});
+"""
+
+
+# ---------------------------------------------------------------------------------------
+# Figures (pure functions over published tables, unit-tested)
+
+
+def variance_shares(school_indicators: pd.DataFrame) -> pd.DataFrame:
+    """Each school-stage's share of its county-stage-indicator's weighted variance.
+
+    With P_i students and X_i the value (docs/spec/balance-indicators.md §4), the share is
+    P_i·(X_i − mean)² / Σ P_j·(X_j − mean)²; shares of a group sum to 1. Rows without a
+    value do not count (as in the CV). Returns the input rows with a value, plus
+    `weighted_mean` and `variance_share` (null when every value equals the mean).
+    """
+    rows = school_indicators.dropna(subset=["value"])
+    rows = rows[rows["students"] > 0].copy()
+    keys = ["survey_year", "county_code", "stage", "indicator_code"]
+    weighted = rows["students"] * rows["value"]
+    rows["weighted_mean"] = weighted.groupby([rows[k] for k in keys]).transform("sum") / rows[
+        "students"
+    ].groupby([rows[k] for k in keys]).transform("sum")
+    spread = rows["students"] * (rows["value"] - rows["weighted_mean"]) ** 2
+    total = spread.groupby([rows[k] for k in keys]).transform("sum")
+    rows["variance_share"] = (spread / total).where(total > 0)
+    return rows
+
+
+def urban_rural_means(school_indicators: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    """Enrollment-weighted mean of each indicator per stage and urban_rural class.
+
+    `schools` is dim_school (school_key, urban_rural); school-stages whose urban_rural is
+    unknown form the class 'unknown'. Columns: stage, indicator_code, urban_rural,
+    school_stages, students, weighted_mean.
+    """
+    rows = school_indicators.dropna(subset=["value"]).merge(
+        schools[["school_key", "urban_rural"]], on="school_key", how="left"
+    )
+    rows["urban_rural"] = rows["urban_rural"].fillna("unknown")
+    rows["weighted"] = rows["students"] * rows["value"]
+    grouped = rows.groupby(["stage", "indicator_code", "urban_rural"], as_index=False).agg(
+        school_stages=("value", "size"), students=("students", "sum"), weighted=("weighted", "sum")
+    )
+    grouped["weighted_mean"] = grouped["weighted"] / grouped["students"]
+    return grouped.drop(columns="weighted")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A regime's verdict for one county-stage, in words: status 'pass', 'fail' or 'na'."""
+
+    status: str
+    summary: str  # one line, Chinese with English
+    reasons: list[str]  # what decides it (plain text, escaped when rendered)
+
+
+def _fmt(value, digits: int = 3) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{float(value):.{digits}f}"
+
+
+def _count(value) -> int:
+    """A count of fct_county_assessment; null (a stage of which nothing was read) is 0."""
+    return 0 if value is None or pd.isna(value) else int(value)
+
+
+def basic_verdict(assessment: pd.Series, cvs: pd.DataFrame) -> Verdict:
+    """Basic balance: the composite (mean of the 8 CVs) against 0.65 / 0.55.
+
+    `cvs`: this county-stage-year's fct_county_indicator rows of the basic regime.
+    """
+    threshold = assessment["basic_cv_threshold"]
+    missing = cvs[cvs["cv"].isna()]
+    if pd.isna(assessment["basic_pass"]) or assessment["basic_pass"] is None:
+        return Verdict(
+            "na",
+            "不可评估 not assessable: 8 项差异系数未能全部算出 (not every one of the 8 CVs can be computed)",
+            [
+                f"{row.indicator_code}: {CV_REASON_ZH.get(row.cv_reason, row.cv_reason)}"
+                for row in missing.itertuples()
+            ],
+        )
+    largest = cvs.sort_values("cv", ascending=False).iloc[0]
+    passed = bool(assessment["basic_pass"])
+    sign = "≤" if passed else ">"
+    return Verdict(
+        "pass" if passed else "fail",
+        f"{'达标 pass' if passed else '未达标 fail'}: 综合差异系数 composite CV "
+        f"{_fmt(assessment['basic_composite_cv'])} {sign} {_fmt(threshold, 2)}",
+        [
+            "规则 rule: 8 项差异系数的平均值 (composite = mean of the 8 CVs) ≤ 阈值 threshold",
+            f"拉高综合系数最多的指标 the CV that raises the composite most: "
+            f"{largest.indicator_code} = {_fmt(largest.cv)}",
+        ],
+    )
+
+
+def quality_verdict(assessment: pd.Series, cvs: pd.DataFrame, failing: list[str]) -> Verdict:
+    """Quality resource test: every school-stage passes 6-of-7/85% and every CV ≤ threshold.
+
+    `cvs`: the quality rows of fct_county_indicator; `failing`: names of the county-stage's
+    school-stages that fail the 6-of-7/85% rule.
+    """
+    threshold = assessment["quality_cv_threshold"]
+    over = cvs[cvs["cv"] > threshold]
+    missing = cvs[cvs["cv"].isna()]
+    reasons = [
+        f"规则 rule: 每个学段 7 项中至少 {MIN_MET} 项达标且未达标项不低于标准的 {MIN_SHARE} "
+        f"({MIN_MET} of 7, the rest at {MIN_SHARE}), "
+        f"且每项差异系数 ≤ {_fmt(threshold, 2)} (every CV, not the composite)"
+    ]
+    reasons += [
+        f"{row.indicator_code} 差异系数 CV {_fmt(row.cv)} > {_fmt(threshold, 2)}"
+        for row in over.itertuples()
+    ]
+    # A county-year that lost its only file has a not-assessable row with no counts.
+    stages_total = _count(assessment["quality_school_stages"])
+    passing = _count(assessment["quality_school_stages_passing"])
+    if failing:
+        reasons.append(
+            f"{len(failing)} / {stages_total} 个学段未通过 {MIN_MET}/7/{MIN_SHARE} 规则 "
+            "school-stages fail: " + "、".join(failing)
+        )
+    reasons += [
+        f"{row.indicator_code}: {CV_REASON_ZH.get(row.cv_reason, row.cv_reason)}"
+        for row in missing.itertuples()
+    ]
+    result = assessment["quality_pass"]
+    if result is None or pd.isna(result):
+        undecided = stages_total - passing - len(failing)
+        if undecided > 0:
+            reasons.append(f"{undecided} 个学段缺少指标值 school-stages miss indicator values")
+        return Verdict("na", "不可评估 not assessable", reasons)
+    if bool(result):
+        return Verdict(
+            "pass",
+            f"通过 pass: {passing} / {stages_total} 个学段达标, 最高差异系数 highest CV "
+            f"{_fmt(assessment['quality_max_cv'])} ≤ {_fmt(threshold, 2)}",
+            reasons,
+        )
+    return Verdict("fail", "未通过 fail", reasons)
+
+
+def failing_reason(quality_row, school_indicators: pd.DataFrame) -> str:
+    """Why one school-stage fails the 6-of-7/85% rule, in words: how many of the 7 standards
+    it meets, and each quality indicator below its standard with its share of the standard
+    (the reader sees which are under 85%; the floor itself is in contracts/national_rules.csv).
+
+    `quality_row`: a fct_school_quality row (school_key, indicators_met);
+    `school_indicators`: fct_school_indicator rows of the county-stage (meets_standard,
+    ratio_to_standard).
+    """
+    rows = school_indicators[
+        (school_indicators["school_key"] == quality_row.school_key)
+        & (school_indicators["regime"] == "quality")
+        & school_indicators["meets_standard"].eq(False)
+    ].sort_values("indicator_code")
+    below = [
+        f"{row.indicator_code} {_fmt(row.value, 2)} = {float(row.ratio_to_standard):.1%}"
+        for row in rows.itertuples()
+        if not _isna(row.ratio_to_standard)
+    ]
+    met = "–" if _isna(quality_row.indicators_met) else str(int(quality_row.indicators_met))
+    text = f"达标 {met}/7 项 standards met"
+    if below:
+        text += f"; 未达标 below the standard (share of it): {', '.join(below)}"
+    return text
+
+
+# ---------------------------------------------------------------------------------------
+# HTML
+
+
+def anchor(*parts: object) -> str:
+    """A stable HTML id for a school-stage or gap row (keys hold any character)."""
+    digest = hashlib.sha1("|".join(map(str, parts)).encode("utf-8")).hexdigest()[:12]
+    return f"k{digest}"
+
+
+def _h(zh: str, en: str, level: int = 2, id_: str | None = None) -> str:
+    ident = f' id="{escape(id_, quote=True)}"' if id_ else ""
+    return f'<h{level}{ident}>{escape(zh)} <span class="en">{escape(en)}</span></h{level}>'
+
+
+def _td(value, numeric: bool = False, digits: int = 3, sort: object = None) -> str:
+    text = _fmt(value, digits) if numeric else ("" if value is None or _isna(value) else str(value))
+    attributes = ' class="num"' if numeric else ""
+    if sort is not None:
+        attributes += f' data-sort="{escape(str(sort), quote=True)}"'
+    return f"<td{attributes}>{escape(text)}</td>"
+
+
+def _isna(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _status(value) -> str:
+    if value is None or _isna(value):
+        return '<span class="na">不可评估 n/a</span>'
+    return (
+        '<span class="pass">达标 pass</span>'
+        if bool(value)
+        else '<span class="fail">未达标 fail</span>'
+    )
+
+
+def _table(headers: list[tuple[str, str]], rows: list[str], sortable: bool = False) -> str:
+    head = "".join(
+        f"<th>{escape(zh)}<br><span class='en'>{escape(en)}</span></th>" for zh, en in headers
+    )
+    css = ' class="sortable"' if sortable else ""
+    return f"<table{css}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _page(title: str, body: str, script: str) -> str:
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width"><title>{escape(title)}</title>'
+        f"<style>{STYLE}</style><script>{PAGE_SCRIPT}</script></head><body>{body}"
+        f"<script>{script}</script></body></html>"
+    )
+
+
+@dataclass
+class WarehouseFigures:
+    """The published tables a year's reports read, loaded once."""
+
+    survey_year: int
+    regions: pd.DataFrame
+    indicators: pd.DataFrame
+    assessments: pd.DataFrame  # every year (trend, previous year)
+    county_indicators: pd.DataFrame  # every year
+    school_indicators: pd.DataFrame  # this year
+    school_stages: pd.DataFrame  # this year, in scope
+    school_quality: pd.DataFrame  # this year
+    schools: pd.DataFrame
+    gaps: pd.DataFrame  # this year
+    sizes: pd.DataFrame  # this year: fct_school_size
+    quarantine: pd.DataFrame  # this year: rows set aside
+    ingest_files: pd.DataFrame  # this year: receipts (skipped and rejected files, sheets, rows)
+
+    @classmethod
+    def load(cls, warehouse_dir: Path, survey_year: int) -> WarehouseFigures:
+        """The published tables one year's county reports need, read from `warehouse_dir`
+        (the current snapshot); history tables keep every year, per-school tables only this one.
+        """
+        year = {"year": survey_year}
+        return cls(
+            survey_year=survey_year,
+            regions=read_table(warehouse_dir, "dim_region"),
+            indicators=read_table(warehouse_dir, "dim_indicator"),
+            assessments=read_table(warehouse_dir, "fct_county_assessment"),
+            county_indicators=read_table(warehouse_dir, "fct_county_indicator"),
+            school_indicators=read_table(
+                warehouse_dir, "fct_school_indicator", "survey_year = $year", **year
+            ),
+            school_stages=read_table(
+                warehouse_dir, "fct_school_stage", "survey_year = $year and in_scope", **year
+            ),
+            school_quality=read_table(
+                warehouse_dir, "fct_school_quality", "survey_year = $year", **year
+            ),
+            schools=read_table(warehouse_dir, "dim_school"),
+            gaps=read_table(warehouse_dir, "fct_school_gap", "survey_year = $year", **year),
+            sizes=read_table(warehouse_dir, "fct_school_size", "survey_year = $year", **year),
+            quarantine=read_table(warehouse_dir, "quarantine", "survey_year = $year", **year),
+            ingest_files=read_table(warehouse_dir, "ingest_files", "survey_year = $year", **year),
+        )
+
+    def counties(self) -> list[str]:
+        """The county codes assessed in the survey year, sorted."""
+        if self.assessments.empty:
+            return []
+        this_year = self.assessments[self.assessments["survey_year"] == self.survey_year]
+        return sorted(this_year["county_code"].unique())
+
+
+def _names(figures: WarehouseFigures) -> dict[str, str]:
+    return dict(zip(figures.schools["school_key"], figures.schools["school_name"]))
+
+
+def render_county_page(figures: WarehouseFigures, county_code: str, workbook_href: str) -> str:
+    """The county page as HTML text (every value escaped)."""
+    year = figures.survey_year
+    region = figures.regions[figures.regions["county_code"] == county_code]
+    region = region.iloc[0] if not region.empty else pd.Series(dtype=object)
+    county_name = str(region.get("county_name", county_code))
+    names = _names(figures)
+    indicator_names = dict(
+        zip(figures.indicators["indicator_code"], figures.indicators["indicator_name_zh"])
+    )
+    gaps = (
+        figures.gaps[figures.gaps["county_code"] == county_code]
+        if not figures.gaps.empty
+        else figures.gaps
+    )
+    gap_keys = (
+        {(row.school_key, row.stage, row.indicator_code) for row in gaps.itertuples()}
+        if not gaps.empty
+        else set()
+    )
+    school_indicators = figures.school_indicators[
+        figures.school_indicators["county_code"] == county_code
+    ]
+    shares = (
+        variance_shares(school_indicators) if not school_indicators.empty else school_indicators
+    )
+
+    def school_link(school_key: str, stage: str, code: str | None = None) -> str:
+        target = (
+            anchor("gap", school_key, stage, code)
+            if code and (school_key, stage, code) in gap_keys
+            else anchor("school", school_key, stage)
+        )
+        return f'<a href="#{target}">{escape(str(names.get(school_key, school_key)))}</a>'
+
+    parts = [
+        f"<h1>{escape(county_name)} {escape(str(year))} 年义务教育均衡发展报告 "
+        f'<span class="en">County report, survey year {escape(str(year))} ({escape(county_code)})</span></h1>',
+        f"<p>{escape(str(region.get('province_name', '')))} · {escape(str(region.get('prefecture_name', '')))} · "
+        f'<a href="{escape(workbook_href, quote=True)}">一校一册 Excel (gap list workbook)</a> · '
+        f'<a href="{VALIDATION_HREF}">数据校验报告 validation report</a></p>',
+        _left_out_section(left_out_rows(figures.quarantine, figures.ingest_files, county_code)),
+    ]
+    parts += _incomplete_note(figures, county_code)
+    for stage in STAGES:
+        assessment = figures.assessments[
+            (figures.assessments["county_code"] == county_code)
+            & (figures.assessments["stage"] == stage)
+            & (figures.assessments["survey_year"] == year)
+        ]
+        if assessment.empty:
+            continue
+        parts.append(
+            _stage_section(
+                figures,
+                county_code,
+                stage,
+                assessment.iloc[0],
+                shares,
+                school_link,
+                indicator_names,
+            )
+        )
+    parts.append(_size_section(figures, county_code, names))
+    parts.append(_urban_rural_section(figures, school_indicators, indicator_names))
+    parts.append(_gap_section(gaps))
+    parts.append(_schools_section(figures, county_code, names))
+    return _page(f"{county_name} {year} 均衡发展报告", "".join(parts), SORT_SCRIPT)
+
+
+def _incomplete_note(figures, county_code: str) -> list[str]:
+    """The county-year's lost files (fct_county_assessment.is_complete false), first."""
+    rows = figures.assessments[
+        (figures.assessments["county_code"] == county_code)
+        & (figures.assessments["survey_year"] == figures.survey_year)
+    ]
+    if "is_complete" not in rows.columns or not rows["is_complete"].eq(False).any():
+        return []
+    reason = rows["incomplete_reason"].dropna()
+    return [
+        '<p class="fail">数据不完整 incomplete: 以下文件未能使用,结果只含读到的部分 '
+        "(these files could not be used; the figures cover only what was read): "
+        f"{escape(str(reason.iloc[0]) if not reason.empty else '')}</p>"
+    ]
+
+
+VALIDATION_HREF = "../index.html"  # reports/<year>/index.html, the year's validation report
+
+
+def left_out_rows(
+    quarantine: pd.DataFrame, ingest_files: pd.DataFrame, county_code: str
+) -> pd.DataFrame:
+    """What of the county's own files the figures were computed without.
+
+    `quarantine`, `ingest_files`: the year's published tables. Returns one row per
+    quarantined row and per file or sheet not loaded (skipped or rejected, e.g. a hidden row
+    or an unreadable file) of `county_code`, columns kind ('quarantined' | the receipt's
+    status), source_file, sheet, source_row (null for a file or sheet), school_name,
+    reason_code, reason; sorted by file, sheet and row.
+    """
+    columns = ["kind", "source_file", "sheet", "source_row", "school_name", "reason_code", "reason"]
+    frames = []
+    if not quarantine.empty:
+        rows = quarantine[quarantine["county_code"] == county_code]
+        frames.append(rows.assign(kind="quarantined").reindex(columns=columns))
+    if not ingest_files.empty:
+        receipts = ingest_files[
+            (ingest_files["county_code"] == county_code) & (ingest_files["status"] != "loaded")
+        ]
+        frames.append(
+            receipts.assign(kind=receipts["status"], source_row=None, school_name=None).reindex(
+                columns=columns
+            )
+        )
+    frames = [frame for frame in frames if not frame.empty]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return (
+        pd.concat(frames, ignore_index=True)
+        .sort_values(["source_file", "sheet", "source_row"], na_position="first")
+        .reset_index(drop=True)
+    )
+
+
+def _left_out_section(left_out: pd.DataFrame) -> str:
+    """Told before any verdict: the CVs and verdicts below rest on the rows used only."""
+    link = f'<a href="{VALIDATION_HREF}">数据校验报告 validation report</a>'
+    if left_out.empty:
+        return (
+            '<p id="left-out">本县文件的每一行均已计入或计为非数据行 '
+            f'<span class="en">(no row of this county\'s files was left out; see the {link})</span></p>'
+        )
+    quarantined = int((left_out["kind"] == "quarantined").sum())
+    other = len(left_out) - quarantined
+    rows = [
+        "<tr>"
+        + _td("隔离 quarantined" if row.kind == "quarantined" else f"未读入 {row.kind}")
+        + _td(row.source_file)
+        + _td(row.sheet)
+        + _td(None if _isna(row.source_row) else int(row.source_row))
+        + _td(row.school_name)
+        + _td(row.reason_code)
+        + _td(row.reason)
+        + "</tr>"
+        for row in left_out.itertuples()
+    ]
+    headers = [
+        ("处理", "kind"),
+        ("文件", "file"),
+        ("工作表", "sheet"),
+        ("行", "row"),
+        ("学校", "school"),
+        ("原因代码", "reason code"),
+        ("原因", "reason"),
+    ]
+    return (
+        _h("未计入的数据", "rows left out of the figures", 2, id_="left-out")
+        + f'<p class="fail">本县文件中有 {quarantined} 行被隔离、{other} 个文件/工作表/行未读入,'
+        "以下差异系数和结论均未包含它们 "
+        f'<span class="en">({quarantined} rows quarantined and {other} files, sheets or rows '
+        "skipped: every CV and verdict below was computed without them; details in the "
+        f"{link})</span></p>" + _table(headers, rows)
+    )
+
+
+def _stage_section(
+    figures, county_code, stage, assessment, shares, school_link, indicator_names
+) -> str:
+    year = figures.survey_year
+    stage_zh = STAGE_ZH[stage]
+    cvs = figures.county_indicators[
+        (figures.county_indicators["county_code"] == county_code)
+        & (figures.county_indicators["stage"] == stage)
+    ]
+    this_year = cvs[cvs["survey_year"] == year]
+    quality = figures.school_quality[
+        (figures.school_quality["county_code"] == county_code)
+        & (figures.school_quality["stage"] == stage)
+    ]
+    names = _names(figures)
+    indicators = figures.school_indicators[
+        (figures.school_indicators["county_code"] == county_code)
+        & (figures.school_indicators["stage"] == stage)
+    ]
+    failing = [
+        f"{names.get(row.school_key, row.school_key)} ({failing_reason(row, indicators)})"
+        for row in quality[quality["passes_quality"].eq(False)].itertuples()
+    ]
+    out = [_h(f"{stage_zh}", f"{stage} stage", 2, id_=f"stage-{stage}")]
+    history = figures.assessments[
+        (figures.assessments["county_code"] == county_code)
+        & (figures.assessments["stage"] == stage)
+    ]
+    for regime, zh, en in (
+        ("basic", "基本均衡", "basic balance (2012)"),
+        ("quality", "优质均衡", "high-quality balance (2017)"),
+    ):
+        regime_cvs = this_year[this_year["regime"] == regime].sort_values("indicator_code")
+        verdict = (
+            basic_verdict(assessment, regime_cvs)
+            if regime == "basic"
+            else quality_verdict(assessment, regime_cvs, failing)
+        )
+        out.append(_h(f"{stage_zh}{zh}", en, 3))
+        out.append(f'<p class="{verdict.status}">{escape(verdict.summary)}</p>')
+        out.append(
+            "<ul>" + "".join(f"<li>{escape(reason)}</li>" for reason in verdict.reasons) + "</ul>"
+        )
+        trend = cvs[cvs["regime"] == regime][["survey_year", "indicator_code", "cv"]]
+        threshold = regime_cvs["cv_threshold"].dropna()
+        threshold_value = float(threshold.iloc[0]) if not threshold.empty else None
+        if regime == "basic":
+            composite = history[["survey_year", "basic_composite_cv"]].rename(
+                columns={"basic_composite_cv": "cv"}
+            )
+            composite["indicator_code"] = COMPOSITE
+            trend = pd.concat([trend, composite], ignore_index=True)
+        svg = cv_trend_svg(trend, threshold_value, f"{stage} {regime}: CV by survey year")
+        out.append(
+            f'<figure class="chart" data-chart="{stage}-{regime}">{svg}<figcaption>'
+            f"{escape(stage_zh + zh)}差异系数历年走势,虚线为阈值 "
+            f'<span class="en">CV trend, dashed line: threshold</span></figcaption></figure>'
+        )
+        years = sorted(cvs["survey_year"].unique())
+        rows = []
+        for row in regime_cvs.itertuples():
+            by_year = cvs[(cvs["indicator_code"] == row.indicator_code)].set_index("survey_year")[
+                "cv"
+            ]
+            within = None if pd.isna(row.cv) else row.cv <= row.cv_threshold
+            rows.append(
+                "<tr>"
+                + _td(row.indicator_code)
+                + _td(indicator_names.get(row.indicator_code, ""))
+                + _td(row.n_school_stages, numeric=True, digits=0)
+                + _td(row.weighted_mean, numeric=True)
+                + _td(row.cv, numeric=True)
+                + _td(row.cv_threshold, numeric=True, digits=2)
+                + (f"<td>{_status(within)}</td>" if regime == "quality" else _td(""))
+                + "".join(_td(by_year.get(y), numeric=True) for y in years)
+                + _td(CV_REASON_ZH.get(row.cv_reason, row.cv_reason) if row.cv_reason else "")
+                + "</tr>"
+            )
+        headers = [
+            ("指标", "code"),
+            ("名称", "indicator"),
+            ("学段数", "school-stages"),
+            ("加权平均", "weighted mean"),
+            ("差异系数", "CV"),
+            ("阈值", "threshold"),
+            ("单项", "within"),
+        ]
+        headers += [(str(y), "CV") for y in years] + [("说明", "note")]
+        out.append(_table(headers, rows))
+        out.append(
+            _contributors(shares, stage, regime_cvs["indicator_code"].tolist(), school_link, regime)
+        )
+    return "".join(out)
+
+
+def _contributors(shares, stage, codes, school_link, regime) -> str:
+    if shares.empty:
+        return ""
+    rows = []
+    stage_shares = shares[shares["stage"] == stage]
+    for code in codes:
+        top = stage_shares[stage_shares["indicator_code"] == code].dropna(subset=["variance_share"])
+        top = top.sort_values("variance_share", ascending=False).head(TOP_CONTRIBUTORS)
+        for rank, row in enumerate(top.itertuples(), start=1):
+            direction = (
+                "高于平均 above mean" if row.value > row.weighted_mean else "低于平均 below mean"
+            )
+            rows.append(
+                "<tr>"
+                + _td(code)
+                + _td(rank, numeric=True, digits=0)
+                + f"<td>{school_link(row.school_key, stage, code)}</td>"
+                + _td(row.students, numeric=True, digits=0)
+                + _td(row.value, numeric=True)
+                + _td(row.weighted_mean, numeric=True)
+                + _td(direction)
+                + _td(f"{row.variance_share * 100:.1f}%")
+                + "</tr>"
+            )
+    title = _h(
+        "拉高差异系数最多的学校",
+        "school-stages that raise each CV most (share of the weighted variance)",
+        4,
+    )
+    headers = [
+        ("指标", "code"),
+        ("名次", "rank"),
+        ("学校", "school"),
+        ("在校生", "students"),
+        ("指标值", "value"),
+        ("县平均", "county mean"),
+        ("方向", "direction"),
+        ("方差占比", "share of variance"),
+    ]
+    return title + _table(headers, rows)
+
+
+SIZE_REASON_ZH = {
+    "classes_not_reported": "表中无班级数 (no classes column)",
+    "classes_only_for_whole_school": "仅有全校班级数 (classes only for the whole school)",
+    "zero_classes": "班级数为 0 (zero classes)",
+    "no_school_size_standard_for_type": "该办学类型无规模标准 (no limit for this school type)",
+}
+
+
+def _size_section(figures, county_code, names) -> str:
+    """Class size (45 / 50) and school size (2 000 / 2 500) of every school-stage."""
+    sizes = figures.sizes
+    if sizes.empty:
+        return ""
+    sizes = sizes[sizes["county_code"] == county_code]
+    out = [
+        _h(
+            "班额与学校规模",
+            "class size (45 primary / 50 junior) and school size (2 000 / 2 500)",
+            2,
+            id_="sizes",
+        )
+    ]
+    for stage in STAGES:
+        stage_sizes = sizes[sizes["stage"] == stage]
+        if stage_sizes.empty:
+            continue
+        known = stage_sizes["class_size_within_limit"].dropna()
+        out.append(
+            _h(STAGE_ZH[stage], stage, 3)
+            + f"<p>平均班额达标 mean class size within the limit: {int(known.astype(bool).sum())} / {len(known)}"
+            f" (无班级数 without classes: {len(stage_sizes) - len(known)}); "
+            f"学校规模达标 school size within the limit: "
+            f"{int(stage_sizes['school_size_within_limit'].eq(True).sum())} / {len(stage_sizes)}</p>"
+        )
+        rows = [
+            f'<tr><td><a href="#{anchor("school", row.school_key, stage)}">'
+            f"{escape(str(names.get(row.school_key, row.school_key)))}</a></td>"
+            + _td(row.students, numeric=True, digits=0)
+            + _td(row.classes, numeric=True, digits=0)
+            + _td(row.mean_class_size, numeric=True, digits=1)
+            + _td(row.class_size_limit, numeric=True, digits=0)
+            + f"<td>{_status(row.class_size_within_limit)}</td>"
+            + _td(
+                SIZE_REASON_ZH.get(row.class_size_reason, row.class_size_reason)
+                if row.class_size_reason
+                else ""
+            )
+            + _td(row.school_students, numeric=True, digits=0)
+            + _td(row.school_size_limit, numeric=True, digits=0)
+            + f"<td>{_status(row.school_size_within_limit)}</td></tr>"
+            for row in stage_sizes.sort_values("school_key").itertuples()
+        ]
+        headers = [
+            ("学校", "school"),
+            ("在校生", "students"),
+            ("班级数", "classes"),
+            ("平均班额", "mean class size"),
+            ("班额上限", "limit"),
+            ("班额", "class size"),
+            ("说明", "note"),
+            ("学校义务教育规模", "school enrollment"),
+            ("规模上限", "limit"),
+            ("规模", "school size"),
+        ]
+        out.append(_table(headers, rows, sortable=True))
+    return "".join(out)
+
+
+def _urban_rural_section(figures, school_indicators, indicator_names) -> str:
+    if school_indicators.empty:
+        return ""
+    means = urban_rural_means(school_indicators, figures.schools)
+    classes = [c for c in ("urban", "town", "rural", "unknown") if c in set(means["urban_rural"])]
+    out = [_h("城乡对比", "urban, town and rural school-stages (enrollment-weighted means)")]
+    for stage in STAGES:
+        stage_means = means[means["stage"] == stage]
+        if stage_means.empty:
+            continue
+        pivot = stage_means.pivot(
+            index="indicator_code", columns="urban_rural", values="weighted_mean"
+        )
+        counts = stage_means.groupby("urban_rural")["school_stages"].max()
+        rows = [
+            "<tr>"
+            + _td(code)
+            + _td(indicator_names.get(code, ""))
+            + "".join(_td(pivot.loc[code].get(c), numeric=True) for c in classes)
+            + "</tr>"
+            for code in pivot.index
+        ]
+        headers = [("指标", "code"), ("名称", "indicator")] + [
+            (f"{URBAN_RURAL_ZH[c]} ({int(counts.get(c, 0))})", c) for c in classes
+        ]
+        out.append(_h(STAGE_ZH[stage], stage, 3) + _table(headers, rows))
+    return "".join(out)
+
+
+def _gap_section(gaps: pd.DataFrame) -> str:
+    out = [
+        _h(
+            "一校一册:未达标项目及估算费用",
+            "gap list: standards not met, what reaching them takes, estimated cost",
+            2,
+            id_="gaps",
+        )
+    ]
+    if gaps.empty:
+        return "".join(out) + "<p>无 none.</p>"
+    rows = []
+    for row in gaps.sort_values(["school_name", "stage", "indicator_code"]).itertuples():
+        rows.append(
+            f'<tr id="{anchor("gap", row.school_key, row.stage, row.indicator_code)}">'
+            + _td(row.school_name)
+            + _td(STAGE_ZH.get(row.stage, row.stage))
+            + _td(row.indicator_code)
+            + _td(row.indicator_name_zh)
+            + _td(row.value, numeric=True)
+            + _td(row.standard, numeric=True, digits=1)
+            + _td(row.shortfall, numeric=True, digits=2)
+            + _td(row.addition, numeric=True, digits=1)
+            + _td(row.addition_unit_zh)
+            + _td(row.estimated_cost_yuan, numeric=True, digits=1)
+            + _td("默认假设 default" if row.cost_basis == "default_assumption" else row.cost_basis)
+            + f'<td class="source">{escape(str(row.source_rows))}</td></tr>'
+        )
+    headers = [
+        ("学校", "school"),
+        ("学段", "stage"),
+        ("指标", "code"),
+        ("名称", "indicator"),
+        ("指标值", "value"),
+        ("标准", "standard"),
+        ("缺口", "shortfall"),
+        ("需增加", "to add"),
+        ("单位", "unit"),
+        ("估算费用(元)", "cost, yuan"),
+        ("成本依据", "cost basis"),
+        ("来源", "source rows"),
+    ]
+    return "".join(out) + _table(headers, rows, sortable=True) + _totals_table(gaps)
+
+
+def _totals_table(gaps: pd.DataFrame) -> str:
+    """Per school and for the county, one-off and yearly costs apart (never one sum)."""
+    rows = []
+    for row in cost_totals(gaps).itertuples():
+        css = ' class="total"' if row.school_key is None else ""
+        rows.append(
+            f"<tr{css}>"
+            + _td(row.school_name)
+            + _td(row.one_off_yuan, numeric=True, digits=1)
+            + _td(row.yearly_yuan, numeric=True, digits=1)
+            + "</tr>"
+        )
+    headers = [
+        ("学校", "school"),
+        ("一次性费用(元)", "one-off cost, yuan"),
+        ("每年费用(元,教师人员经费)", "yearly cost, yuan (teachers' pay)"),
+    ]
+    return (
+        _h("费用合计", "cost totals", 3, id_="cost-totals")
+        + "<p>一次性费用与每年费用分列,不可相加 "
+        '<span class="en">(one-off and yearly costs are kept apart, never added; '
+        "one teacher may close several teacher gaps, so the yearly figure is an upper bound)"
+        "</span></p>" + _table(headers, rows)
+    )
+
+
+def _schools_section(figures, county_code, names) -> str:
+    stages = figures.school_stages[figures.school_stages["county_code"] == county_code]
+    quality = figures.school_quality.set_index(["school_key", "stage"])
+    urban = dict(zip(figures.schools["school_key"], figures.schools["urban_rural"]))
+    rows = []
+    for row in stages.sort_values(["stage", "school_key"]).itertuples():
+        key = (row.school_key, row.stage)
+        met = quality["indicators_met"].get(key) if key in quality.index else None
+        passes = quality["passes_quality"].get(key) if key in quality.index else None
+        rows.append(
+            f'<tr id="{anchor("school", row.school_key, row.stage)}">'
+            + _td(names.get(row.school_key, row.school_key))
+            + _td(row.school_id)
+            + _td(STAGE_ZH.get(row.stage, row.stage))
+            + _td(row.school_type)
+            + _td(URBAN_RURAL_ZH.get(urban.get(row.school_key) or "unknown"))
+            + _td(row.students, numeric=True, digits=0)
+            + _td(met, numeric=True, digits=0)
+            + f"<td>{_status(passes)}</td>"
+            + f'<td class="source">{escape(str(row.source_rows))}</td></tr>'
+        )
+    headers = [
+        ("学校", "school"),
+        ("学校标识码", "school_id"),
+        ("学段", "stage"),
+        ("办学类型", "school_type"),
+        ("城乡", "urban/rural"),
+        ("在校生", "students"),
+        ("达标项数", "standards met"),
+        ("6/7 规则", "6-of-7 rule"),
+        ("数据来源(文件 [工作表] 行)", "source file [sheet] row"),
+    ]
+    return _h(
+        "参与测算的学段及数据来源",
+        "school-stages and where their figures come from",
+        2,
+        id_="schools",
+    ) + _table(headers, rows, sortable=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Index pages
+
+
+def render_index_page(
+    figures: WarehouseFigures, level: str, region_code: str, county_href: dict[str, str]
+) -> str:
+    """The counties of one province or prefecture and their verdicts, with the previous year."""
+    column = "province_code" if level == "province" else "prefecture_code"
+    name_column = "province_name" if level == "province" else "prefecture_name"
+    regions = figures.regions[figures.regions[column] == region_code]
+    region_name = str(regions[name_column].iloc[0]) if not regions.empty else region_code
+    year = figures.survey_year
+    assessments = figures.assessments[
+        (figures.assessments["survey_year"] == year)
+        & figures.assessments["county_code"].isin(regions["county_code"])
+    ]
+    county_names = dict(zip(regions["county_code"], regions["county_name"]))
+    rows = []
+    for row in assessments.sort_values(["county_code", "stage"]).itertuples():
+        href = county_href.get(row.county_code)
+        name = escape(str(county_names.get(row.county_code, row.county_code)))
+        link = f'<a href="{escape(href, quote=True)}">{name}</a>' if href else name
+        rows.append(
+            f"<tr><td>{link}</td>"
+            + _td(row.county_code)
+            + _td(STAGE_ZH.get(row.stage, row.stage))
+            + f'<td data-sort="{_sort_key(row.basic_pass)}">{_status(row.basic_pass)}</td>'
+            + _previous_cell(row.prev_assessable, row.prev_basic_pass)
+            + _td(row.basic_composite_cv, numeric=True)
+            + f'<td data-sort="{_sort_key(row.quality_pass)}">{_status(row.quality_pass)}</td>'
+            + _previous_cell(row.prev_assessable, row.prev_quality_pass)
+            + _td(row.quality_max_cv, numeric=True)
+            + _fraction_td(row.quality_school_stages_passing, row.quality_school_stages)
+            + "</tr>"
+        )
+    counts = []
+    for stage in STAGES:
+        stage_rows = assessments[assessments["stage"] == stage]
+        counts.append(
+            f"<li>{STAGE_ZH[stage]} {stage}: 基本均衡达标 basic pass {int(stage_rows['basic_pass'].eq(True).sum())}"
+            f" (上年 previous {previous_count(stage_rows, 'prev_basic_pass')}), "
+            f"优质均衡通过 quality pass {int(stage_rows['quality_pass'].eq(True).sum())}"
+            f" (上年 previous {previous_count(stage_rows, 'prev_quality_pass')}), 共 of {len(stage_rows)}</li>"
+        )
+    headers = [
+        ("县", "county"),
+        ("代码", "code"),
+        ("学段", "stage"),
+        ("基本均衡", "basic"),
+        ("上年", "previous year"),
+        ("综合差异系数", "composite CV"),
+        ("优质均衡", "quality"),
+        ("上年", "previous year"),
+        ("最高差异系数", "highest quality CV"),
+        ("达标学段", "school-stages passing"),
+    ]
+    level_zh = "省" if level == "province" else "地市"
+    body = (
+        f"<h1>{escape(region_name)} {year} 年县域义务教育均衡发展 "
+        f'<span class="en">{escape(level)} {escape(region_code)}, survey year {year}</span></h1>'
+        f"<p>{level_zh}内各县评估结果,点击表头排序 <span class='en'>(click a heading to sort)</span></p>"
+        f"<ul>{''.join(counts)}</ul>" + _table(headers, rows, sortable=True)
+    )
+    return _page(f"{region_name} {year}", body, SORT_SCRIPT)
+
+
+def _sort_key(value) -> str:
+    return "" if value is None or _isna(value) else ("1" if bool(value) else "0")
+
+
+NO_PREVIOUS_YEAR = "无上年数据 no previous year"
+
+
+def previous_count(stage_rows: pd.DataFrame, column: str) -> str:
+    """Counties passing in the previous year, of those that have one; a county without a
+    previous year adds nothing (null, never a zero), and none at all reads as no previous year.
+    """
+    has_previous = stage_rows["prev_assessable"].notna()
+    if not has_previous.any():
+        return NO_PREVIOUS_YEAR
+    known = int(has_previous.sum())
+    passing = int(stage_rows.loc[has_previous, column].eq(True).sum())
+    missing = len(stage_rows) - known
+    return f"{passing}" + (f", {missing} 县{NO_PREVIOUS_YEAR}" if missing else "")
+
+
+def _previous_cell(prev_assessable, prev_pass) -> str:
+    """The previous year's verdict; a county-stage absent that year is not "not assessable"."""
+    if prev_assessable is None or _isna(prev_assessable):
+        return f'<td data-sort=""><span class="na">{NO_PREVIOUS_YEAR}</span></td>'
+    return f'<td data-sort="{_sort_key(prev_pass)}">{_status(prev_pass)}</td>'
+
+
+def _fraction_td(numerator, denominator) -> str:
+    """`n/m` shown, sorted by its value (3/4 before 4/4, 1/2 before 2/3)."""
+    if _isna(numerator) or _isna(denominator):
+        return '<td data-sort=""></td>'
+    share = float(numerator) / float(denominator) if float(denominator) else 0.0
+    return _td(f"{int(numerator)}/{int(denominator)}", sort=f"{share:.6f}")
+
+
+# ---------------------------------------------------------------------------------------
+# Writing
+
+
+def county_page_path(reports_dir: Path, survey_year: int, county_code: str) -> Path:
+    """Where a county's report page for a survey year is: <reports>/<year>/county/<code>.html."""
+    return Path(reports_dir) / str(survey_year) / "county" / f"{county_code}.html"
+
+
+def _write_text(path: Path, text: str) -> Path:
+    return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+
+
+def write_county_reports(
+    warehouse_dir: Path, reports_dir: Path, exports_dir: Path, survey_year: int
+) -> list[Path]:
+    """Write the year's county pages and the province and prefecture indexes; returns them."""
+    figures = WarehouseFigures.load(warehouse_dir, survey_year)
+    written = []
+    hrefs: dict[str, str] = {}
+    for county_code in figures.counties():
+        page = county_page_path(reports_dir, survey_year, county_code)
+        workbook = export_path(exports_dir, survey_year, county_code)
+        href = Path(os.path.relpath(workbook, page.parent)).as_posix()
+        written.append(_write_text(page, render_county_page(figures, county_code, href)))
+        hrefs[county_code] = f"../county/{county_code}.html"
+    counties = figures.regions[figures.regions["county_code"].isin(hrefs)]
+    for level, column in (("province", "province_code"), ("prefecture", "prefecture_code")):
+        for region_code in sorted(counties[column].dropna().unique()):
+            page = Path(reports_dir) / str(survey_year) / level / f"{region_code}.html"
+            written.append(_write_text(page, render_index_page(figures, level, region_code, hrefs)))
+    return written

@@ -1,0 +1,1 @@
+"""Layer staging: the per-year Parquet tables dbt reads as its sources (framework-free)."""

@@ -1,0 +1,110 @@
+"""The code location loads and holds the graph, checks, schedule and sensor it promises."""
+
+import json
+import subprocess
+import sys
+
+from dagster import AssetKey
+from dagster._core.definitions.backfill_policy import BackfillPolicyType
+
+from orchestration.definitions import defs
+from orchestration.defs.dbt import dbt_build_args, public_models
+from orchestration.defs.partitions import survey_year_partitions
+from orchestration.defs.resources import dbt_project
+
+PYTHON_ASSETS = [
+    "raw_survey_files",
+    "parsed_school_rows",
+    "validated_school_rows",
+    "warehouse_tables",
+    "validation_report",
+    "bureau_reports",
+]
+STAGED = [AssetKey(["staging", name]) for name in ("school_survey", "quarantine", "ingest_files")]
+
+
+def test_dagster_validates_the_code_location():
+    dagster = [sys.executable, "-m", "dagster", "definitions", "validate"]
+    completed = subprocess.run(
+        [*dagster, "-m", "orchestration.definitions"], capture_output=True, text=True
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+
+
+def test_every_asset_is_a_survey_year_partition_built_in_one_run_per_range():
+    graph = defs.resolve_asset_graph()
+    keys = [AssetKey(name) for name in PYTHON_ASSETS] + STAGED
+    assert set(keys) <= graph.get_all_asset_keys()
+    for key in graph.materializable_asset_keys:
+        node = graph.get(key)
+        assert node.partitions_def == survey_year_partitions, key
+        assert node.backfill_policy.policy_type == BackfillPolicyType.SINGLE_RUN, key
+
+
+def test_staged_tables_are_the_dbt_sources_and_the_publish_reads_every_public_model():
+    graph = defs.resolve_asset_graph()
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    public = {AssetKey(node["name"]) for node in public_models(manifest)}
+    assert public, "the dbt project has public models"
+    assert graph.get(AssetKey("warehouse_tables")).parent_keys == public
+    for staged in STAGED:
+        children = graph.get(staged).child_keys
+        assert any(graph.get(child).group_name == "staging" for child in children), staged
+
+
+def test_validation_checks_guard_their_assets_and_dbt_tests_become_checks():
+    graph = defs.resolve_asset_graph()
+    checks = {
+        (key.asset_key.to_user_string(), key.name): graph.get(key) for key in graph.asset_check_keys
+    }
+    assert checks[("validated_school_rows", "row_accounting")].blocking
+    assert checks[("validated_school_rows", "unique_schools")].blocking
+    assert ("validated_school_rows", "row_schema") in checks
+    assert ("staging/school_survey", "dataset_expectations") in checks
+    # Runs after publishing; never blocking, so the reports of the counties read are built
+    # (a strict run's exit status is the CLI's).
+    assert not checks[("warehouse_tables", "county_years_complete")].blocking
+    assert any(asset.startswith(("dim_", "fct_")) for asset, _ in checks)
+    # Every dbt data test is a check on a model, singular tests with several inputs included.
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    tests = {node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "test"}
+    assert tests <= {name for _, name in checks}
+
+
+def test_schedule_sensor_and_job_are_registered():
+    assert defs.resolve_schedule_def("nightly_refresh").job_name == "refresh_warehouse"
+    assert defs.resolve_sensor_def("raw_files_sensor").job_name == "refresh_warehouse"
+
+
+def test_dbt_build_gets_the_years_as_a_var():
+    args = dbt_build_args([2021, 2019])
+    assert args[:3] == ["build", "--vars", '{"survey_years": [2019, 2021]}']
+
+
+def test_every_asset_sits_in_a_named_layer_group():
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups == {
+        "contracts",
+        "raw",
+        "ingest",
+        "validation",
+        "staging",
+        "intermediate",
+        "marts",
+        "warehouse",
+    }
+
+
+def test_dbt_models_sit_in_the_group_of_their_folder():
+    graph = defs.resolve_asset_graph()
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
+    assert {node["original_file_path"].split("/")[1] for node in models} == {
+        "staging",
+        "intermediate",
+        "marts",
+    }
+    for node in models:
+        folder = node["original_file_path"].split("/")[1]
+        assert graph.get(AssetKey(node["name"])).group_name == folder, node["name"]

@@ -1,0 +1,8 @@
+import pytest
+
+from tests.unit.validation.staged import good_rows as plausible_rows
+
+
+@pytest.fixture
+def good_rows() -> list[dict]:
+    return plausible_rows()

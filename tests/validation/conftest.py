@@ -1,8 +1,0 @@
-import pytest
-
-from tests.validation.staged import good_rows as plausible_rows
-
-
-@pytest.fixture
-def good_rows() -> list[dict]:
-    return plausible_rows()
