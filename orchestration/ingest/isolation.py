@@ -2,7 +2,7 @@
 
 Whatever reading one file does (the spreadsheet library panics or aborts, `csv.Error`,
 `OSError`, `MemoryError`, a parse that never ends) rejects that file with a receipt and
-lets the others load. Before a worker opens a file, its sizes are checked against
+lets the others load. Before the reader opens a file, its sizes are checked against
 `contracts/read_limits.yaml` from the file's own metadata (file size, zip directory, the
 sheet's declared used range), so a zip bomb or a sheet reaching XFD1048576 is refused
 before anything is unpacked or laid out.
@@ -172,24 +172,29 @@ def cpu_limit(used_seconds: float, allowance: int, hard: int) -> int:
     return soft if hard < 0 else min(soft, hard)
 
 
-def _read_limited(raw: RawFile, cpu_seconds: int) -> FileReading:
-    """In a pool worker: one file, with `cpu_seconds` of CPU from now (SIGXCPU past it)."""
+def _read_limited(raw: RawFile, limits: ReadLimits) -> FileReading:
+    """In a pool worker: one file, with one file's CPU allowance from now (SIGXCPU past it)."""
     import resource
 
     usage = resource.getrusage(resource.RUSAGE_SELF)
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    soft = cpu_limit(usage.ru_utime + usage.ru_stime, cpu_seconds, hard)
+    soft = cpu_limit(usage.ru_utime + usage.ru_stime, limits.worker_cpu_seconds, hard)
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
-    return _read_one(raw)
+    return _read_one(raw, limits)
 
 
-def _read_one(raw: RawFile) -> FileReading:
-    """In the worker: read one file; an exception is the file's, and becomes its receipt."""
+def _read_one(raw: RawFile, limits: ReadLimits) -> FileReading:
+    """In the worker: check one file's sizes (`check_limits`), then read it; a file over a
+    limit is refused, an exception is the file's, and either becomes its receipt. The
+    check runs in the worker too: it opens every archive, and runs on both cores so."""
     from orchestration.ingest.regions import region_registry
     from orchestration.ingest.vocabulary import vocabulary
 
     try:
+        check_limits(raw.path, limits)
         return FileReader(raw, vocabulary(), region_registry()).read()
+    except FileRefused as refused:
+        return rejected(raw, refused.reason_code, str(refused))
     except OSError as error:
         return rejected(raw, "cannot_open", f"can not read the file: {error}")
     except (Exception, MemoryError, RecursionError) as error:  # noqa: BLE001 - any failure is the file's
@@ -219,17 +224,10 @@ def read_files(files: list[RawFile], limits: ReadLimits | None = None) -> list[F
     """Read every file, each on its own; the readings come back in the order of `files`."""
     limits = limits or read_limits()
     readings: dict[int, FileReading] = {}
-    to_read = []
-    for index, raw in enumerate(files):
-        try:
-            check_limits(raw.path, limits)
-        except FileRefused as refused:
-            readings[index] = rejected(raw, refused.reason_code, str(refused))
-        else:
-            to_read.append(index)
+    to_read = list(range(len(files)))
     if limits.workers <= 0 or os.name != "posix":
         for index in to_read:
-            readings[index] = _read_one(files[index])
+            readings[index] = _read_one(files[index], limits)
         return [readings[index] for index in range(len(files))]
     crashed = _read_in_pool(files, to_read, limits, limits.workers, readings)
     # A worker that died broke the pool for every file in flight: read those again alone.
@@ -287,7 +285,7 @@ def _pool_round(
             while pending and len(in_flight) < 2 * workers:
                 index = pending.pop()
                 try:
-                    future = pool.submit(_read_limited, files[index], limits.worker_cpu_seconds)
+                    future = pool.submit(_read_limited, files[index], limits)
                 except BrokenProcessPool:
                     broken.append(index)
                     break

@@ -46,6 +46,18 @@ def _matches(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
     return any(pattern.search(text) for pattern in _joined(patterns))
 
 
+def _mostly_in(texts: list[str], keys: frozenset[str]) -> bool:
+    """Whether more than half of `texts`, compacted, are among `keys`; stops as soon as
+    half are not (a data row: its first few cells)."""
+    misses = 0
+    for text in texts:
+        if compact(text) not in keys:
+            misses += 1
+            if misses * 2 >= len(texts):
+                return False
+    return True
+
+
 def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
     """The kind of one row under the header of `table`."""
     filled = [(index, cell) for index, cell in enumerate(row) if not is_blank(cell)]
@@ -72,7 +84,7 @@ def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
     names = table.used("identity", "school_name")
     if is_column_numbering(row, names[0].index if names else None, vocabulary):
         return RowKind("column_index")
-    if sum(compact(text) in table.header_keys for text in texts) * 2 > len(texts):
+    if _mostly_in(texts, table.header_keys):
         return RowKind("header")  # the header repeated (a printed page break)
     used = table.used_columns
     if not any(index in used for index, _ in filled):
