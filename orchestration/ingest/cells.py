@@ -88,6 +88,33 @@ def parse_quantity(value: object, vocabulary: Vocabulary) -> tuple[float | None,
         if isinstance(value, float) and math.isnan(value):
             return None, None
         return float(value), None
+    if value.__class__ is not str:
+        return _text_quantity(value, vocabulary)
+    # Text cells (every cell of a CSV) repeat: each text is parsed once per vocabulary.
+    held = _QUANTITY_TEXTS.get(id(vocabulary))
+    if held is None or held[0] is not vocabulary:
+        _QUANTITY_TEXTS.clear()
+        held = _QUANTITY_TEXTS[id(vocabulary)] = (vocabulary, {})
+    known = held[1]
+    found = known.get(value)
+    if found is None:
+        if len(known) >= 100_000:
+            known.clear()
+        try:
+            found = known[value] = _text_quantity(value, vocabulary)
+        except Rejection as rejection:
+            found = known[value] = rejection
+    if isinstance(found, Rejection):
+        raise Rejection(found.reason_code, str(found))
+    return found
+
+
+# vocabulary id -> (the vocabulary, text -> its quantity or its Rejection)
+_QUANTITY_TEXTS: dict[int, tuple[Vocabulary, dict[str, tuple | Rejection]]] = {}
+
+
+def _text_quantity(value: object, vocabulary: Vocabulary) -> tuple[float | None, str | None]:
+    """`parse_quantity` of a filled cell that is text (or another type read as text)."""
     text = normalise_text(value)
     if text.upper() in EXCEL_ERRORS:
         raise Rejection("formula_error", f"Excel error {text}")

@@ -16,7 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchestration.ingest import workbook
-from orchestration.ingest.cells import _cell_text, cell_text, is_blank
+from orchestration.ingest.cells import (
+    Rejection,
+    _cell_text,
+    _text_quantity,
+    cell_text,
+    is_blank,
+    parse_quantity,
+)
 from orchestration.ingest.headers import _read_header, read_header
 from orchestration.ingest.rows import RowKind, _joined, _matches, _mostly_in, classify_row
 from orchestration.ingest.table import is_column_numbering, locate_table
@@ -178,3 +185,21 @@ def test_formula_and_error_cells_without_refs_are_placed_after_their_neighbours(
 def test_a_header_reads_the_same_memoised(path):
     assert read_header(path, WORDS) == _read_header(tuple(path), WORDS)
     assert read_header(path, WORDS) is read_header(list(path), WORDS)
+
+
+# ---- a quantity typed as text, memoised --------------------------------------------------
+def _outcome(parse, cell):
+    try:
+        return parse(cell, WORDS)
+    except Rejection as rejection:
+        return rejection.reason_code, str(rejection)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.sampled_from(["400", "1,234", "12.5万元", "-", "无", "#N/A", "四百", " 7 "]),
+                 st.text(max_size=6)))  # fmt: skip
+def test_a_text_quantity_parses_the_same_memoised(cell):
+    first = _outcome(parse_quantity, cell)
+    assert _outcome(parse_quantity, cell) == first  # the second time, from the memo
+    if not is_blank(cell):
+        assert first == _outcome(_text_quantity, cell)
