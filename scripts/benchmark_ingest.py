@@ -11,12 +11,12 @@ counties and deduplicating cost.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import openpyxl
 import python_calamine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -52,6 +52,10 @@ HEADER = [["序号", "学校标识码", "学校名称", "办学类型", "在校�
 
 
 def generate(raw_dir: Path, schools_per_county: int = 500) -> None:
+    # Imported here: the reader's worker processes import this module again (as their
+    # main), and need nothing of openpyxl.
+    import openpyxl
+
     for number, county in enumerate(COUNTIES):
         book = openpyxl.Workbook()
         sheet = book.active
@@ -104,6 +108,9 @@ def main() -> None:
           f"quarantined: {len(result.quarantine)}")  # fmt: skip
     print(f"bare calamine read: {bare_rows / bare_seconds:12,.0f} rows/s ({bare_seconds:.2f} s)")
     print(f"ingest_year:        {rows / ingest_seconds:12,.0f} rows/s ({ingest_seconds:.2f} s)")
+    workers = os.environ.get("JUNHENG_READ_WORKERS", "the default of contracts/read_limits.yaml")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"reader workers: {workers}; load average after: {load} (the figures are wall time)")
 
 
 if __name__ == "__main__":

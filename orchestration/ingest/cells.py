@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from functools import lru_cache
 
 from orchestration.ingest.text import compact, normalise_text
 from orchestration.ingest.vocabulary import Vocabulary
@@ -44,7 +45,19 @@ def is_number_text(text: str) -> bool:
 
 
 def cell_text(value: object) -> str:
-    """A cell as normalised text; whole floats lose their `.0` (ids and codes typed as numbers)."""
+    """A cell as normalised text; whole floats lose their `.0` (ids and codes typed as numbers).
+
+    Memoised by value and type (`1`, `1.0` and `True` apart): the reader asks for the same
+    cell's text several times (blank? title? total? header again?), and cells repeat.
+    """
+    try:
+        return _cell_text(value)
+    except TypeError:  # an unhashable cell: never from the readers, but not refused
+        return _cell_text.__wrapped__(value)
+
+
+@lru_cache(maxsize=1 << 17, typed=True)
+def _cell_text(value: object) -> str:
     if is_blank(value):
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -68,6 +81,8 @@ def parse_quantity(value: object, vocabulary: Vocabulary) -> tuple[float | None,
     A none-marker (`-`, `—`, `/`, `无`) says there is none: 0. Raises Rejection for an
     Excel error value or text that is no number.
     """
+    if value.__class__ is float:  # most cells: a number as the spreadsheet stores it
+        return (None, None) if math.isnan(value) else (value, None)
     if is_blank(value):
         return None, None
     if isinstance(value, bool) or isinstance(value, (dt.date, dt.time, dt.timedelta)):
@@ -76,6 +91,33 @@ def parse_quantity(value: object, vocabulary: Vocabulary) -> tuple[float | None,
         if isinstance(value, float) and math.isnan(value):
             return None, None
         return float(value), None
+    if value.__class__ is not str:
+        return _text_quantity(value, vocabulary)
+    # Text cells (every cell of a CSV) repeat: each text is parsed once per vocabulary.
+    held = _QUANTITY_TEXTS.get(id(vocabulary))
+    if held is None or held[0] is not vocabulary:
+        _QUANTITY_TEXTS.clear()
+        held = _QUANTITY_TEXTS[id(vocabulary)] = (vocabulary, {})
+    known = held[1]
+    found = known.get(value)
+    if found is None:
+        if len(known) >= 100_000:
+            known.clear()
+        try:
+            found = known[value] = _text_quantity(value, vocabulary)
+        except Rejection as rejection:
+            found = known[value] = rejection
+    if isinstance(found, Rejection):
+        raise Rejection(found.reason_code, str(found))
+    return found
+
+
+# vocabulary id -> (the vocabulary, text -> its quantity or its Rejection)
+_QUANTITY_TEXTS: dict[int, tuple[Vocabulary, dict[str, tuple | Rejection]]] = {}
+
+
+def _text_quantity(value: object, vocabulary: Vocabulary) -> tuple[float | None, str | None]:
+    """`parse_quantity` of a filled cell that is text (or another type read as text)."""
     text = normalise_text(value)
     if text.upper() in EXCEL_ERRORS:
         raise Rejection("formula_error", f"Excel error {text}")

@@ -115,7 +115,12 @@ def _whole_and_parts(
     scoped = candidate & (scope != "school")
     overlap = pd.Series(False, index=rows.index)
     reasons = pd.Series("", index=rows.index)
-    whole_rows = rows.index[whole].groupby(school[whole])
+    # school -> its whole-school rows, in row order (a plain dict: Index.groupby builds one
+    # Index per school, slow for a national year); a school without a key is none
+    whole_rows: dict[str, list[int]] = {}
+    for index, key in zip(rows.index[whole], school[whole]):
+        if not pd.isna(key):
+            whole_rows.setdefault(key, []).append(index)
     for index in rows.index[scoped & school.isin(whole_rows.keys())]:
         hosts = whole_rows[school[index]]
         hosts = [h for h in hosts if scope[index] in stages_of.get(rows.at[h, "school_type"], ())]

@@ -299,8 +299,37 @@ def _unit_of(part: _Part, field: str, vocabulary: Vocabulary) -> str | None:
     return None
 
 
+# Header texts repeat across sheets and files (every county's 学校名称, 在校生数 > 小学), and
+# the table search reads every text cell of the top rows: a path is read once per
+# vocabulary. Readings are immutable, so sharing one is safe. Keyed by the vocabulary's
+# identity (it holds dicts, so it is not hashable); the few vocabularies of a process
+# (one in production, one per contracts folder in tests) each keep their own table.
+_READINGS: dict[int, tuple[Vocabulary, dict[tuple[str, ...], HeaderReading]]] = {}
+_VOCABULARIES_KEPT = 8
+_READINGS_KEPT = 200_000  # paths per vocabulary (a few MB); past it the table starts again
+
+
 def read_header(path: Sequence[str], vocabulary: Vocabulary) -> HeaderReading:
-    """The meaning of a column whose header reads `path` (top first), with the reason."""
+    """The meaning of a column whose header reads `path` (top first), with the reason.
+
+    Memoised per vocabulary (`_READINGS`): the same path gives the same reading object.
+    """
+    held = _READINGS.get(id(vocabulary))
+    if held is None or held[0] is not vocabulary:
+        if len(_READINGS) >= _VOCABULARIES_KEPT:
+            del _READINGS[next(iter(_READINGS))]
+        held = _READINGS[id(vocabulary)] = (vocabulary, {})
+    readings = held[1]
+    key = tuple(path)
+    reading = readings.get(key)
+    if reading is None:
+        if len(readings) >= _READINGS_KEPT:
+            readings.clear()
+        reading = readings[key] = _read_header(key, vocabulary)
+    return reading
+
+
+def _read_header(path: Sequence[str], vocabulary: Vocabulary) -> HeaderReading:
     parts = [_part(text, vocabulary) for text in path]
     parts = [part for part in parts if part.key or part.unit]
     found, depth = _Cell(), -1

@@ -2,25 +2,31 @@
 
 Whatever reading one file does (the spreadsheet library panics or aborts, `csv.Error`,
 `OSError`, `MemoryError`, a parse that never ends) rejects that file with a receipt and
-lets the others load. Before a worker opens a file, its sizes are checked against
+lets the others load. Before the reader opens a file, its sizes are checked against
 `contracts/read_limits.yaml` from the file's own metadata (file size, zip directory, the
 sheet's declared used range), so a zip bomb or a sheet reaching XFD1048576 is refused
 before anything is unpacked or laid out.
 
 Workers come from a forkserver (fork from a clean, single-threaded process that has the
-vocabulary and region registry loaded) and serve one file each: the memory limit
-(RLIMIT_AS) and CPU-time limit (RLIMIT_CPU) apply to one file, and a crash takes down
-only that file's worker. When a worker dies, the pool breaks for every file in flight,
-so those are read again one at a time to tell the culprit from the bystanders.
+vocabulary and region registry loaded) and each serves many files, one at a time: a
+process per file cost more than reading most files (forking, and re-importing the
+caller's main module). The limits stay per file: the memory limit (RLIMIT_AS) bounds
+the worker, which holds one file at a time, and before each file the CPU-time limit
+(RLIMIT_CPU, soft) is set to the CPU the worker has used so far plus one file's
+allowance. A worker that dies (a crash in the spreadsheet library, over a limit) breaks
+the pool for the files in flight, at most two per worker: those are read again one at a
+time, each in a worker of its own, to tell the culprit from the bystanders; the files
+not yet started go on in a new pool.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import re
 import zipfile
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -157,20 +163,48 @@ def _declared_cells(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
 
 
 def _limit_worker(memory_bytes: int, cpu_seconds: int) -> None:
-    """Pool initializer: the limits of one worker (one file)."""
+    """Pool initializer: the memory limit of the worker (it holds one file at a time).
+
+    The CPU limit is set per file (`_read_limited`); its hard limit stays where it was, so
+    that the soft limit can be raised again for the next file (an unprivileged process
+    can lower a hard limit, never raise it).
+    """
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
 
 
-def _read_one(raw: RawFile) -> FileReading:
-    """In the worker: read one file; an exception is the file's, and becomes its receipt."""
+def cpu_limit(used_seconds: float, allowance: int, hard: int) -> int:
+    """The soft RLIMIT_CPU that gives a worker which has used `used_seconds` of CPU
+    `allowance` more seconds (whole seconds, rounded up so no file gets less), capped at
+    the hard limit (`hard` < 0: none, RLIM_INFINITY)."""
+    soft = math.ceil(used_seconds) + allowance
+    return soft if hard < 0 else min(soft, hard)
+
+
+def _read_limited(raw: RawFile, limits: ReadLimits) -> FileReading:
+    """In a pool worker: one file, with one file's CPU allowance from now (SIGXCPU past it)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = cpu_limit(usage.ru_utime + usage.ru_stime, limits.worker_cpu_seconds, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    return _read_one(raw, limits)
+
+
+def _read_one(raw: RawFile, limits: ReadLimits) -> FileReading:
+    """In the worker: check one file's sizes (`check_limits`), then read it; a file over a
+    limit is refused, an exception is the file's, and either becomes its receipt. The
+    check runs in the worker too: it opens every archive, and runs on both cores so."""
     from orchestration.ingest.regions import region_registry
     from orchestration.ingest.vocabulary import vocabulary
 
     try:
+        check_limits(raw.path, limits)
         return FileReader(raw, vocabulary(), region_registry()).read()
+    except FileRefused as refused:
+        return rejected(raw, refused.reason_code, str(refused))
     except OSError as error:
         return rejected(raw, "cannot_open", f"can not read the file: {error}")
     except (Exception, MemoryError, RecursionError) as error:  # noqa: BLE001 - any failure is the file's
@@ -208,17 +242,10 @@ def read_files(files: list[RawFile], limits: ReadLimits | None = None) -> list[F
     """
     limits = limits or read_limits()
     readings: dict[int, FileReading] = {}
-    to_read = []
-    for index, raw in enumerate(files):
-        try:
-            check_limits(raw.path, limits)
-        except FileRefused as refused:
-            readings[index] = rejected(raw, refused.reason_code, str(refused))
-        else:
-            to_read.append(index)
+    to_read = list(range(len(files)))
     if limits.workers <= 0 or os.name != "posix":
         for index in to_read:
-            readings[index] = _read_one(files[index])
+            readings[index] = _read_one(files[index], limits)
         return [readings[index] for index in range(len(files))]
     crashed = _read_in_pool(files, to_read, limits, limits.workers, readings)
     # A worker that died broke the pool for every file in flight: read those again alone.
@@ -241,26 +268,59 @@ def _read_in_pool(
     workers: int,
     readings: dict[int, FileReading],
 ) -> list[int]:
-    """Read `indexes` into `readings`; returns those whose worker (or pool) broke."""
-    if not indexes:
-        return []
+    """Read `indexes` into `readings`; returns those whose worker (or pool) broke.
+
+    At most two files per worker are in flight, so that a worker dying breaks the pool
+    for a few files only; the files not yet submitted go on in a new pool.
+    """
+    pending = list(reversed(indexes))  # popped from the end: in order
+    broken: list[int] = []
+    while pending:
+        broken += _pool_round(files, pending, limits, min(workers, len(pending)), readings)
+    return broken
+
+
+def _pool_round(
+    files: list[RawFile],
+    pending: list[int],
+    limits: ReadLimits,
+    workers: int,
+    readings: dict[int, FileReading],
+) -> list[int]:
+    """One pool reading from `pending` (consumed) until it is empty or the pool breaks;
+    returns the files in flight when it broke."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["orchestration.ingest.isolation_preload"])
-    broken = []
+    in_flight: dict[Future, int] = {}
+    broken: list[int] = []
     with ProcessPoolExecutor(
-        max_workers=min(workers, len(indexes)),
+        max_workers=workers,
         mp_context=context,
         initializer=_limit_worker,
         initargs=(limits.worker_memory_bytes, limits.worker_cpu_seconds),
-        max_tasks_per_child=1,
     ) as pool:
-        futures: list[tuple[int, Future]] = []
-        for index in indexes:
-            try:
-                futures.append((index, pool.submit(_read_one, files[index])))
-            except BrokenProcessPool:
-                broken.append(index)
-        for index, future in futures:
+        while pending or in_flight:
+            while pending and len(in_flight) < 2 * workers:
+                index = pending.pop()
+                try:
+                    future = pool.submit(_read_limited, files[index], limits)
+                except BrokenProcessPool:
+                    broken.append(index)
+                    break
+                in_flight[future] = index
+            if not in_flight:
+                break
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                index = in_flight.pop(future)
+                try:
+                    readings[index] = future.result()
+                except BrokenProcessPool:
+                    broken.append(index)
+            if broken:
+                break
+        # The pool is broken: whatever else was in flight fails with it.
+        for future, index in in_flight.items():
             try:
                 readings[index] = future.result()
             except BrokenProcessPool:

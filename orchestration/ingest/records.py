@@ -58,16 +58,17 @@ def raw_values(
 ) -> str:
     """The row as read, header text -> cell, as a JSON object (filled cells only). A cell
     of `uncached` ((row, column) of formulas saved without a value) is kept, marked so."""
-    headers = {column.index: column.header_text for column in table.columns}
+    headers = table.header_texts
     values = {}
     for index, cell in enumerate(row):
-        if is_blank(cell) and (row_index, index) in uncached:
+        if is_blank(cell):
+            if not uncached or (row_index, index) not in uncached:
+                continue
             cell = UNCACHED_FORMULA
-        if not is_blank(cell):
-            key = headers.get(index) or column_letter(index)
-            if key in values:  # two columns under the same header text
-                key = f"{key} ({column_letter(index)})"
-            values[key] = cell if isinstance(cell, (int, float, str)) else str(cell)
+        key = headers.get(index) or column_letter(index)
+        if key in values:  # two columns under the same header text
+            key = f"{key} ({column_letter(index)})"
+        values[key] = cell if isinstance(cell, (int, float, str)) else str(cell)
     return json.dumps(values, ensure_ascii=False, default=str)
 
 
@@ -154,6 +155,12 @@ class RowReader:
         # cell is a type label; elsewhere the row is read as if it were not there.
         type_column = self.identity.get("school_type")
         self._type_by_values = type_column is not None and self._values_decide(type_column)
+        # Fixed from here on; listed once rather than for every row.
+        self._error_checked = [
+            *(c for span in self.identity_spans.values() for c in span),
+            *self.quantities,
+        ]
+        self._valued = [*self.quantities, *self.parts]
 
     def _values_decide(self, column: Column) -> bool:
         """Whether `column` is the type only where its cells are type labels (办学层次)."""
@@ -257,18 +264,19 @@ class RowReader:
 
     def quantities_of(self, row: list, row_index: int) -> list[tuple[Column, float | None]]:
         """Every quantity column's value in base units; raises Rejection for a bad cell."""
-        used = [*(c for span in self.identity_spans.values() for c in span), *self.quantities]
-        for column in used:
+        errors = self.context.error_cells
+        for column in self._error_checked:
             cell = row[column.index] if column.index < len(row) else None
-            if (row_index, column.index) in self.context.error_cells or is_excel_error(cell):
+            if (errors and (row_index, column.index) in errors) or is_excel_error(cell):
                 raise Rejection(
                     "formula_error", f"Excel error in {column.letter} ({column.header_text})"
                 )
         values = []
         self._unknown_columns = set()
-        for column in [*self.quantities, *self.parts]:
+        uncached = self.context.uncached_cells
+        for column in self._valued:
             cell = row[column.index] if column.index < len(row) else None
-            if (row_index, column.index) in self.context.uncached_cells and is_blank(cell):
+            if uncached and (row_index, column.index) in uncached and is_blank(cell):
                 self._unknown_columns.add(column.index)
                 self.unknown_cells.append((row_index, column.index))
                 values.append((column, None))
@@ -286,10 +294,7 @@ class RowReader:
 
     def has_quantities(self, row: list) -> bool:
         """Whether any quantity column (or part) of the table has a value in `row`."""
-        return any(
-            c.index < len(row) and not is_blank(row[c.index])
-            for c in [*self.quantities, *self.parts]
-        )
+        return any(c.index < len(row) and not is_blank(row[c.index]) for c in self._valued)
 
     def students_total(self, row: list, row_index: int) -> float | None:
         """The students a total row declares: its generic column, else its stages summed."""

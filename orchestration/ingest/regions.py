@@ -98,6 +98,7 @@ class RegionRegistry:
         self.provinces = {
             alias for county in counties for alias in _region_names(compact(county.province_name))
         }
+        self._named: dict[tuple[str, bool], list[list[County]]] = {}
 
     @classmethod
     def load(cls, contracts_dir: Path = CONTRACTS_DIR) -> RegionRegistry:
@@ -136,7 +137,19 @@ class RegionRegistry:
         )  # fmt: skip
 
     def _named_in(self, text: str, short: bool) -> list[list[County]]:
-        """The counties a text names by full (or short) name: one candidate list per name."""
+        """The counties a text names by full (or short) name: one candidate list per name.
+
+        Memoised per text: every file of a prefecture's folder names it again.
+        """
+        key = (text, short)
+        found = self._named.get(key)
+        if found is None:
+            if len(self._named) >= 100_000:
+                self._named.clear()
+            found = self._named[key] = self._find_named(text, short)
+        return [list(candidates) for candidates in found]
+
+    def _find_named(self, text: str, short: bool) -> list[list[County]]:
         table = self.by_short_name if short else self.by_name
         spans = []
         for name in table:

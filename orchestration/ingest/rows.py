@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from orchestration.ingest.cells import cell_text, is_blank
 from orchestration.ingest.table import Table, is_column_numbering
@@ -26,8 +28,39 @@ class RowKind:
     section_type: str | None = None  # the school type a section row names
 
 
-def _matches(patterns, text: str) -> bool:
-    return any(pattern.search(text) for pattern in patterns)
+# A pattern referring to its own groups can not be joined with others into one.
+_GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+@lru_cache(maxsize=64)
+def _joined(patterns: tuple[re.Pattern[str], ...]) -> tuple[re.Pattern[str], ...]:
+    """`patterns` as one alternation, searched once per text instead of once per pattern
+    (a text matches it exactly when it matches one of them); as they are when a pattern
+    has flags of its own or refers to its groups."""
+    if not patterns or any(
+        p.flags != re.UNICODE or _GROUP_REFERENCE.search(p.pattern) for p in patterns
+    ):
+        return patterns
+    try:
+        return (re.compile("|".join(f"(?:{p.pattern})" for p in patterns)),)
+    except re.error:
+        return patterns
+
+
+def _matches(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
+    return any(pattern.search(text) for pattern in _joined(patterns))
+
+
+def _mostly_in(texts: list[str], keys: frozenset[str]) -> bool:
+    """Whether more than half of `texts`, compacted, are among `keys`; stops as soon as
+    half are not (a data row: its first few cells)."""
+    misses = 0
+    for text in texts:
+        if compact(text) not in keys:
+            misses += 1
+            if misses * 2 >= len(texts):
+                return False
+    return True
 
 
 def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
@@ -42,12 +75,8 @@ def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
     if _matches(vocabulary.footer_rows, texts[0].replace(" ", "")):
         return RowKind("footer")
 
-    label_columns = {  # where a county writes 合计: the name, serial, type or county column
-        column.index
-        for column in table.columns
-        if column.meaning and column.meaning.kind in ("identity", "ignored")
-    }
-    labels = [compact(cell_text(row[index])) for index in sorted(label_columns) if index < len(row)]
+    # where a county writes 合计: the name, serial, type or county column
+    labels = [compact(cell_text(row[index])) for index in table.label_columns if index < len(row)]
     labels = [label for label in labels if label]
     if any(_matches(vocabulary.subtotal_rows, label) for label in labels):
         return RowKind("subtotal")
@@ -60,13 +89,9 @@ def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
     names = table.used("identity", "school_name")
     if is_column_numbering(row, names[0].index if names else None, vocabulary):
         return RowKind("column_index")
-    if sum(compact(text) in table.header_keys for text in texts) * 2 > len(texts):
+    if _mostly_in(texts, table.header_keys):
         return RowKind("header")  # the header repeated (a printed page break)
-    used = {
-        column.index
-        for column in table.columns
-        if column.meaning and column.meaning.kind in ("identity", "quantity")
-    }
+    used = table.used_columns
     if not any(index in used for index, _ in filled):
         return RowKind("blank")  # only a serial number or notes in unused columns
     return RowKind(DATA)

@@ -63,6 +63,32 @@ class Table:
         """Every header cell text, compacted: a row repeating them is the header again."""
         return frozenset(compact(part) for column in self.columns for part in column.path)
 
+    @cached_property
+    def label_columns(self) -> tuple[int, ...]:
+        """Where a county writes 合计: the name, serial, type or county column (identity and
+        set-aside columns), left to right."""
+        return tuple(
+            sorted(
+                column.index
+                for column in self.columns
+                if column.meaning and column.meaning.kind in ("identity", "ignored")
+            )
+        )
+
+    @cached_property
+    def used_columns(self) -> frozenset[int]:
+        """The columns read into a record: identity and quantity columns."""
+        return frozenset(
+            column.index
+            for column in self.columns
+            if column.meaning and column.meaning.kind in ("identity", "quantity")
+        )
+
+    @cached_property
+    def header_texts(self) -> dict[int, str]:
+        """Column -> its header text (`header_text`), for the raw values of a row."""
+        return {column.index: column.header_text for column in self.columns}
+
     def used(self, kind: str, field: str | None = None) -> list[Column]:
         """The columns matched to `kind` (identity, quantity, ...), of `field` only when given."""
         return [
@@ -117,14 +143,14 @@ def _column_number(cell: object) -> str:
 def is_column_numbering(row: list, name_column: int | None, vocabulary: Vocabulary) -> bool:
     """A row numbering the columns under the header: 甲 乙 1 2 3 ..., 栏次 (1) (2) ..., or
     1 2 3 ... across the name column too: index labels and numbers counting up by one."""
-    texts = [_column_number(cell) for cell in row if not is_blank(cell)]
     name = (
         _column_number(row[name_column])
         if name_column is not None and name_column < len(row)
         else ""
     )
     if name and name not in vocabulary.column_index_labels and not is_number_text(name):
-        return False
+        return False  # the usual data row: a school's name; decided before every cell is read
+    texts = [_column_number(cell) for cell in row if not is_blank(cell)]
     if len(texts) < 3 or not all(
         text in vocabulary.column_index_labels or is_number_text(text) for text in texts
     ):
@@ -248,9 +274,15 @@ def starts_another_table(row: list, table: Table, vocabulary: Vocabulary) -> boo
     """Whether a row under `table` is the header of a second table of another shape (the
     teaching points under the schools, `教学点名称 | 所属中心校 | ...`, or the same labels in
     another order), not this header again."""
-    filled = [(index, cell) for index, cell in enumerate(row) if not is_blank(cell)]
-    if not filled or any(not isinstance(cell, str) or is_number_text(cell) for _, cell in filled):
-        return False  # a header is text only; checking it first keeps data rows cheap
+    filled = []
+    for index, cell in enumerate(row):
+        if is_blank(cell):
+            continue
+        if not isinstance(cell, str) or is_number_text(cell):
+            return False  # a header is text only; checking it first keeps data rows cheap
+        filled.append((index, cell))
+    if not filled:
+        return False
     paths = {column.index: {compact(part) for part in column.path} for column in table.columns}
     if all(compact(cell_text(cell)) in paths.get(index, ()) for index, cell in filled):
         return False  # this header again, column by column

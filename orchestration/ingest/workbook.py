@@ -279,8 +279,11 @@ def _may_hold_facts(stream, chunk: int = 1 << 20) -> bool:
 
 
 def _scan_sheet_xml(stream) -> _SheetFacts:
+    """The facts of one sheet's XML. A cell's position is its `r` (`C7`), else one right
+    of the cell before it in its row; worked out only for the cells that are facts."""
     facts = _SheetFacts()
-    row_index, column = -1, -1
+    row_index = -1
+    refs: list[str] = []  # the `r` of each cell of the current row so far
     sheet_data = None
     for event, element in ElementTree.iterparse(stream, events=("start", "end")):
         tag = element.tag
@@ -290,20 +293,21 @@ def _scan_sheet_xml(stream) -> _SheetFacts:
             elif tag == f"{_MAIN_NS}row":
                 r = element.get("r")
                 row_index = int(r) - 1 if r and r.isdigit() else row_index + 1
-                column = -1
+                refs = []
                 if element.get("hidden") in ("1", "true"):
                     facts.hidden_rows.add(row_index)
             continue
         if tag == f"{_MAIN_NS}c":
-            ref = _split_ref(element.get("r") or "")
-            column = ref[1] if ref else column + 1
-            where = (ref[0] if ref else row_index, column)
+            refs.append(element.get("r") or "")
+            fact = None
             if element.get("t") == "e":
-                facts.errors.add(where)
+                fact = facts.errors
             elif element.find(f"{_MAIN_NS}f") is not None:
                 value = element.find(f"{_MAIN_NS}v")
                 if value is None or (value.text is None and element.get("t") != "str"):
-                    facts.uncached.add(where)
+                    fact = facts.uncached
+            if fact is not None:
+                fact.add(_cell_position(refs, row_index))
             element.clear()
         elif tag == f"{_MAIN_NS}row" and sheet_data is not None:
             sheet_data.clear()  # keep memory flat: rows are done with
@@ -311,3 +315,15 @@ def _scan_sheet_xml(stream) -> _SheetFacts:
             first, last = int(element.get("min", "1")), int(element.get("max", "1"))
             facts.hidden_columns.update(range(first - 1, min(last, 16384)))
     return facts
+
+
+def _cell_position(refs: list[str], row_index: int) -> tuple[int, int]:
+    """(row, column) of the last cell of a row whose cells so far have the `r` refs
+    `refs`: its own ref, else the column after the nearest cell before it with one."""
+    own = _split_ref(refs[-1])
+    if own:
+        return own
+    for back, ref in enumerate(reversed(refs[:-1]), start=1):
+        if found := _split_ref(ref):
+            return row_index, found[1] + back
+    return row_index, len(refs) - 1

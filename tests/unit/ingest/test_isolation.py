@@ -129,3 +129,36 @@ def test_a_file_deleted_after_the_folder_was_listed_is_rejected(raw):
     status, code, reason = outcome(ingest_year(raw, YEAR, files), "高邑县均衡数据.csv")
     assert (status, code) == ("rejected", "cannot_open")
     assert "No such file" in reason
+
+
+@pytest.mark.parametrize(
+    ("used", "allowance", "hard", "soft"),
+    [
+        (0.0, 900, -1, 900),  # a fresh worker: the whole allowance
+        (12.3, 900, -1, 913),  # after some files: the allowance from now, rounded up
+        (7.0, 60, -1, 67),
+        (50.0, 900, 600, 600),  # never above the hard limit
+    ],
+)
+def test_a_worker_serving_many_files_gets_each_file_its_own_cpu_allowance(
+    used, allowance, hard, soft
+):
+    assert isolation.cpu_limit(used, allowance, hard) == soft
+
+
+def test_files_after_a_crash_are_read_and_every_file_gets_its_reading(raw):
+    # Several good files around one that stops its worker (over the memory limit): each
+    # good file loads, in order, and only the culprit is rejected.
+    counties = ["行唐县", "灵寿县", "高邑县", "深泽县", "赞皇县"]
+    for county in counties:
+        write_book(raw / COUNTY / f"{county}均衡数据.csv",
+                   [Sheet("学校", [HEADER, [f"{county}第一小学", "小学", 400, 8, 2000]])])  # fmt: skip
+    one_far_cell(raw / COUNTY / "辛集市均衡数据.xlsx", keep_dimension=False)
+    result = ingest_year(raw, YEAR)
+    receipts = result.ingest_files.set_index("source_file")
+    assert receipts.loc[f"{COUNTY}/辛集市均衡数据.xlsx", "reason_code"] == "read_failed"
+    loaded = receipts[receipts["status"] == "loaded"]
+    assert len(loaded) == 6
+    assert sorted(result.school_rows["school_name"]) == sorted(
+        [f"{county}第一小学" for county in ["正定县", *counties]]
+    )
