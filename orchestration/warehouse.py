@@ -232,6 +232,15 @@ def _legacy_root(warehouse_dir: Path) -> Path | None:
     return warehouse_dir if legacy else None
 
 
+def published_years(warehouse_dir: Path) -> set[int]:
+    """The survey years of the published warehouse (its current snapshot); none before the
+    first publish."""
+    warehouse_dir = Path(warehouse_dir)
+    if not warehouse_dir.is_dir():
+        return set()
+    return _years_in(current_snapshot(warehouse_dir) or _legacy_root(warehouse_dir))
+
+
 def _years_in(root: Path | None) -> set[int]:
     """The survey years of any partitioned table of a snapshot."""
     if root is None:

@@ -21,6 +21,7 @@ from orchestration.checks import (
     reset_outcomes,
     save_outcome,
 )
+from orchestration.freshness import mark_pending
 from orchestration.ingest.discover import discover_raw_files, survey_years
 from orchestration.ingest.pipeline import ingest_year
 from orchestration.resources import JunhengPaths
@@ -60,6 +61,8 @@ def raw_survey_files(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
         counts[str(year) if year else "undated"] = len(listing)
         if year is not None:
             fingerprints[str(year)] = fingerprint(listing)
+    # The digests the run's years are built from: pending until they are published.
+    mark_pending(state_dir, files, partition_years(context))
     return MaterializeResult(
         metadata={
             "files_by_year": MetadataValue.json(counts),

@@ -7,6 +7,7 @@ from orchestration.assets.common import YEARLY, partition_years, path_metadata
 from orchestration.assets.dbt import public_model_keys
 from orchestration.assets.staging import STAGED_KEYS
 from orchestration.checks import load_outcomes
+from orchestration.freshness import mark_built
 from orchestration.ingest.discover import discover_raw_files, survey_years
 from orchestration.reports.county_report import write_county_reports
 from orchestration.reports.gap_workbook import write_gap_workbooks
@@ -78,6 +79,8 @@ def bureau_reports(context: AssetExecutionContext, paths: JunhengPaths) -> Mater
         metadata[f"{year} pages"] = len(pages)
         if pages:
             metadata[f"{year} first page"] = MetadataValue.path(str(pages[0]))
+    # Published with their reports: a later run with the same inputs skips these years.
+    mark_built(folders.state_dir, partition_years(context))
     return MaterializeResult(metadata=metadata)
 
 
