@@ -329,8 +329,9 @@ DECADE = 10
 
 def decade_of(raw_dir: Path, years: list[int], target: Path) -> list[int]:
     """Ten survey years of the corpus's files in `target`: the files of its last year under
-    each year's folder, the year in their names changed (hard links, copies where the
-    filesystem has none). Returns the ten years."""
+    each year's folder, the year in their names changed. Copies, not hard links: a link
+    changes the corpus files' inode (link count, ctime), and --out may be read-only.
+    Returns the ten years."""
     last = years[-1]
     decade = list(range(last - DECADE + 1, last + 1))
     for source in sorted((raw_dir / str(last)).rglob("*")):
@@ -340,10 +341,7 @@ def decade_of(raw_dir: Path, years: list[int], target: Path) -> list[int]:
         for year in decade:
             copy = target / str(year) / relative.replace(str(last), str(year))
             copy.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(source, copy)
-            except OSError:
-                shutil.copy2(source, copy)
+            shutil.copyfile(source, copy)
     return decade
 
 
