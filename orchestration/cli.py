@@ -498,7 +498,8 @@ def up_to_date(paths: Paths, years: list[int], strict: bool, lang: str = "both")
 
     shown = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
     print(f"{label('up_to_date', lang)}: {shown} ({paths.warehouse_dir})")
-    lost = lost_files(read_staged_receipts(paths.staging_dir, years)) if strict else []
+    receipts = read_staged_receipts(paths.staging_dir, years) if strict else None
+    lost = lost_files(receipts) if receipts is not None and not receipts.empty else []
     if lost:
         names = incomplete_names(lost)
         print(f"--strict: {len(names)} {label('incomplete_short', lang)}: " + "; ".join(names))
