@@ -68,10 +68,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     inspect.add_argument("file", type=Path)
     inspect.add_argument("--rows", type=int, default=5, help="data rows to show per sheet")
 
-    run = commands.add_parser("run", help="build the warehouse from raw/ (the demo if it is empty)")
+    run = commands.add_parser(
+        "run",
+        help="build the warehouse from raw/ (the demo if it is empty): the years whose files, "
+        "rules or code changed since their last build",
+    )
     run.add_argument("--years", type=year_range, help="a year or a range, e.g. 2019-2021")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild every selected year, changed or not (docs/operations.md)",
+    )
 
-    backfill = commands.add_parser("backfill", help="rebuild the survey years FIRST to LAST")
+    backfill = commands.add_parser(
+        "backfill", help="rebuild the survey years FIRST to LAST, changed or not"
+    )
     backfill.add_argument("first", type=int)
     backfill.add_argument("last", type=int)
 
@@ -122,11 +133,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             reset=args.reset,
             lang=args.lang,
             strict=args.strict,
+            force=args.force,
         )
     return locked_run(
         paths,
         (args.first, args.last),
         write_demo=False,
+        force=True,
         verbose=args.verbose,
         wait=args.wait,
         reset=args.reset,
@@ -151,7 +164,7 @@ EXIT_BUSY = 75  # EX_TEMPFAIL: try again later (--no-wait, another run holds the
 
 def locked_run(paths: Paths, years, write_demo: bool = True, verbose: bool = False,
                wait: bool = True, reset: bool = False, lang: str = "both",
-               strict: bool = False) -> int:  # fmt: skip
+               strict: bool = False, force: bool = False) -> int:  # fmt: skip
     """run_command under the state folder's run lock: one writer at a time (runlock.py),
     and only for the raw folder the state folder was built from (or after --reset).
 
@@ -171,8 +184,15 @@ def locked_run(paths: Paths, years, write_demo: bool = True, verbose: bool = Fal
                 return EXIT_BAD_INPUT
             if bind_raw_folder(paths.state_dir, paths.raw_dir, reset=reset):
                 print(f"--reset: cleared what {paths.state_dir} held of another raw folder")
+            options = {"force": True} if force else {}
             return run_command(
-                paths, years, write_demo=write_demo, verbose=verbose, lang=lang, strict=strict
+                paths,
+                years,
+                write_demo=write_demo,
+                verbose=verbose,
+                lang=lang,
+                strict=strict,
+                **options,
             )
     except RunLocked as busy:
         print(f"not started: {busy}; run again when it has finished, or leave out --no-wait")
@@ -351,6 +371,38 @@ def ensure_dagster_home(paths: Paths) -> Path:
     return home
 
 
+_EVENT_LOG_RELAXED = False
+
+
+def relax_event_log_sync() -> None:
+    """Let this process's SQLite connections (Dagster's run and event-log storage under
+    DAGSTER_HOME) commit without an fsync each: `PRAGMA synchronous=NORMAL`.
+
+    Dagster stores each event (every dbt model, test and asset check is several) in a commit
+    of its own, on a connection of its own; with SQLite's default (FULL) each commit waits
+    for the disk, about 1 650 fsyncs a run (docs/performance.md). Dagster's storage is in
+    WAL mode, where NORMAL keeps the database consistent through a crash of the process or
+    the machine; a power cut can lose the last events of the run log, never the warehouse,
+    which is published by its own fsync'd rename (orchestration/warehouse.py).
+    """
+    global _EVENT_LOG_RELAXED
+    if _EVENT_LOG_RELAXED:
+        return
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _synchronous_normal(connection, _record) -> None:
+        if isinstance(connection, sqlite3.Connection):
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+    _EVENT_LOG_RELAXED = True
+
+
 def fail_dead_runs(instance, paths: Paths) -> list[str]:
     """Mark failed the in-process runs of this state folder that are still STARTED.
 
@@ -377,22 +429,20 @@ def run_command(
     verbose: bool = False,
     lang: str = "both",
     strict: bool = False,
+    force: bool = False,
 ) -> int:
-    """Materialize every asset for the survey years in one in-process run.
+    """Materialize every asset for the stale survey years in one in-process run.
 
-    Unless `verbose`, Dagster's and dbt's log goes to `<state>/logs/last_run.log` (the run's
-    events are also in the Dagster UI) and only the summary is printed.
+    Of the selected years (`years`, default every year of raw/), only those whose files,
+    rules or code changed since their last build are built, with every later year
+    (orchestration/freshness.py); `force` builds every selected year. When none is stale,
+    nothing is started and nothing written. Unless `verbose`, Dagster's and dbt's log goes to
+    `<state>/logs/last_run.log` (the run's events are also in the Dagster UI) and only the
+    summary is printed.
     """
-    from dagster import BetaWarning, DagsterInstance, PreviewWarning
-
-    # Yearly single-run backfills and partitioned asset checks are what Junheng is built
-    # on (docs/operations.md); Dagster flags them as beta/preview on every import.
-    warnings.filterwarnings("ignore", category=BetaWarning)
-    warnings.filterwarnings("ignore", category=PreviewWarning)
-
-    from orchestration.defs.common import STRICT_TAG
-    from orchestration.defs.partitions import partition_range_tags, sync_year_partitions
+    from orchestration.freshness import plan_years
     from orchestration.ingest.discover import discover_raw_files, survey_years
+    from orchestration.summary import label
 
     problem = prepare_raw_dir(paths, write_demo)
     if problem is not None:
@@ -408,8 +458,25 @@ def run_command(
     if not selected:
         print(f"no survey year to build in {paths.raw_dir} (found: {found or 'none'})")
         return 1
+    plan = plan_years(paths, files, selected, force=force)
+    if not plan.stale:
+        return up_to_date(paths, plan.current, strict, lang)
+    for line in plan.lines():
+        print(f"{label('rebuilding', lang)} {line}")
+    selected = plan.years
+
+    from dagster import BetaWarning, DagsterInstance, PreviewWarning
+
+    # Yearly single-run backfills and partitioned asset checks are what Junheng is built
+    # on (docs/operations.md); Dagster flags them as beta/preview on every import.
+    warnings.filterwarnings("ignore", category=BetaWarning)
+    warnings.filterwarnings("ignore", category=PreviewWarning)
+
+    from orchestration.defs.common import STRICT_TAG
+    from orchestration.defs.partitions import partition_range_tags, sync_year_partitions
 
     ensure_dagster_home(paths)
+    relax_event_log_sync()
     from orchestration.defs.resources import manifest_is_stale, prepare_dbt_manifest
 
     if manifest_is_stale():
@@ -454,6 +521,28 @@ def run_command(
     summary = print_summary(paths, selected, files, result, lang)
     print_step_errors(result, log_path)
     return exit_status(result, summary.lost_files, strict, lang)
+
+
+def up_to_date(paths: Paths, years: list[int], strict: bool, lang: str = "both") -> int:
+    """Say that `years` are as their last build left them and start nothing: no run, no
+    new snapshot, no report written. With `strict`, the county-years that lost a file in
+    those builds still give exit status 3, as every night until the file is replaced."""
+    from orchestration.summary import label
+    from orchestration.validation.completeness import (
+        incomplete_names,
+        lost_files,
+        read_staged_receipts,
+    )
+
+    shown = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
+    print(f"{label('up_to_date', lang)}: {shown} ({paths.warehouse_dir})")
+    receipts = read_staged_receipts(paths.staging_dir, years) if strict else None
+    lost = lost_files(receipts) if receipts is not None and not receipts.empty else []
+    if lost:
+        names = incomplete_names(lost)
+        print(f"--strict: {len(names)} {label('incomplete_short', lang)}: " + "; ".join(names))
+        return EXIT_INCOMPLETE
+    return 0
 
 
 def print_step_errors(result, log_path: Path | None = None) -> None:

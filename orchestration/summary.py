@@ -61,6 +61,12 @@ LABELS = {
     "reports": ("校验报告", "validation reports"),
     "county_reports": ("县级报告(省级索引)", "county reports (province indexes)"),
     "workbooks": ("一校一册差距清单", "gap-list workbooks (一校一册)"),
+    "up_to_date": (
+        "原始文件、规则与代码自上次构建以来均未改变,本次未重建(--force 强制重建)",
+        "nothing changed since the last build (raw files, rules, code): nothing rebuilt "
+        "(--force rebuilds)",
+    ),
+    "rebuilding": ("重建", "rebuilding"),
     "run_failed": ("本次运行失败", "the run failed"),
     "failed_steps": ("失败的步骤", "failed steps"),
     "see_log": (

@@ -68,6 +68,7 @@ STEPS = {
     "d": "junheng run (cold)",
     "e": "junheng run (nightly)",
     "f": "startup",
+    "g": "nightly, ten years",
 }
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".csv")
 MB = 1024 * 1024
@@ -193,7 +194,7 @@ def csv_rows(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
-def step_calamine(raw_dir: Path, years: list[int]) -> int:
+def step_calamine(raw_dir: Path, years: list[int], work_dir: Path) -> int:
     import python_calamine
 
     rows = 0
@@ -207,7 +208,7 @@ def step_calamine(raw_dir: Path, years: list[int]) -> int:
     return rows
 
 
-def step_openpyxl(raw_dir: Path, years: list[int]) -> int:
+def step_openpyxl(raw_dir: Path, years: list[int], work_dir: Path) -> int:
     """Every cell's value, the way a county's own script walks a workbook."""
     import openpyxl
     import xlrd
@@ -238,7 +239,7 @@ def step_openpyxl(raw_dir: Path, years: list[int]) -> int:
     return rows
 
 
-def step_ingest(raw_dir: Path, years: list[int]) -> int:
+def step_ingest(raw_dir: Path, years: list[int], work_dir: Path) -> int:
     from orchestration.ingest.discover import discover_raw_files
     from orchestration.ingest.pipeline import ingest_year
 
@@ -279,19 +280,109 @@ def junheng_run(raw_dir: Path, work_dir: Path) -> None:
         raise RuntimeError(f"`junheng run` exited {done.returncode}:\n" + "\n".join(tail))
 
 
-def step_run_cold(raw_dir: Path, years: list[int]) -> int:
-    work_dir = raw_dir.parent / "run"
+def step_run_cold(raw_dir: Path, years: list[int], work_dir: Path) -> int:
+    work_dir = work_dir / "run"
     shutil.rmtree(work_dir, ignore_errors=True)
-    work_dir.mkdir()
+    work_dir.mkdir(parents=True)
     junheng_run(raw_dir, work_dir)
     return 0
 
 
-def step_run_nightly(raw_dir: Path, years: list[int]) -> int:
-    work_dir = raw_dir.parent / "run"
+def run_step_seconds(work_dir: Path) -> dict[str, float]:
+    """Seconds of each step (asset or check) of the last Dagster run in `work_dir`'s state,
+    from its event log: where a `junheng run` spent its time."""
+    from dagster import DagsterInstance
+
+    home = work_dir / "state" / "dagster"
+    if not (home / "dagster.yaml").exists():
+        return {}
+    previous = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        with DagsterInstance.get() as instance:
+            runs = instance.get_runs(limit=1)
+            if not runs:
+                return {}
+            stats = instance.get_run_step_stats(runs[0].run_id)
+            return {
+                stat.step_key: round(stat.end_time - stat.start_time, 1)
+                for stat in stats
+                if stat.start_time and stat.end_time
+            }
+    finally:
+        if previous is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = previous
+
+
+def step_run_nightly(raw_dir: Path, years: list[int], work_dir: Path) -> int:
+    work_dir = work_dir / "run"
     if not (work_dir / "warehouse").exists():
         raise RuntimeError("step e (nightly) needs step d (cold) first")
     junheng_run(raw_dir, work_dir)
+    return 0
+
+
+DECADE = 10
+
+
+def decade_of(raw_dir: Path, years: list[int], target: Path) -> list[int]:
+    """Ten survey years of the corpus's files in `target`: the files of its last year under
+    each year's folder, the year in their names changed. Copies, not hard links: a link
+    changes the corpus files' inode (link count, ctime), and --out may be read-only.
+    Returns the ten years."""
+    last = years[-1]
+    decade = list(range(last - DECADE + 1, last + 1))
+    for source in sorted((raw_dir / str(last)).rglob("*")):
+        if not source.is_file():
+            continue
+        relative = source.relative_to(raw_dir / str(last)).as_posix()
+        for year in decade:
+            copy = target / str(year) / relative.replace(str(last), str(year))
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, copy)
+    return decade
+
+
+def built_state(raw_dir: Path, work_dir: Path, years: list[int]) -> None:
+    """The state folder and warehouse a finished build of `years` leaves, as far as a run
+    with nothing changed reads them (orchestration/freshness.py): the record of every
+    file's digest, a staged and a published partition per year (placeholders)."""
+    from orchestration.freshness import mark_built, mark_pending
+    from orchestration.ingest.discover import discover_raw_files
+
+    state, warehouse = work_dir / "state", work_dir / "warehouse"
+    mark_pending(state, discover_raw_files(raw_dir), years)
+    mark_built(state, years)
+    snapshot = warehouse / "snapshots" / "simulated"
+    for year in years:
+        for folder in (
+            state / "staging" / "school_survey" / f"survey_year={year}",
+            snapshot / "fct_school_indicator" / f"survey_year={year}",
+        ):
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "part.parquet").write_bytes(b"")
+    if not (warehouse / "current").is_symlink():
+        os.symlink(Path("snapshots") / "simulated", warehouse / "current")
+
+
+def prepare_decade(raw_dir: Path, years: list[int], work_dir: Path) -> None:
+    """Before step g's clock: ten years of the corpus's files, recorded as built."""
+    decade_dir = work_dir / "decade"
+    shutil.rmtree(decade_dir, ignore_errors=True)
+    decade = decade_of(raw_dir, years, decade_dir / "raw")
+    built_state(decade_dir / "raw", decade_dir / "run", decade)
+
+
+def step_nightly_decade(raw_dir: Path, years: list[int], work_dir: Path) -> int:
+    """`junheng run` with nothing changed over ten years of the corpus's counties: the real
+    command on ten years of real files, the state a finished build leaves simulated
+    (building ten national years first takes hours on 2 cores)."""
+    decade_dir = work_dir / "decade"
+    junheng_run(decade_dir / "raw", decade_dir / "run")
+    if "nothing changed" not in (decade_dir / "run" / "last_run.out").read_text():
+        raise RuntimeError("step g: the ten-year run rebuilt something")
     return 0
 
 
@@ -301,8 +392,8 @@ defs.get_repository_def()  # resolves assets, checks, jobs and resources
 """
 
 
-def step_startup(raw_dir: Path, years: list[int]) -> int:
-    work_dir = raw_dir.parent / "startup"
+def step_startup(raw_dir: Path, years: list[int], work_dir: Path) -> int:
+    work_dir = work_dir / "startup"
     work_dir.mkdir(exist_ok=True)
     subprocess.run(
         [sys.executable, "-W", "ignore", "-c", STARTUP],
@@ -321,7 +412,10 @@ STEP_FUNCTIONS = {
     "d": step_run_cold,
     "e": step_run_nightly,
     "f": step_startup,
+    "g": step_nightly_decade,
 }
+# What a step needs before its clock starts (not timed).
+STEP_SETUP = {"g": prepare_decade}
 
 
 # The modules a step imports before its clock starts: import time is step f's.
@@ -332,12 +426,14 @@ STEP_IMPORTS = {
 }
 
 
-def child(step: str, raw_dir: Path, years: list[int]) -> None:
+def child(step: str, raw_dir: Path, years: list[int], work_dir: Path) -> None:
     """Run one step in this process and print its figures as the last line of stdout."""
     for module in STEP_IMPORTS.get(step, []):
         importlib.import_module(module)
+    if step in STEP_SETUP:
+        STEP_SETUP[step](raw_dir, years, work_dir)
     started = time.perf_counter()
-    count = STEP_FUNCTIONS[step](raw_dir, years)
+    count = STEP_FUNCTIONS[step](raw_dir, years, work_dir)
     seconds = time.perf_counter() - started
     # Not RUSAGE_SELF: Linux keeps ru_maxrss across exec, so it would count the parent's
     # memory at fork. VmHWM starts afresh with the exec'd image.
@@ -374,9 +470,9 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def measure(step: str, raw_dir: Path, years: list[int]) -> dict:
+def measure(step: str, raw_dir: Path, years: list[int], work_dir: Path) -> dict:
     command = [sys.executable, __file__, "--child", step, "--raw", str(raw_dir)]
-    command += ["--child-years", ",".join(map(str, years))]
+    command += ["--child-years", ",".join(map(str, years)), "--work", str(work_dir)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
     stop = threading.Event()
@@ -424,14 +520,18 @@ def goals(results: dict, counties: int, years: int) -> list[dict]:
     """Each goal of issue 13 beside its figure.
 
     A goal about a national year (or ten) measured on a smaller corpus has no verdict
-    unless the figure already misses: a larger corpus takes no less time.
+    unless the figure already misses: a larger corpus takes no less time. The ten-year
+    backfill measured on fewer years of every county is estimated as the cold run times
+    10 / years (an upper bound: one backfill run pays the fixed costs once) and marked est.
     """
     seconds = {step: figures["seconds"] for step, figures in results.items()}
     peak = {step: figures["peak_rss_bytes"] / 1024**3 for step, figures in results.items()}
     rows = []
 
-    def goal(text: str, target: str, value: float, unit: str, ok: bool, scale: int = 0):
+    def goal(text: str, target: str, value: float, unit: str, ok: bool, scale: int = 0,
+             estimated: bool = False) -> None:  # fmt: skip
         at_scale = counties * years >= scale
+        verdict = "PASS" if ok and at_scale else ("MISS" if not ok else "n/a")
         rows.append(
             {
                 "goal": text,
@@ -439,7 +539,8 @@ def goals(results: dict, counties: int, years: int) -> list[dict]:
                 "measured": round(value, 2),
                 "unit": unit,
                 "at_scale": at_scale,
-                "verdict": "PASS" if ok and at_scale else ("MISS" if not ok else "n/a"),
+                "estimated": estimated,
+                "verdict": f"{verdict} est." if estimated and verdict != "n/a" else verdict,
             }
         )
 
@@ -449,16 +550,26 @@ def goals(results: dict, counties: int, years: int) -> list[dict]:
     if "b" in seconds and "c" in seconds:
         ratio = seconds["b"] / seconds["c"]
         goal("ingestion speed / openpyxl approach", ">= 5", ratio, "x", ratio >= 5)
-    national, decade = NATIONAL_COUNTIES, NATIONAL_COUNTIES * 10
+    national, decade = NATIONAL_COUNTIES, NATIONAL_COUNTIES * DECADE
     if "d" in seconds:
         value = seconds["d"]
         goal("one national year end to end, cold", "<= 60 s", value, "s", value <= 60, national)
-        goal("ten-year national backfill", "<= 600 s", value, "s", value <= 600, decade)
+        if years >= DECADE or counties < national:
+            goal("ten-year national backfill", "<= 600 s", value, "s", value <= 600, decade)
+        else:
+            value = value * DECADE / years
+            goal("ten-year national backfill (d x 10 / years)", "<= 600 s", value, "s",
+                 value <= 600, national, estimated=True)  # fmt: skip
         gb = peak["d"]
         goal("peak memory of a run", "<= 4 GB", gb, "GB", gb <= 4, national)
-    if "e" in seconds:
+    if "g" in seconds:
+        value = seconds["g"]
+        goal("nightly run, nothing changed (10 years)", "<= 30 s", value, "s", value <= 30,
+             national)  # fmt: skip
+    elif "e" in seconds:
         value = seconds["e"]
-        goal("nightly run, nothing changed (10 years)", "<= 30 s", value, "s", value <= 30, decade)
+        goal(f"nightly run, nothing changed ({years} year(s))", "<= 30 s", value, "s",
+             value <= 30, decade)  # fmt: skip
     if "f" in seconds:
         value = seconds["f"]
         goal("startup (imports, manifest, definitions)", "<= 5 s", value, "s", value <= 5)
@@ -492,12 +603,30 @@ def report(data: dict) -> str:
             f"{step} {STEPS[step]:<24}{seconds:>9.2f}{rate:>12}"
             f"{figures['peak_rss_bytes'] / MB:>8.0f} MB{share:>13}"
         )
+    if data.get("run_steps"):
+        slowest = sorted(data["run_steps"].items(), key=lambda item: -item[1])[:8]
+        lines.append("")
+        lines.append("d by Dagster step (seconds, slowest first): " + ", ".join(
+            f"{step} {seconds:g}" for step, seconds in slowest
+        ))  # fmt: skip
     if data["goals"]:
         lines.append("")
         lines.append(f"{'goal (issue 13)':<44}{'target':>10}{'measured':>14}  verdict")
         for row in data["goals"]:
             value = f"{row['measured']:g} {row['unit']}"
             lines.append(f"{row['goal']:<44}{row['target']:>10}{value:>14}  {row['verdict']}")
+        if any(row.get("estimated") for row in data["goals"]):
+            lines.append(
+                "est.: the ten-year backfill is the cold run of fewer years scaled to ten, not "
+                "measured"
+            )
+        if "g" in data["steps"]:
+            lines.append(
+                "g: the real `junheng run` over ten years of the corpus's files (each county's "
+                "file under ten year folders), the state a finished build leaves simulated "
+                "(its record, staged and published year folders): building ten years first "
+                "takes hours here"
+            )
         if not all(row["at_scale"] for row in data["goals"]):
             lines.append(
                 "n/a: measured on a smaller corpus than the goal names (2 849 counties, or ten "
@@ -511,6 +640,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--counties", type=int, help="how many counties (default: all 2 849)")
     parser.add_argument("--years", type=int, default=1, help="how many survey years (default 1)")
     parser.add_argument("--out", type=Path, help="the corpus folder (default: a temporary one)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        help="where the runs write their state and warehouse (default: --out); give one of "
+        "your own when --out is a corpus you may only read",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the corpus and warehouse")
     parser.add_argument(
         "--steps", nargs="+", default=list(STEPS), choices=list(STEPS), help="steps to time"
@@ -524,7 +659,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.child:
-        child(args.child, args.raw, [int(y) for y in args.child_years.split(",")])
+        child(args.child, args.raw, [int(y) for y in args.child_years.split(",")], args.work)
         return 0
     if args.years < 1 or (args.counties is not None and args.counties < 1):
         parser.error("--counties and --years must be at least 1")
@@ -534,12 +669,23 @@ def main(argv: list[str] | None = None) -> int:
 
     years = list(range(LAST_YEAR - args.years + 1, LAST_YEAR + 1))
     out_dir = args.out or Path(tempfile.mkdtemp(prefix="junheng-national-"))
+    work_dir = args.work or out_dir
+    work_dir.mkdir(parents=True, exist_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        cached_key = json.loads((out_dir / "corpus.json").read_text())["key"]
+    except (OSError, ValueError, KeyError):
+        cached_key = None
     # Only what the benchmark writes is removed from a folder the user named.
-    written = [out_dir] if args.out is None else [out_dir / n for n in ("raw", "run", "startup")]
+    written = [work_dir / n for n in ("run", "startup", "decade")]
+    if args.out is None:
+        written.append(out_dir)
     try:
         print(f"writing the corpus into {out_dir} ...", file=sys.stderr, flush=True)
         corpus = write_corpus(out_dir, args.counties, years, args.seed, max(1, args.jobs))
+        # A corpus found in --out was not written here: it is never deleted.
+        if args.out is not None and corpus["key"] != cached_key:
+            written.append(out_dir / "raw")
         data = {
             "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": machine(),
@@ -549,7 +695,9 @@ def main(argv: list[str] | None = None) -> int:
         }
         for step in steps:
             print(f"step {step}: {STEPS[step]} ...", file=sys.stderr, flush=True)
-            data["steps"][step] = measure(step, out_dir / "raw", years)
+            data["steps"][step] = measure(step, out_dir / "raw", years, work_dir)
+            if step == "d":
+                data["run_steps"] = run_step_seconds(work_dir / "run")
         data["goals"] = goals(data["steps"], corpus["key"]["counties"], len(years))
         print(report(data))
         if args.json:
@@ -558,7 +706,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             for path in written:
                 shutil.rmtree(path, ignore_errors=True)
-            (out_dir / "corpus.json").unlink(missing_ok=True)
+            if out_dir / "raw" in written or args.out is None:
+                (out_dir / "corpus.json").unlink(missing_ok=True)
     return 0
 
 

@@ -43,6 +43,7 @@ def raw_survey_files(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
     """
     import pyarrow as pa
 
+    from orchestration.freshness import mark_pending
     from orchestration.ingest.discover import discover_raw_files, survey_years
     from orchestration.ingest.raw_listing import FINGERPRINTS, file_listing, fingerprint
     from orchestration.staging.tables import drop_vanished_years, write_parquet_atomically
@@ -57,6 +58,8 @@ def raw_survey_files(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
         counts[str(year) if year else "undated"] = len(listing)
         if year is not None:
             fingerprints[str(year)] = fingerprint(listing)
+    # The digests the run's years are built from: pending until they are published.
+    mark_pending(state_dir, files, partition_years(context))
     return MaterializeResult(
         metadata={
             "files_by_year": MetadataValue.json(counts),

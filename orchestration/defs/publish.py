@@ -108,6 +108,10 @@ def bureau_reports(context: AssetExecutionContext, paths: JunhengPaths) -> Mater
         metadata[f"{year} pages"] = len(pages)
         if pages:
             metadata[f"{year} first page"] = MetadataValue.path(str(pages[0]))
+    # Published with their reports: a later run with the same inputs skips these years.
+    from orchestration.freshness import mark_built
+
+    mark_built(folders.state_dir, partition_years(context))
     return MaterializeResult(metadata=metadata)
 
 

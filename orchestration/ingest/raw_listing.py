@@ -1,7 +1,8 @@
 """The listing of the raw files of a survey year: what the raw asset records.
 
-Framework-free: the raw asset writes it, the parse step reads it back, and the sensor
-fingerprints it to tell which years changed.
+Framework-free: the raw asset writes it and the parse step reads it back. Its stat
+fingerprint is shown in the asset's metadata; which years are rebuilt is decided by the
+files' content digests (orchestration/freshness.py).
 """
 
 from __future__ import annotations

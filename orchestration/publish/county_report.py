@@ -18,8 +18,9 @@ network and no script to show them.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from html import escape
 from pathlib import Path
 
@@ -376,6 +377,52 @@ class WarehouseFigures:
             return []
         this_year = self.assessments[self.assessments["survey_year"] == self.survey_year]
         return sorted(this_year["county_code"].unique())
+
+    def by_county(self) -> dict[str, WarehouseFigures]:
+        """The figures of each county alone (its rows of every table, the dim_school rows
+        of the schools they name), split in one pass: a county page filters its county's
+        rows only, not the nation's, once per county (national scale: 2 849 counties)."""
+        per_county = {name: _split(getattr(self, name)) for name in _COUNTY_TABLES}
+        named = pd.concat(
+            [getattr(self, name)[["county_code", "school_key"]] for name in _SCHOOL_TABLES]
+        ).drop_duplicates()
+        rows = named.merge(self.schools[["school_key"]].reset_index(names="_row"), on="school_key")
+        school_rows = {code: sorted(part["_row"]) for code, part in rows.groupby("county_code")}
+        figures = {}
+        for county_code in self.counties():
+            tables = {name: _part(per_county[name], getattr(self, name), county_code)
+                      for name in _COUNTY_TABLES}  # fmt: skip
+            schools = self.schools.loc[school_rows.get(county_code, [])]
+            figures[county_code] = replace(self, **tables, schools=schools)
+        return figures
+
+
+# The tables a county page filters by county_code, and those naming its schools.
+_COUNTY_TABLES = (
+    "regions",
+    "assessments",
+    "county_indicators",
+    "school_indicators",
+    "school_stages",
+    "school_quality",
+    "gaps",
+    "sizes",
+    "quarantine",
+    "ingest_files",
+)
+_SCHOOL_TABLES = ("school_indicators", "school_stages", "school_quality", "gaps", "sizes")
+
+
+def _split(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    if frame.empty or "county_code" not in frame.columns:
+        return {}
+    return {code: part for code, part in frame.groupby("county_code", sort=False)}
+
+
+def _part(parts: dict[str, pd.DataFrame], frame: pd.DataFrame, county_code: str) -> pd.DataFrame:
+    if "county_code" not in frame.columns:
+        return frame
+    return parts.get(county_code, frame.iloc[0:0])
 
 
 def _names(figures: WarehouseFigures) -> dict[str, str]:
@@ -1014,15 +1061,68 @@ def write_county_reports(
     figures = WarehouseFigures.load(warehouse_dir, survey_year)
     written = []
     hrefs: dict[str, str] = {}
-    for county_code in figures.counties():
+    inputs_path = Path(reports_dir) / str(survey_year) / "county" / INPUTS_FILE
+    built = _read_inputs(inputs_path)
+    inputs = {}
+    renderer = _renderer_digest()
+    for county_code, county_figures in figures.by_county().items():
         page = county_page_path(reports_dir, survey_year, county_code)
         workbook = export_path(exports_dir, survey_year, county_code)
         href = Path(os.path.relpath(workbook, page.parent)).as_posix()
-        written.append(_write_text(page, render_county_page(figures, county_code, href)))
+        inputs[county_code] = _inputs_digest(county_figures, href, renderer)
+        # A page whose inputs (its county's rows of every table, the code that draws it)
+        # are those it was drawn from is left as it is: a change in one county's file
+        # redraws that county's page, not the nation's (about 1 s a page, charts included).
+        if built.get(county_code) != inputs[county_code] or not page.exists():
+            _write_text(page, render_county_page(county_figures, county_code, href))
+        written.append(page)
         hrefs[county_code] = f"../county/{county_code}.html"
+    if inputs != built:
+        _write_text(inputs_path, json.dumps(inputs, indent=0, sort_keys=True))
     counties = figures.regions[figures.regions["county_code"].isin(hrefs)]
     for level, column in (("province", "province_code"), ("prefecture", "prefecture_code")):
         for region_code in sorted(counties[column].dropna().unique()):
             page = Path(reports_dir) / str(survey_year) / level / f"{region_code}.html"
             written.append(_write_text(page, render_index_page(figures, level, region_code, hrefs)))
     return written
+
+
+# Beside the county pages of a year: each page's inputs digest when it was drawn.
+INPUTS_FILE = ".inputs.json"
+
+
+def _read_inputs(path: Path) -> dict[str, str]:
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def _renderer_digest() -> str:
+    """The code that draws a page: this package's modules and the chart libraries' versions."""
+    from importlib import metadata
+
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.read_bytes())
+    for name in ("altair", "vl-convert-python", "pandas"):
+        try:
+            digest.update(f"{name}=={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(name.encode())
+    return digest.hexdigest()
+
+
+def _inputs_digest(figures: WarehouseFigures, href: str, renderer: str) -> str:
+    """A digest of everything a county page is drawn from: every value of every table of
+    the county's figures (columns, types and rows, in order), the links and the code."""
+    digest = hashlib.sha256(f"{renderer}\0{href}\0{VALIDATION_HREF}\0".encode())
+    for field in fields(figures):
+        value = getattr(figures, field.name)
+        if isinstance(value, pd.DataFrame):
+            digest.update(repr([(c, str(t)) for c, t in value.dtypes.items()]).encode())
+            hashed = pd.util.hash_pandas_object(value, index=False)
+            digest.update(hashed.to_numpy().tobytes())
+        else:
+            digest.update(repr(value).encode())
+    return digest.hexdigest()[:32]

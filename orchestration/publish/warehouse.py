@@ -175,14 +175,14 @@ def publish_tables(
     kept_years = carried_years & set(raw_years) if raw_years else carried_years
     published = []
     for index, mart in enumerate(sorted(Path(marts_dir).glob("*.parquet"))):
-        table = without_empty_marker(pq.read_table(mart))
         target = building / mart.stem
-        if PARTITION_COLUMN in table.column_names:
-            rows = _write_partitions(table, target, built)
+        if PARTITION_COLUMN in pq.read_schema(mart).names:
+            rows = _stream_partitions(mart, target, built)
             rows |= _carry_partitions(
                 previous / mart.stem if previous else None, target, kept_years
             )
         else:
+            table = without_empty_marker(pq.read_table(mart))
             target.mkdir()
             pq.write_table(table, target / f"{mart.stem}.parquet")
             rows = {"all": table.num_rows}
@@ -240,6 +240,15 @@ def _legacy_root(warehouse_dir: Path) -> Path | None:
     return warehouse_dir if legacy else None
 
 
+def published_years(warehouse_dir: Path) -> set[int]:
+    """The survey years of the published warehouse (its current snapshot); none before the
+    first publish."""
+    warehouse_dir = Path(warehouse_dir)
+    if not warehouse_dir.is_dir():
+        return set()
+    return _years_in(current_snapshot(warehouse_dir) or _legacy_root(warehouse_dir))
+
+
 def _years_in(root: Path | None) -> set[int]:
     """The survey years of any partitioned table of a snapshot."""
     if root is None:
@@ -262,6 +271,62 @@ def without_empty_marker(table: pa.Table) -> pa.Table:
     if table.num_rows == 1 and all(column.null_count == 1 for column in table.columns):
         return table.slice(0, 0)
     return table
+
+
+# Rows of one year gathered before they are written as a row group of its file (pyarrow's
+# default row-group length); at most twice this is held at once, whatever the years built.
+FLUSH_ROWS = 1024 * 1024
+
+
+def _stream_partitions(mart: Path, table_dir: Path, years: list[int]) -> dict[str, int]:
+    """Split a mart into `table_dir/survey_year=Y/part.parquet` for `years` (and the null
+    partition), reading it a row group at a time: a backfill of ten years holds about one
+    row group per year in memory, not the mart (which holds every year built)."""
+    source = pq.ParquetFile(mart)
+    if source.metadata.num_rows <= 1:  # perhaps dbt-duckdb's empty-model marker
+        return _write_partitions(without_empty_marker(source.read()), table_dir, years)
+    schema = source.schema_arrow.remove(source.schema_arrow.get_field_index(PARTITION_COLUMN))
+    wanted = set(years)
+    writers: dict[int | None, pq.ParquetWriter] = {}
+    buffers: dict[int | None, list[pa.Table]] = {year: [] for year in [*years, None]}
+    rows = {year: 0 for year in [*years, None]}
+
+    def flush(year: int | None) -> None:
+        if not buffers[year]:
+            return
+        if year not in writers:
+            folder = partition_dir(table_dir, year)
+            folder.mkdir(parents=True)
+            writers[year] = pq.ParquetWriter(folder / PART_FILE, schema)
+        writers[year].write_table(pa.concat_tables(buffers[year]), row_group_size=FLUSH_ROWS)
+        buffers[year] = []
+
+    try:
+        for batch in source.iter_batches():
+            table = pa.Table.from_batches([batch])
+            values = table.column(PARTITION_COLUMN)
+            data = table.drop([PARTITION_COLUMN])
+            present = [value.as_py() for value in pc.unique(values)]
+            for year in [value for value in present if value is None or value in wanted]:
+                mask = pc.is_null(values) if year is None else pc.equal(values, year)
+                part = data.filter(mask)
+                buffers[year].append(part)
+                rows[year] += part.num_rows
+            pending = {year: sum(t.num_rows for t in parts) for year, parts in buffers.items()}
+            for year, count in pending.items():
+                if count >= FLUSH_ROWS or sum(pending.values()) >= 2 * FLUSH_ROWS:
+                    flush(year)
+        for year in buffers:
+            flush(year)
+    finally:
+        for writer in writers.values():
+            writer.close()
+    for year in years:  # a built year with no row keeps an empty file (see _write_partitions)
+        if year not in writers:
+            folder = partition_dir(table_dir, year)
+            folder.mkdir(parents=True)
+            pq.write_table(schema.empty_table(), folder / PART_FILE)
+    return {NULL_PARTITION if year is None else str(year): count for year, count in rows.items()}
 
 
 def _write_partitions(table: pa.Table, table_dir: Path, years: list[int]) -> dict[str, int]:

@@ -1,6 +1,7 @@
 """One `junheng run` of the whole graph for one demo year, read back and recomputed."""
 
 import math
+import os
 
 import duckdb
 import pandas as pd
@@ -31,7 +32,10 @@ def deployment(tmp_path_factory):
     with deployment_environment(root):
         first = cli.main(["run"])  # every demo year
         tables_after_first = warehouse_files(root / "warehouse")
-        second = cli.main(["run", "--years", str(YEAR)])  # one year again
+        second = cli.main(["run", "--years", str(YEAR), "--force"])  # one year again
+        published = os.readlink(root / "warehouse" / "current")
+        third = cli.main(["run"])  # nothing changed: nothing rebuilt, nothing published
+        assert (third, os.readlink(root / "warehouse" / "current")) == (0, published)
         documented = cli.main(["docs"])
     assert documented == 0
     return root, first, second, tables_after_first

@@ -129,3 +129,11 @@ def test_the_report_lists_the_incomplete_county_year_first(strict_run):
     page = (root / "warehouse" / "reports" / str(YEAR) / "index.html").read_text(encoding="utf-8")
     assert page.index("Incomplete county-years (2)") < page.index("<h2>Checks</h2>")
     assert CORRUPT in page
+
+
+def test_a_strict_run_with_nothing_changed_still_names_the_incomplete_county_years(strict_run):
+    root, *_ = strict_run
+    status, out = run_junheng(root, "run", "--strict", "--lang", "en")
+    assert status == cli.EXIT_INCOMPLETE, out
+    assert "nothing changed since the last build" in out  # nothing rebuilt
+    assert "正定县" in out.splitlines()[-1] and "无极县" in out.splitlines()[-1]

@@ -29,8 +29,8 @@ def calls(tmp_path, monkeypatch):
     monkeypatch.setattr(
         cli,
         "run_command",
-        lambda paths, years, write_demo=True, verbose=False, lang="both", strict=False: (
-            recorded.append((years, write_demo, verbose, lang, strict))
+        lambda paths, years, write_demo=True, verbose=False, lang="both", strict=False, force=False: (
+            recorded.append((years, write_demo, verbose, lang, strict, force))
         ),
     )
     return recorded
@@ -42,12 +42,15 @@ def test_run_and_backfill_build_the_same_way(calls):
     cli.main(["backfill", "2016", "2018", "--lang", "en"])
     cli.main(["run", "--strict"])
     cli.main(["backfill", "2016", "2018", "--strict"])
+    cli.main(["run", "--force"])
+    # A backfill rebuilds its years whether or not they changed; a run only what changed.
     assert calls == [
-        ((2019, 2020), True, False, "both", False),
-        (None, True, True, "zh", False),
-        ((2016, 2018), False, False, "en", False),
-        (None, True, False, "both", True),
-        ((2016, 2018), False, False, "both", True),
+        ((2019, 2020), True, False, "both", False, False),
+        (None, True, True, "zh", False, False),
+        ((2016, 2018), False, False, "en", False, True),
+        (None, True, False, "both", True, False),
+        ((2016, 2018), False, False, "both", True, True),
+        (None, True, False, "both", False, True),
     ]
 
 

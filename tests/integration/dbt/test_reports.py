@@ -464,3 +464,41 @@ def test_cost_totals_by_hand():
         810000.3,
         200000.0,
     ]
+
+
+def test_a_county_page_is_redrawn_only_when_its_inputs_change(published, tmp_path, monkeypatch):
+    from orchestration.publish import county_report
+
+    year = max(YEARS)
+    reports = tmp_path / "reports"
+    write_county_reports(published, reports, published / "exports", year)
+    pages = {
+        p.name: p.read_text(encoding="utf-8")
+        for p in (reports / str(year) / "county").glob("*.html")
+    }
+    assert pages and (reports / str(year) / "county" / county_report.INPUTS_FILE).exists()
+
+    drawn = []
+    render_page = county_report.render_county_page
+    monkeypatch.setattr(
+        county_report,
+        "render_county_page",
+        lambda figures, code, href: drawn.append(code) or render_page(figures, code, href),
+    )
+    written = write_county_reports(published, reports, published / "exports", year)
+    assert drawn == []  # nothing changed: no page drawn again, every page still listed
+    assert {p.name for p in written} >= set(pages)
+
+    # One county's figures change (its quarantined rows here): its page alone is redrawn.
+    county = sorted(pages)[0].removesuffix(".html")
+    load = county_report.WarehouseFigures.load
+
+    def changed(warehouse_dir, survey_year):
+        figures = load(warehouse_dir, survey_year)
+        extra = figures.quarantine.head(1).assign(county_code=county, reason="changed")
+        figures.quarantine = pd.concat([figures.quarantine, extra], ignore_index=True)
+        return figures
+
+    monkeypatch.setattr(county_report.WarehouseFigures, "load", staticmethod(changed))
+    write_county_reports(published, reports, published / "exports", year)
+    assert drawn == [county]

@@ -62,6 +62,27 @@ def test_publish_splits_by_year_and_rerun_replaces_without_duplicates(dirs):
     ]
 
 
+def test_a_mart_of_many_row_groups_is_split_a_row_group_at_a_time(dirs, monkeypatch):
+    # Years interleaved over row groups of 7 rows, flushed every 10 rows of a year: each
+    # year's file holds its rows in their order, in several row groups, and nothing else.
+    from orchestration import warehouse as publishing
+
+    monkeypatch.setattr(publishing, "FLUSH_ROWS", 10)
+    marts, warehouse = dirs
+    rows = [(2019 + i % 3, float(i)) for i in range(100)] + [(None, -1.0)]
+    marts.mkdir(parents=True)
+    pq.write_table(facts(rows), marts / "fct_big.parquet", row_group_size=7)
+
+    publish_tables(marts, warehouse, [2019, 2021])
+
+    for year in (2019, 2021):
+        part = pq.ParquetFile(warehouse / "fct_big" / f"survey_year={year}" / "part.parquet")
+        assert part.read().column("value").to_pylist() == [v for y, v in rows if y == year]
+        assert part.metadata.num_row_groups > 1
+    assert not (warehouse / "fct_big" / "survey_year=2020").exists()  # not built, not carried
+    assert read_back(warehouse, "fct_big")[-1] == (None, -1.0)
+
+
 def test_publishing_one_year_carries_the_other_years_over(dirs):
     marts, warehouse = dirs
     write_mart(marts, "fct_demo", facts([(2019, 1.0), (2020, 3.0)]))

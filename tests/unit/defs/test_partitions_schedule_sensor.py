@@ -10,11 +10,9 @@ from dagster import (
     build_schedule_context,
     build_sensor_context,
     instance_for_test,
-    materialize,
 )
 
 from orchestration.defs.common import STRICT_TAG
-from orchestration.defs.ingest import raw_survey_files
 from orchestration.defs.partitions import (
     sorted_partition_requests,
     survey_year_partitions,
@@ -23,6 +21,8 @@ from orchestration.defs.partitions import (
 from orchestration.defs.resources import JunhengPaths
 from orchestration.defs.schedules import nightly_refresh
 from orchestration.defs.sensors import raw_files_sensor
+from orchestration.freshness import mark_built, mark_pending
+from orchestration.ingest.discover import discover_raw_files
 
 NAME = survey_year_partitions.name
 
@@ -54,14 +54,26 @@ def test_sync_keeps_the_instance_sorted_so_ranges_mean_years(instance):
     assert instance.get_dynamic_partitions(NAME) == ["2019", "2020", "2021"]
 
 
-def test_nightly_schedule_skips_without_years(instance):
-    result = nightly_refresh(build_schedule_context(instance=instance))
-    assert isinstance(result, SkipReason)
+def schedule_context(instance, tmp_path):
+    paths = JunhengPaths(
+        raw_dir=str(tmp_path / "raw"),
+        warehouse_dir=str(tmp_path / "w"),
+        state_dir=str(tmp_path / "s"),
+    )
+    return build_schedule_context(instance=instance, resources={"paths": paths})
 
 
-def test_nightly_schedule_rebuilds_every_known_year_in_one_run(instance):
+def test_nightly_schedule_skips_without_years(instance, tmp_path):
+    with schedule_context(instance, tmp_path) as context:
+        assert isinstance(nightly_refresh(context), SkipReason)
+
+
+def test_nightly_schedule_rebuilds_every_year_never_built_in_one_run(instance, tmp_path):
+    for year in (2019, 2020, 2021):
+        put(tmp_path / "raw", f"{year}/a.xlsx")
     sync_year_partitions(instance, [2019, 2020, 2021])
-    [request] = nightly_refresh(build_schedule_context(instance=instance))
+    with schedule_context(instance, tmp_path) as context:
+        [request] = nightly_refresh(context)
     assert request.partition_key_range.start == "2019"
     assert request.partition_key_range.end == "2021"
     # Strict: a county-year that lost a file fails the run (after publishing).
@@ -100,7 +112,9 @@ def evaluate(instance, raw, tmp_path):
         return raw_files_sensor(context)
 
 
-def test_sensor_adds_year_partitions_and_requests_a_run_per_year(instance, raw_dir, tmp_path):
+def test_sensor_adds_year_partitions_and_requests_one_run_for_the_new_years(
+    instance, raw_dir, tmp_path
+):
     put(raw_dir, "2020/a.xlsx")
     put(raw_dir, "2019/b.xlsx")
     put(raw_dir, "undated/c.xlsx")
@@ -109,40 +123,52 @@ def test_sensor_adds_year_partitions_and_requests_a_run_per_year(instance, raw_d
 
     [add] = result.dynamic_partitions_requests
     assert list(add.partition_keys) == ["2019", "2020"]
-    assert [request.partition_key for request in result.run_requests] == ["2019", "2020"]
+    [request] = result.run_requests
+    assert (request.partition_key_range.start, request.partition_key_range.end) == (
+        "2019",
+        "2020",
+    )
 
 
-def run_keys(result):
-    return {request.partition_key: request.run_key for request in result.run_requests}
+def run_key(result):
+    [request] = result.run_requests
+    return request.run_key
 
 
-def test_sensor_run_key_changes_only_when_a_years_files_change(instance, raw_dir, tmp_path):
+def test_sensor_run_key_changes_only_when_a_file_changes_in_content(instance, raw_dir, tmp_path):
     put(raw_dir, "2019/a.xlsx")
     changing = put(raw_dir, "2020/a.xlsx")
-    before = run_keys(evaluate(instance, raw_dir, tmp_path))
-    assert run_keys(evaluate(instance, raw_dir, tmp_path)) == before
+    before = run_key(evaluate(instance, raw_dir, tmp_path))
+    assert run_key(evaluate(instance, raw_dir, tmp_path)) == before
+    os.utime(changing, ns=(1, 1))  # touched, the same content: the same run
+    assert run_key(evaluate(instance, raw_dir, tmp_path)) == before
 
     changing.write_bytes(b"a longer file")
-    os.utime(changing, ns=(1, 1))
-    after = run_keys(evaluate(instance, raw_dir, tmp_path))
-
-    assert after["2019"] == before["2019"]
-    assert after["2020"] != before["2020"]
+    assert run_key(evaluate(instance, raw_dir, tmp_path)) != before
 
 
-def test_sensor_leaves_alone_a_year_built_from_the_files_it_has_now(instance, raw_dir, tmp_path):
+def test_sensor_leaves_alone_the_years_built_from_the_files_they_have_now(
+    instance, raw_dir, tmp_path
+):
     changing = put(raw_dir, "2019/a.xlsx")
     put(raw_dir, "2020/a.xlsx")
-    instance.add_dynamic_partitions(NAME, ["2019", "2020"])
-    built = materialize(
-        [raw_survey_files],
-        partition_key="2019",
-        instance=instance,
-        resources={"paths": deployment(raw_dir, tmp_path)},
-    )
-    assert built.success
+    paths = deployment(raw_dir, tmp_path).paths
+    # What a finished run of 2019 leaves: its record, staged rows and published snapshot.
+    put(paths.staging_dir, "school_survey/survey_year=2019/part.parquet")
+    put(paths.warehouse_dir, "snapshots/s1/fct_x/survey_year=2019/part.parquet")
+    os.symlink("snapshots/s1", paths.warehouse_dir / "current")
+    mark_pending(paths.state_dir, discover_raw_files(raw_dir), [2019])
+    mark_built(paths.state_dir, [2019])
 
-    assert list(run_keys(evaluate(instance, raw_dir, tmp_path))) == ["2020"]
+    [request] = evaluate(instance, raw_dir, tmp_path).run_requests
+    assert (request.partition_key_range.start, request.partition_key_range.end) == (
+        "2020",
+        "2020",
+    )
 
     changing.write_bytes(b"a longer file")
-    assert list(run_keys(evaluate(instance, raw_dir, tmp_path))) == ["2019", "2020"]
+    [request] = evaluate(instance, raw_dir, tmp_path).run_requests
+    assert (request.partition_key_range.start, request.partition_key_range.end) == (
+        "2019",
+        "2020",
+    )
