@@ -312,6 +312,7 @@ class Plan:
 
     @property
     def years(self) -> list[int]:
+        """The stale survey years, in order: the years the run builds."""
         return sorted(self.stale)
 
     def lines(self) -> list[str]:
