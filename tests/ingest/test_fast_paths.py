@@ -203,3 +203,65 @@ def test_a_text_quantity_parses_the_same_memoised(cell):
     assert _outcome(parse_quantity, cell) == first  # the second time, from the memo
     if not is_blank(cell):
         assert first == _outcome(_text_quantity, cell)
+
+
+# ---- a sheet XML's facts located from their markers --------------------------------------
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_CELL_BODIES = ["<v>1</v>", "", "<f>A1+1</f><v>2</v>", "<f>A1+1</f>", "<f>A1</f><v/>",
+                "<f>A1</f><v></v>", '<f t="shared" si="0"/><v>3</v>', '<f t="shared" si="0"/>',
+                "<v>#DIV/0!</v>", "<is><t>hidden=\"1\" x:f </t></is>", "<f>B2 = 1</f><v> </v>"]  # fmt: skip
+_CELL_TYPES = ["", ' t="e"', ' t="str"', ' t="n"', " t='e'", ' t = "e"', ' ut="e"']
+MOSTLY = st.sampled_from([True, True, True, True, False])  # a ref, as writers give them
+CELL = st.tuples(MOSTLY, st.sampled_from(["", ' t="e"', ' t="str"', "", ' t="e"', *_CELL_TYPES]),
+                 st.sampled_from(_CELL_BODIES), st.booleans())  # fmt: skip
+ROW = st.tuples(st.sampled_from(["", "", ' hidden="1"', " hidden='true'", ' hidden="0"',
+                                 ' hidden = "1"']),
+                MOSTLY, st.lists(CELL, max_size=4))  # fmt: skip
+SHEET = st.tuples(
+    st.sampled_from([f'xmlns="{_NS}"', f'xmlns="{_NS}"', f'xmlns="{_NS}"', f'xmlns:x="{_NS}"',
+                     'xmlns="urn:other"',
+                     f'xmlns="{_NS}" xmlns:xm="urn:xm"']),
+    st.lists(st.sampled_from(['<col min="2" max="3" hidden="1"/>', '<col min="1" max="1"/>',
+                              '<col max="4" hidden="true"/>']), max_size=2),
+    st.lists(ROW, max_size=4),
+    st.sampled_from(["", "", "<!-- a note -->", "<extLst><xm:f>Sheet2!A1</xm:f></extLst>"]),
+)  # fmt: skip
+
+
+def _sheet_xml(sheet) -> bytes:
+    namespaces, columns, rows, tail = sheet
+    prefix = "x:" if namespaces.startswith("xmlns:x=") else ""
+    body = []
+    for number, (hidden, numbered, cells) in enumerate(rows, start=1):
+        row_ref = f' r="{number}"' if numbered else ""
+        tags = []
+        for column, (with_ref, kind, inner, closed) in enumerate(cells):
+            ref = f' r="{"ABCD"[column]}{number}"' if with_ref else ""
+            tags.append(f"<{prefix}c{ref}{kind}/>" if closed and not inner
+                        else f"<{prefix}c{ref}{kind}>{inner}</{prefix}c>")  # fmt: skip
+        body.append(f"<{prefix}row{row_ref}{hidden}>{''.join(tags)}</{prefix}row>")
+    cols = f"<{prefix}cols>{''.join(columns)}</{prefix}cols>" if columns else ""
+    return (
+        f"<{prefix}worksheet {namespaces}>{cols}<{prefix}sheetData>{''.join(body)}"
+        f"</{prefix}sheetData>{tail}</{prefix}worksheet>"
+    ).encode()
+
+
+@settings(max_examples=500, deadline=None)
+@given(SHEET)
+def test_a_sheets_facts_located_from_markers_are_the_parsers(sheet):
+    data = _sheet_xml(sheet)
+    located = workbook._located_facts(data)
+    if located is None:  # a shape it leaves to the parser
+        return
+    assert vars(located) == vars(workbook._scan_sheet_xml(io.BytesIO(data)))
+
+
+def test_the_usual_sheets_facts_are_located_without_the_parser():
+    data = _sheet_xml((f'xmlns="{_NS}"', ['<col min="2" max="3" hidden="1"/>'],
+                       [(' hidden="1"', True, [(True, ' t="e"', "<v>#N/A</v>", False),
+                                               (True, "", "<f>A1</f>", False)])], ""))  # fmt: skip
+    located = workbook._located_facts(data)
+    assert located is not None
+    assert (located.errors, located.uncached) == ({(0, 0)}, {(0, 1)})
+    assert (located.hidden_rows, located.hidden_columns) == ({0}, {1, 2})
