@@ -50,6 +50,11 @@ class SheetContext:
 UNCACHED_FORMULA = "(公式无缓存值 a formula saved without a cached value)"
 
 
+# A row's raw values before they are written: (the row's cells, the table's header texts
+# by column, the columns holding a formula saved without a value).
+UnwrittenRawValues = tuple[list, dict[int, str], frozenset[int]]
+
+
 def raw_values(
     row: list,
     table: Table,
@@ -58,11 +63,32 @@ def raw_values(
 ) -> str:
     """The row as read, header text -> cell, as a JSON object (filled cells only). A cell
     of `uncached` ((row, column) of formulas saved without a value) is kept, marked so."""
-    headers = table.header_texts
+    return written_raw_values(unwritten_raw_values(row, table, uncached, row_index))
+
+
+def unwritten_raw_values(
+    row: list,
+    table: Table,
+    uncached: frozenset[tuple[int, int]] = frozenset(),
+    row_index: int | None = None,
+) -> UnwrittenRawValues:
+    """What `raw_values` writes, kept unwritten: a staged row's raw values are published
+    only if dedupe quarantines it, so they are written then (`written_raw_values`)."""
+    marked = (
+        frozenset(index for index in range(len(row)) if (row_index, index) in uncached)
+        if uncached
+        else frozenset()
+    )
+    return row, table.header_texts, marked
+
+
+def written_raw_values(unwritten: UnwrittenRawValues) -> str:
+    """`raw_values`' JSON object of a row kept by `unwritten_raw_values`."""
+    row, headers, marked = unwritten
     values = {}
     for index, cell in enumerate(row):
         if is_blank(cell):
-            if not uncached or (row_index, index) not in uncached:
+            if index not in marked:
                 continue
             cell = UNCACHED_FORMULA
         key = headers.get(index) or column_letter(index)
