@@ -187,6 +187,10 @@ class RowReader:
             *self.quantities,
         ]
         self._valued = [*self.quantities, *self.parts]
+        # Each valued column with its factor for a cell that names no unit (the column's
+        # unit, else the sheet's unit line), worked out once rather than per cell.
+        self._valued_plan = [(column, column.index, self._column_factor(column))
+                             for column in self._valued]  # fmt: skip
 
     def _values_decide(self, column: Column) -> bool:
         """Whether `column` is the type only where its cells are type labels (办学层次)."""
@@ -288,23 +292,37 @@ class RowReader:
                 return self.vocabulary.units[unit][1]
         return self.context.unit_factors.get(dimension, 1.0)
 
+    def _column_factor(self, column: Column) -> float | None:
+        """`_factor` of a cell naming no unit; None when it can not be worked out before a
+        cell needs it (a field without a dimension: `_factor` then says so for that cell)."""
+        try:
+            return self._factor(column, None)
+        except KeyError:
+            return None
+
     def quantities_of(self, row: list, row_index: int) -> list[tuple[Column, float | None]]:
         """Every quantity column's value in base units; raises Rejection for a bad cell."""
         errors = self.context.error_cells
+        width = len(row)
         for column in self._error_checked:
-            cell = row[column.index] if column.index < len(row) else None
-            if (errors and (row_index, column.index) in errors) or is_excel_error(cell):
+            cell = row[column.index] if column.index < width else None
+            if (errors and (row_index, column.index) in errors) or (
+                cell.__class__ is not float and is_excel_error(cell)
+            ):
                 raise Rejection(
                     "formula_error", f"Excel error in {column.letter} ({column.header_text})"
                 )
         values = []
         self._unknown_columns = set()
         uncached = self.context.uncached_cells
-        for column in self._valued:
-            cell = row[column.index] if column.index < len(row) else None
-            if uncached and (row_index, column.index) in uncached and is_blank(cell):
-                self._unknown_columns.add(column.index)
-                self.unknown_cells.append((row_index, column.index))
+        for column, index, factor in self._valued_plan:
+            cell = row[index] if index < width else None
+            if cell.__class__ is float and factor is not None:  # most cells: parse_quantity's
+                values.append((column, None if cell != cell else cell * factor))  # NaN: blank
+                continue
+            if uncached and (row_index, index) in uncached and is_blank(cell):
+                self._unknown_columns.add(index)
+                self.unknown_cells.append((row_index, index))
                 values.append((column, None))
                 continue
             try:
@@ -313,9 +331,12 @@ class RowReader:
                 raise Rejection(
                     error.reason_code, f"{column.letter} ({column.header_text}): {error}"
                 ) from error
-            values.append(
-                (column, None if number is None else number * self._factor(column, cell_unit))
-            )
+            if number is not None:
+                number *= (
+                    factor if cell_unit is None and factor is not None
+                    else self._factor(column, cell_unit)
+                )  # fmt: skip
+            values.append((column, number))
         return values
 
     def has_quantities(self, row: list) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,9 +23,12 @@ from orchestration.ingest.cells import (
     _text_quantity,
     cell_text,
     is_blank,
+    is_excel_error,
     parse_quantity,
 )
 from orchestration.ingest.headers import _read_header, read_header
+from orchestration.ingest.records import RowReader, SheetContext
+from orchestration.ingest.regions import region_registry
 from orchestration.ingest.rows import RowKind, _joined, _matches, _mostly_in, classify_row
 from orchestration.ingest.table import is_column_numbering, locate_table
 from orchestration.ingest.text import compact
@@ -265,3 +269,64 @@ def test_the_usual_sheets_facts_are_located_without_the_parser():
     assert located is not None
     assert (located.errors, located.uncached) == ({(0, 0)}, {(0, 1)})
     assert (located.hidden_rows, located.hidden_columns) == ({0}, {1, 2})
+
+
+# ---- ASCII text is normalised without NFKC and t2s -----------------------------------------
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=12))
+def test_ascii_text_normalises_as_through_nfkc_and_t2s(text):
+    from orchestration.ingest.text import _to_simplified, normalise_text
+
+    plain = _to_simplified().convert(unicodedata.normalize("NFKC", text)).strip()
+    assert normalise_text(text) == plain
+
+
+# ---- a row's quantities: number cells taken with their column's factor worked out once ------
+def _reference_quantities(reader, row: list, row_index: int) -> list:
+    """quantities_of as first written: every cell through parse_quantity and `_factor`."""
+    errors = reader.context.error_cells
+    for column in reader._error_checked:
+        cell = row[column.index] if column.index < len(row) else None
+        if (errors and (row_index, column.index) in errors) or is_excel_error(cell):
+            raise Rejection("formula_error", f"Excel error in {column.letter}")
+    values = []
+    for column in reader._valued:
+        cell = row[column.index] if column.index < len(row) else None
+        if (row_index, column.index) in reader.context.uncached_cells and is_blank(cell):
+            values.append((column, None))
+            continue
+        number, unit = parse_quantity(cell, WORDS)
+        values.append((column, None if number is None else number * reader._factor(column, unit)))
+    return values
+
+
+QUANTITY_CELLS = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["", "400", "1,234", "12.5万元", "3平方米", "-", "无", "#N/A", "四百", "7 "]),
+    st.integers(-3, 9),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(QUANTITY_CELLS, max_size=7),
+       st.sampled_from([{}, {"area": 10000.0, "money": 10000.0}]),
+       st.sampled_from([(), ((0, 3),)]), st.sampled_from([(), ((0, 2),)]))  # fmt: skip
+def test_a_rows_quantities_are_the_plain_parse(cells, unit_factors, errors, uncached):
+    # units in the header (平方米, 万元), none (运动场地面积: the sheet's unit line), counts
+    header = ["学校名称", "办学类型", "在校生数", "专任教师数", "教学及辅助用房面积(平方米)",
+              "教学仪器设备资产值(万元)", "图书(册)", "运动场地面积"]  # fmt: skip
+    table = locate_table(SheetGrid("学校", True, [header]), WORDS)
+    context = SheetContext(None, "", None, unit_factors, frozenset(errors), frozenset(uncached))
+    reader = RowReader(table, context, WORDS, region_registry())
+    assert len(reader._valued) == 6
+    row = ["正定县第一小学", "小学", *cells]
+
+    def outcome(read):
+        try:
+            return [(column.index, value) for column, value in read(row, 0)]
+        except Rejection as rejection:
+            return rejection.reason_code
+
+    plain = outcome(lambda r, i: _reference_quantities(reader, r, i))
+    assert outcome(reader.quantities_of) == plain
