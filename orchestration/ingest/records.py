@@ -23,6 +23,7 @@ from orchestration.ingest.cells import (
     cell_text,
     is_blank,
     is_excel_error,
+    known_quantities,
     parse_quantity,
     parse_school_id,
     written_text,
@@ -191,6 +192,13 @@ class RowReader:
         # unit, else the sheet's unit line), worked out once rather than per cell.
         self._valued_plan = [(column, column.index, self._column_factor(column))
                              for column in self._valued]  # fmt: skip
+        # Where in a row's values (`quantities_of`, in `_valued` order) `read` finds the parts,
+        # and the other columns, those naming their stage first (a stable order).
+        self._part_positions = [i for i, c in enumerate(self._valued) if c.meaning.is_part]
+        self._whole_positions = sorted(
+            (i for i, c in enumerate(self._valued) if not c.meaning.is_part),
+            key=lambda i: self._valued[i].meaning.stage is None,
+        )
 
     def _values_decide(self, column: Column) -> bool:
         """Whether `column` is the type only where its cells are type labels (办学层次)."""
@@ -279,10 +287,14 @@ class RowReader:
         """A field's text (its cells joined), normalised for comparing, or `as_written`
         (only trimmed) for a text that is published: a school's name."""
         read = written_text if as_written else cell_text
+        columns = self.identity_spans.get(field_name)
+        if not columns:
+            return ""
+        if len(columns) == 1:  # the usual field: one column, nothing to join
+            index = columns[0].index
+            return read(row[index]).strip() if index < len(row) else ""
         return "".join(
-            read(row[column.index])
-            for column in self.identity_spans.get(field_name, [])
-            if column.index < len(row)
+            read(row[column.index]) for column in columns if column.index < len(row)
         ).strip()
 
     def _factor(self, column: Column, cell_unit: str | None) -> float:
@@ -315,11 +327,23 @@ class RowReader:
         values = []
         self._unknown_columns = set()
         uncached = self.context.uncached_cells
+        known = known_quantities(self.vocabulary)
         for column, index, factor in self._valued_plan:
             cell = row[index] if index < width else None
-            if cell.__class__ is float and factor is not None:  # most cells: parse_quantity's
-                values.append((column, None if cell != cell else cell * factor))  # NaN: blank
-                continue
+            kind = cell.__class__
+            if factor is not None:  # most cells: what parse_quantity gives them, without it
+                if kind is float:
+                    values.append((column, None if cell != cell else cell * factor))  # NaN: blank
+                    continue
+                if kind is int:
+                    values.append((column, float(cell) * factor))
+                    continue
+                if kind is str and (found := known.get(cell)).__class__ is tuple:
+                    number, cell_unit = found  # a text parsed before (never a blank one)
+                    if number is not None:
+                        number *= factor if cell_unit is None else self._factor(column, cell_unit)
+                    values.append((column, number))
+                    continue
             if uncached and (row_index, index) in uncached and is_blank(cell):
                 self._unknown_columns.add(index)
                 self.unknown_cells.append((row_index, index))
@@ -580,11 +604,10 @@ class RowReader:
             set()
         )  # targets a column naming the stage gave: a total never replaces
         resources: dict[str, list[tuple[str | None, float]]] = {}
-        parts = [(column, value) for column, value in values if column.meaning.is_part]
+        parts = [values[i] for i in self._part_positions]
         # Columns naming their stage first, so that a group's total never replaces them.
-        ordered = sorted(values, key=lambda pair: pair[0].meaning.stage is None)
-        for column, value in ordered:
-            if column.meaning.is_part or not self._is_for(column, part):
+        for column, value in (values[i] for i in self._whole_positions):
+            if self.stage_rule_columns and not self._is_for(column, part):
                 continue
             field_name, stage = column.meaning.field, column.meaning.stage
             if field_name == "students":
