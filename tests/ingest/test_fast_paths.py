@@ -330,3 +330,32 @@ def test_a_rows_quantities_are_the_plain_parse(cells, unit_factors, errors, unca
 
     plain = outcome(lambda r, i: _reference_quantities(reader, r, i))
     assert outcome(reader.quantities_of) == plain
+
+
+# ---- a BIFF workbook's facts looked for by its record headers first -------------------------
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 4),
+                          st.sampled_from(["", 1.5, "x", "#DIV/0!", "#REF!", "hidden row",
+                                           "hidden column"])), max_size=6))  # fmt: skip
+def test_a_biff_workbook_without_the_markers_holds_no_facts(cells):
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("学校", cell_overwrite_ok=True)
+    for row, column, value in cells:
+        if value == "hidden row":
+            sheet.row(row).hidden = True
+        elif value == "hidden column":
+            sheet.col(column).hidden = True
+        elif isinstance(value, str) and value.startswith("#"):
+            sheet.row(row).set_cell_error(column, value)
+        elif value != "":
+            sheet.write(row, column, value)
+    out = io.BytesIO()
+    book.save(out)
+    data = out.getvalue()
+    facts = workbook._biff_facts(data)["学校"]
+    if not workbook._may_hold_biff_facts(data):
+        assert not (facts.errors or facts.hidden_rows or facts.hidden_columns)
+    else:  # it may say yes when there is nothing, never no when there is something
+        assert any(value != "" and value not in (1.5, "x") for _, _, value in cells)
