@@ -188,6 +188,7 @@ class RowReader:
             *self.quantities,
         ]
         self._valued = [*self.quantities, *self.parts]
+        self._parts_of_cells: dict[tuple[str, str], str | None] = {}  # see `_part_named`
         # Each valued column with its factor for a cell that names no unit (the column's
         # unit, else the sheet's unit line), worked out once rather than per cell.
         self._valued_plan = [(column, column.index, self._column_factor(column))
@@ -555,9 +556,8 @@ class RowReader:
         host = key[: key.rfind(max(labels, key=len))]
         return host or None
 
-    def _part_named(self, written: str, part: str, name: str) -> str | None:
-        """The one stage a type cell names beside its type (`九年一贯制学校(小学部)`), else a
-        学段 cell (`初中部`), else the part a school name ends with (`实验学校初中部`)."""
+    def _part_of_cells(self, written: str, part: str) -> str | None:
+        """`_part_named` of the type and 学段 cells alone."""
         key = compact(written)
         labels = [label for label in self.vocabulary.school_types if label and label in key]
         if labels:
@@ -566,6 +566,16 @@ class RowReader:
             stages = {stage for label, stage in self.vocabulary.stages.items() if label in text}
             if len(stages) == 1:
                 return stages.pop()
+        return None
+
+    def _part_named(self, written: str, part: str, name: str) -> str | None:
+        """The one stage a type cell names beside its type (`九年一贯制学校(小学部)`), else a
+        学段 cell (`初中部`), else the part a school name ends with (`实验学校初中部`)."""
+        cells = (written, part)  # the same few type and 学段 texts on every row: read once
+        if cells not in self._parts_of_cells:
+            self._parts_of_cells[cells] = self._part_of_cells(written, part)
+        if (found := self._parts_of_cells[cells]) is not None:
+            return found
         name_key = compact(name)
         return next(
             (

@@ -359,3 +359,35 @@ def test_a_biff_workbook_without_the_markers_holds_no_facts(cells):
         assert not (facts.errors or facts.hidden_rows or facts.hidden_columns)
     else:  # it may say yes when there is nothing, never no when there is something
         assert any(value != "" and value not in (1.5, "x") for _, _, value in cells)
+
+
+# ---- the part a row's type and 学段 cells name, read once per pair of texts -------------------
+def _reference_part_named(words, written: str, part: str, name: str) -> str | None:
+    key = compact(written)
+    labels = [label for label in words.school_types if label and label in key]
+    if labels:
+        key = key.replace(max(labels, key=len), "", 1)
+    for text in (key, compact(part)):
+        stages = {stage for label, stage in words.stages.items() if label in text}
+        if len(stages) == 1:
+            return stages.pop()
+    name_key = compact(name)
+    return next((s for label, s in words.part_names.items() if name_key.endswith(label)), None)
+
+
+PART_TEXTS = st.sampled_from(["", "九年一贯制学校", "九年一贯制学校(小学部)", "初中部", "小学部",
+                              "完全中学(初中)", "小学", "初中", "高中部", "教学点"])  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(PART_TEXTS, PART_TEXTS,
+                          st.sampled_from(["实验学校初中部", "城关小学", "一中高中部", "东关学校"])),
+                min_size=1, max_size=6))  # fmt: skip
+def test_a_rows_part_is_named_as_by_the_plain_rule(rows):
+    header = ["学校名称", "办学类型", "学段", "在校生数"]
+    table = locate_table(SheetGrid("学校", True, [header]), WORDS)
+    reader = RowReader(table, SheetContext(None, "", None), WORDS, region_registry())
+    for written, part, name in rows:
+        assert reader._part_named(written, part, name) == _reference_part_named(
+            WORDS, written, part, name
+        )
