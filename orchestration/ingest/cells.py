@@ -94,11 +94,7 @@ def parse_quantity(value: object, vocabulary: Vocabulary) -> tuple[float | None,
     if value.__class__ is not str:
         return _text_quantity(value, vocabulary)
     # Text cells (every cell of a CSV) repeat: each text is parsed once per vocabulary.
-    held = _QUANTITY_TEXTS.get(id(vocabulary))
-    if held is None or held[0] is not vocabulary:
-        _QUANTITY_TEXTS.clear()
-        held = _QUANTITY_TEXTS[id(vocabulary)] = (vocabulary, {})
-    known = held[1]
+    known = known_quantities(vocabulary)
     found = known.get(value)
     if found is None:
         if len(known) >= 100_000:
@@ -114,6 +110,16 @@ def parse_quantity(value: object, vocabulary: Vocabulary) -> tuple[float | None,
 
 # vocabulary id -> (the vocabulary, text -> its quantity or its Rejection)
 _QUANTITY_TEXTS: dict[int, tuple[Vocabulary, dict[str, tuple | Rejection]]] = {}
+
+
+def known_quantities(vocabulary: Vocabulary) -> dict[str, tuple | Rejection]:
+    """The filled texts `parse_quantity` has read with `vocabulary` so far: text -> (number,
+    unit) or the Rejection it raised. A reader may look a text up here first (read only)."""
+    held = _QUANTITY_TEXTS.get(id(vocabulary))
+    if held is None or held[0] is not vocabulary:
+        _QUANTITY_TEXTS.clear()
+        held = _QUANTITY_TEXTS[id(vocabulary)] = (vocabulary, {})
+    return held[1]
 
 
 def _text_quantity(value: object, vocabulary: Vocabulary) -> tuple[float | None, str | None]:

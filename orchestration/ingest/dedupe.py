@@ -118,11 +118,16 @@ def _whole_and_parts(
     # school -> its whole-school rows, in row order (a plain dict: Index.groupby builds one
     # Index per school, slow for a national year); a school without a key is none
     whole_rows: dict[str, list[int]] = {}
-    for index, key in zip(rows.index[whole], school[whole]):
-        if not pd.isna(key):
-            whole_rows.setdefault(key, []).append(index)
-    for index in rows.index[scoped & school.isin(whole_rows.keys())]:
-        hosts = whole_rows[school[index]]
+    keys = school[whole]
+    keys = keys[keys.notna()]
+    for index, key in zip(keys.index, keys):
+        whole_rows.setdefault(key, []).append(index)
+    # each scoped row looked up in the dict (`Series.isin` of a national year's keys
+    # converts them one by one, slower than the lookups)
+    for index, key in zip(rows.index[scoped], school[scoped]):
+        if key not in whole_rows:
+            continue
+        hosts = whole_rows[key]
         hosts = [h for h in hosts if scope[index] in stages_of.get(rows.at[h, "school_type"], ())]
         if not hosts:
             continue

@@ -14,6 +14,7 @@ from orchestration.ingest.discover import RawFile, discover_raw_files
 from orchestration.ingest.isolation import read_files
 from orchestration.ingest.parents import link_parent_keys
 from orchestration.ingest.reader import FileReading, file_receipt, file_sha256
+from orchestration.ingest.records import written_raw_values
 from orchestration.ingest.result import IngestResult
 
 
@@ -57,6 +58,11 @@ def ingest_year(raw_dir: Path, year: int, files: list[RawFile] | None = None) ->
 
     school_rows = _frame(reading.school_rows, [*SCHOOL_SURVEY.names, "raw_values"])
     school_rows, duplicates = split_duplicates(school_rows)
+    if not duplicates.empty:
+        duplicates["raw_values"] = pd.Series(
+            [written_raw_values(held) for held in duplicates["raw_values"]],
+            index=duplicates.index,
+        )
     receipts = _frame(reading.receipts, INGEST_FILES.names)
     if not duplicates.empty:
         moved = duplicates.groupby(["source_file", "sheet"]).size()

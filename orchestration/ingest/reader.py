@@ -21,7 +21,12 @@ from orchestration.ingest.cells import (
 )
 from orchestration.ingest.demo_files import sha256_of
 from orchestration.ingest.discover import RawFile, county_of_path, path_names
-from orchestration.ingest.records import RowReader, SheetContext, raw_values
+from orchestration.ingest.records import (
+    RowReader,
+    SheetContext,
+    raw_values,
+    unwritten_raw_values,
+)
 from orchestration.ingest.regions import RegionRegistry
 from orchestration.ingest.rows import DATA, RowKind, classify_row
 from orchestration.ingest.table import (
@@ -51,6 +56,8 @@ class FileReading:
     """
 
     receipts: list[dict] = field(default_factory=list)  # ingest_files rows
+    # school_survey rows and their raw_values unwritten (records.unwritten_raw_values):
+    # written only for the rows dedupe quarantines, the only ones published
     school_rows: list[dict] = field(default_factory=list)
     quarantine: list[dict] = field(default_factory=list)
 
@@ -329,7 +336,9 @@ class FileReader:
                     **where,
                     "source_row": row_index + 1,
                     **record,
-                    "raw_values": raw_values(row, table, context.uncached_cells, row_index),
+                    "raw_values": unwritten_raw_values(
+                        row, table, context.uncached_cells, row_index
+                    ),
                 }
             )
         unknown = sorted({cell for one in readers for cell in one.unknown_cells})

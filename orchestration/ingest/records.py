@@ -23,6 +23,7 @@ from orchestration.ingest.cells import (
     cell_text,
     is_blank,
     is_excel_error,
+    known_quantities,
     parse_quantity,
     parse_school_id,
     written_text,
@@ -50,6 +51,11 @@ class SheetContext:
 UNCACHED_FORMULA = "(公式无缓存值 a formula saved without a cached value)"
 
 
+# A row's raw values before they are written: (the row's cells, the table's header texts
+# by column, the columns holding a formula saved without a value).
+UnwrittenRawValues = tuple[list, dict[int, str], frozenset[int]]
+
+
 def raw_values(
     row: list,
     table: Table,
@@ -58,11 +64,32 @@ def raw_values(
 ) -> str:
     """The row as read, header text -> cell, as a JSON object (filled cells only). A cell
     of `uncached` ((row, column) of formulas saved without a value) is kept, marked so."""
-    headers = table.header_texts
+    return written_raw_values(unwritten_raw_values(row, table, uncached, row_index))
+
+
+def unwritten_raw_values(
+    row: list,
+    table: Table,
+    uncached: frozenset[tuple[int, int]] = frozenset(),
+    row_index: int | None = None,
+) -> UnwrittenRawValues:
+    """What `raw_values` writes, kept unwritten: a staged row's raw values are published
+    only if dedupe quarantines it, so they are written then (`written_raw_values`)."""
+    marked = (
+        frozenset(index for index in range(len(row)) if (row_index, index) in uncached)
+        if uncached
+        else frozenset()
+    )
+    return row, table.header_texts, marked
+
+
+def written_raw_values(unwritten: UnwrittenRawValues) -> str:
+    """`raw_values`' JSON object of a row kept by `unwritten_raw_values`."""
+    row, headers, marked = unwritten
     values = {}
     for index, cell in enumerate(row):
         if is_blank(cell):
-            if not uncached or (row_index, index) not in uncached:
+            if index not in marked:
                 continue
             cell = UNCACHED_FORMULA
         key = headers.get(index) or column_letter(index)
@@ -161,6 +188,18 @@ class RowReader:
             *self.quantities,
         ]
         self._valued = [*self.quantities, *self.parts]
+        self._parts_of_cells: dict[tuple[str, str], str | None] = {}  # see `_part_named`
+        # Each valued column with its factor for a cell that names no unit (the column's
+        # unit, else the sheet's unit line), worked out once rather than per cell.
+        self._valued_plan = [(column, column.index, self._column_factor(column))
+                             for column in self._valued]  # fmt: skip
+        # Where in a row's values (`quantities_of`, in `_valued` order) `read` finds the parts,
+        # and the other columns, those naming their stage first (a stable order).
+        self._part_positions = [i for i, c in enumerate(self._valued) if c.meaning.is_part]
+        self._whole_positions = sorted(
+            (i for i, c in enumerate(self._valued) if not c.meaning.is_part),
+            key=lambda i: self._valued[i].meaning.stage is None,
+        )
 
     def _values_decide(self, column: Column) -> bool:
         """Whether `column` is the type only where its cells are type labels (办学层次)."""
@@ -249,10 +288,14 @@ class RowReader:
         """A field's text (its cells joined), normalised for comparing, or `as_written`
         (only trimmed) for a text that is published: a school's name."""
         read = written_text if as_written else cell_text
+        columns = self.identity_spans.get(field_name)
+        if not columns:
+            return ""
+        if len(columns) == 1:  # the usual field: one column, nothing to join
+            index = columns[0].index
+            return read(row[index]).strip() if index < len(row) else ""
         return "".join(
-            read(row[column.index])
-            for column in self.identity_spans.get(field_name, [])
-            if column.index < len(row)
+            read(row[column.index]) for column in columns if column.index < len(row)
         ).strip()
 
     def _factor(self, column: Column, cell_unit: str | None) -> float:
@@ -262,23 +305,49 @@ class RowReader:
                 return self.vocabulary.units[unit][1]
         return self.context.unit_factors.get(dimension, 1.0)
 
+    def _column_factor(self, column: Column) -> float | None:
+        """`_factor` of a cell naming no unit; None when it can not be worked out before a
+        cell needs it (a field without a dimension: `_factor` then says so for that cell)."""
+        try:
+            return self._factor(column, None)
+        except KeyError:
+            return None
+
     def quantities_of(self, row: list, row_index: int) -> list[tuple[Column, float | None]]:
         """Every quantity column's value in base units; raises Rejection for a bad cell."""
         errors = self.context.error_cells
+        width = len(row)
         for column in self._error_checked:
-            cell = row[column.index] if column.index < len(row) else None
-            if (errors and (row_index, column.index) in errors) or is_excel_error(cell):
+            cell = row[column.index] if column.index < width else None
+            if (errors and (row_index, column.index) in errors) or (
+                cell.__class__ is not float and is_excel_error(cell)
+            ):
                 raise Rejection(
                     "formula_error", f"Excel error in {column.letter} ({column.header_text})"
                 )
         values = []
         self._unknown_columns = set()
         uncached = self.context.uncached_cells
-        for column in self._valued:
-            cell = row[column.index] if column.index < len(row) else None
-            if uncached and (row_index, column.index) in uncached and is_blank(cell):
-                self._unknown_columns.add(column.index)
-                self.unknown_cells.append((row_index, column.index))
+        known = known_quantities(self.vocabulary)
+        for column, index, factor in self._valued_plan:
+            cell = row[index] if index < width else None
+            kind = cell.__class__
+            if factor is not None:  # most cells: what parse_quantity gives them, without it
+                if kind is float:
+                    values.append((column, None if cell != cell else cell * factor))  # NaN: blank
+                    continue
+                if kind is int:
+                    values.append((column, float(cell) * factor))
+                    continue
+                if kind is str and (found := known.get(cell)).__class__ is tuple:
+                    number, cell_unit = found  # a text parsed before (never a blank one)
+                    if number is not None:
+                        number *= factor if cell_unit is None else self._factor(column, cell_unit)
+                    values.append((column, number))
+                    continue
+            if uncached and (row_index, index) in uncached and is_blank(cell):
+                self._unknown_columns.add(index)
+                self.unknown_cells.append((row_index, index))
                 values.append((column, None))
                 continue
             try:
@@ -287,9 +356,12 @@ class RowReader:
                 raise Rejection(
                     error.reason_code, f"{column.letter} ({column.header_text}): {error}"
                 ) from error
-            values.append(
-                (column, None if number is None else number * self._factor(column, cell_unit))
-            )
+            if number is not None:
+                number *= (
+                    factor if cell_unit is None and factor is not None
+                    else self._factor(column, cell_unit)
+                )  # fmt: skip
+            values.append((column, number))
         return values
 
     def has_quantities(self, row: list) -> bool:
@@ -485,9 +557,8 @@ class RowReader:
         host = key[: key.rfind(max(labels, key=len))]
         return host or None
 
-    def _part_named(self, written: str, part: str, name: str) -> str | None:
-        """The one stage a type cell names beside its type (`九年一贯制学校(小学部)`), else a
-        学段 cell (`初中部`), else the part a school name ends with (`实验学校初中部`)."""
+    def _part_of_cells(self, written: str, part: str) -> str | None:
+        """`_part_named` of the type and 学段 cells alone."""
         key = compact(written)
         labels = [label for label in self.vocabulary.school_types if label and label in key]
         if labels:
@@ -496,6 +567,16 @@ class RowReader:
             stages = {stage for label, stage in self.vocabulary.stages.items() if label in text}
             if len(stages) == 1:
                 return stages.pop()
+        return None
+
+    def _part_named(self, written: str, part: str, name: str) -> str | None:
+        """The one stage a type cell names beside its type (`九年一贯制学校(小学部)`), else a
+        学段 cell (`初中部`), else the part a school name ends with (`实验学校初中部`)."""
+        cells = (written, part)  # the same few type and 学段 texts on every row: read once
+        if cells not in self._parts_of_cells:
+            self._parts_of_cells[cells] = self._part_of_cells(written, part)
+        if (found := self._parts_of_cells[cells]) is not None:
+            return found
         name_key = compact(name)
         return next(
             (
@@ -534,11 +615,10 @@ class RowReader:
             set()
         )  # targets a column naming the stage gave: a total never replaces
         resources: dict[str, list[tuple[str | None, float]]] = {}
-        parts = [(column, value) for column, value in values if column.meaning.is_part]
+        parts = [values[i] for i in self._part_positions]
         # Columns naming their stage first, so that a group's total never replaces them.
-        ordered = sorted(values, key=lambda pair: pair[0].meaning.stage is None)
-        for column, value in ordered:
-            if column.meaning.is_part or not self._is_for(column, part):
+        for column, value in (values[i] for i in self._whole_positions):
+            if self.stage_rule_columns and not self._is_for(column, part):
                 continue
             field_name, stage = column.meaning.field, column.meaning.stage
             if field_name == "students":

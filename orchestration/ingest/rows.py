@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from orchestration.ingest.cells import cell_text, is_blank
+from orchestration.ingest.cells import cell_text
 from orchestration.ingest.table import Table, is_column_numbering
 from orchestration.ingest.text import compact
 from orchestration.ingest.vocabulary import Vocabulary
@@ -51,28 +52,35 @@ def _matches(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
     return any(pattern.search(text) for pattern in _joined(patterns))
 
 
-def _mostly_in(texts: list[str], keys: frozenset[str]) -> bool:
-    """Whether more than half of `texts`, compacted, are among `keys`; stops as soon as
-    half are not (a data row: its first few cells)."""
+def _mostly_in(texts: Iterable[str], keys: frozenset[str], count: int | None = None) -> bool:
+    """Whether more than half of `texts` (`count` of them, if an iterator), compacted, are
+    among `keys`; stops as soon as half are not (a data row: its first few cells)."""
+    total = len(texts) if count is None else count
     misses = 0
     for text in texts:
         if compact(text) not in keys:
             misses += 1
-            if misses * 2 >= len(texts):
+            if misses * 2 >= total:
                 return False
     return True
 
 
 def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
     """The kind of one row under the header of `table`."""
-    filled = [(index, cell) for index, cell in enumerate(row) if not is_blank(cell)]
+    # `is_blank` inline: it is asked of every cell of every row
+    filled = [(index, cell) for index, cell in enumerate(row)
+              if cell is not None and not (isinstance(cell, str) and not cell.strip())]  # fmt: skip
     if not filled:
         return RowKind("blank")
-    texts = [cell_text(cell) for _, cell in filled]
-    first = compact(texts[0])
-    if all(compact(text) in table.title_keys for text in texts):
+    # A cell's text is worked out only when a rule reaches it: most rules read the first.
+    text = cell_text(filled[0][1])
+    first = compact(text)
+    title_keys = table.title_keys
+    if first in title_keys and all(
+        compact(cell_text(cell)) in title_keys for _, cell in filled[1:]
+    ):
         return RowKind("title")  # the title lines repeated (a printed page break)
-    if _matches(vocabulary.footer_rows, texts[0].replace(" ", "")):
+    if _matches(vocabulary.footer_rows, text.replace(" ", "")):
         return RowKind("footer")
 
     # where a county writes 合计: the name, serial, type or county column
@@ -84,12 +92,11 @@ def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
         return RowKind("total")
 
     if len(filled) == 1 and isinstance(filled[0][1], str):
-        if _matches(vocabulary.section_rows, texts[0]) or first in vocabulary.school_types:
-            return RowKind("section", vocabulary.school_type_in(texts[0]))
-    names = table.used("identity", "school_name")
-    if is_column_numbering(row, names[0].index if names else None, vocabulary):
+        if _matches(vocabulary.section_rows, text) or first in vocabulary.school_types:
+            return RowKind("section", vocabulary.school_type_in(text))
+    if is_column_numbering(row, table.name_column, vocabulary):
         return RowKind("column_index")
-    if _mostly_in(texts, table.header_keys):
+    if _mostly_in((cell_text(cell) for _, cell in filled), table.header_keys, len(filled)):
         return RowKind("header")  # the header repeated (a printed page break)
     used = table.used_columns
     if not any(index in used for index, _ in filled):

@@ -85,6 +85,12 @@ class Table:
         )
 
     @cached_property
+    def name_column(self) -> int | None:
+        """The first school-name column, None without one (asked of every row)."""
+        names = self.used("identity", "school_name")
+        return names[0].index if names else None
+
+    @cached_property
     def header_texts(self) -> dict[int, str]:
         """Column -> its header text (`header_text`), for the raw values of a row."""
         return {column.index: column.header_text for column in self.columns}

@@ -27,8 +27,10 @@ def _to_simplified() -> opencc.OpenCC:
 @lru_cache(maxsize=65536)
 def normalise_text(value: str) -> str:
     """Traditional -> simplified, NFKC (full-width -> half-width, ㎡ -> m2), trimmed."""
-    text = unicodedata.normalize("NFKC", str(value))
-    return _to_simplified().convert(text).strip()
+    text = str(value)
+    if text.isascii():  # numbers typed as text, codes: neither NFKC nor t2s changes ASCII
+        return text.strip()
+    return _to_simplified().convert(unicodedata.normalize("NFKC", text)).strip()
 
 
 @lru_cache(maxsize=65536)

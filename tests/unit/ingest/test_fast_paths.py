@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,9 +23,12 @@ from orchestration.ingest.cells import (
     _text_quantity,
     cell_text,
     is_blank,
+    is_excel_error,
     parse_quantity,
 )
 from orchestration.ingest.headers import _read_header, read_header
+from orchestration.ingest.records import RowReader, SheetContext
+from orchestration.ingest.regions import region_registry
 from orchestration.ingest.rows import RowKind, _joined, _matches, _mostly_in, classify_row
 from orchestration.ingest.table import is_column_numbering, locate_table
 from orchestration.ingest.text import compact
@@ -203,3 +207,187 @@ def test_a_text_quantity_parses_the_same_memoised(cell):
     assert _outcome(parse_quantity, cell) == first  # the second time, from the memo
     if not is_blank(cell):
         assert first == _outcome(_text_quantity, cell)
+
+
+# ---- a sheet XML's facts located from their markers --------------------------------------
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_CELL_BODIES = ["<v>1</v>", "", "<f>A1+1</f><v>2</v>", "<f>A1+1</f>", "<f>A1</f><v/>",
+                "<f>A1</f><v></v>", '<f t="shared" si="0"/><v>3</v>', '<f t="shared" si="0"/>',
+                "<v>#DIV/0!</v>", "<is><t>hidden=\"1\" x:f </t></is>", "<f>B2 = 1</f><v> </v>"]  # fmt: skip
+_CELL_TYPES = ["", ' t="e"', ' t="str"', ' t="n"', " t='e'", ' t = "e"', ' ut="e"']
+MOSTLY = st.sampled_from([True, True, True, True, False])  # a ref, as writers give them
+CELL = st.tuples(MOSTLY, st.sampled_from(["", ' t="e"', ' t="str"', "", ' t="e"', *_CELL_TYPES]),
+                 st.sampled_from(_CELL_BODIES), st.booleans())  # fmt: skip
+ROW = st.tuples(st.sampled_from(["", "", ' hidden="1"', " hidden='true'", ' hidden="0"',
+                                 ' hidden = "1"']),
+                MOSTLY, st.lists(CELL, max_size=4))  # fmt: skip
+SHEET = st.tuples(
+    st.sampled_from([f'xmlns="{_NS}"', f'xmlns="{_NS}"', f'xmlns="{_NS}"', f'xmlns:x="{_NS}"',
+                     'xmlns="urn:other"',
+                     f'xmlns="{_NS}" xmlns:xm="urn:xm"']),
+    st.lists(st.sampled_from(['<col min="2" max="3" hidden="1"/>', '<col min="1" max="1"/>',
+                              '<col max="4" hidden="true"/>']), max_size=2),
+    st.lists(ROW, max_size=4),
+    st.sampled_from(["", "", "<!-- a note -->", "<extLst><xm:f>Sheet2!A1</xm:f></extLst>"]),
+)  # fmt: skip
+
+
+def _sheet_xml(sheet) -> bytes:
+    namespaces, columns, rows, tail = sheet
+    prefix = "x:" if namespaces.startswith("xmlns:x=") else ""
+    body = []
+    for number, (hidden, numbered, cells) in enumerate(rows, start=1):
+        row_ref = f' r="{number}"' if numbered else ""
+        tags = []
+        for column, (with_ref, kind, inner, closed) in enumerate(cells):
+            ref = f' r="{"ABCD"[column]}{number}"' if with_ref else ""
+            tags.append(f"<{prefix}c{ref}{kind}/>" if closed and not inner
+                        else f"<{prefix}c{ref}{kind}>{inner}</{prefix}c>")  # fmt: skip
+        body.append(f"<{prefix}row{row_ref}{hidden}>{''.join(tags)}</{prefix}row>")
+    cols = f"<{prefix}cols>{''.join(columns)}</{prefix}cols>" if columns else ""
+    return (
+        f"<{prefix}worksheet {namespaces}>{cols}<{prefix}sheetData>{''.join(body)}"
+        f"</{prefix}sheetData>{tail}</{prefix}worksheet>"
+    ).encode()
+
+
+@settings(max_examples=500, deadline=None)
+@given(SHEET)
+def test_a_sheets_facts_located_from_markers_are_the_parsers(sheet):
+    data = _sheet_xml(sheet)
+    located = workbook._located_facts(data)
+    if located is None:  # a shape it leaves to the parser
+        return
+    assert vars(located) == vars(workbook._scan_sheet_xml(io.BytesIO(data)))
+
+
+def test_the_usual_sheets_facts_are_located_without_the_parser():
+    data = _sheet_xml((f'xmlns="{_NS}"', ['<col min="2" max="3" hidden="1"/>'],
+                       [(' hidden="1"', True, [(True, ' t="e"', "<v>#N/A</v>", False),
+                                               (True, "", "<f>A1</f>", False)])], ""))  # fmt: skip
+    located = workbook._located_facts(data)
+    assert located is not None
+    assert (located.errors, located.uncached) == ({(0, 0)}, {(0, 1)})
+    assert (located.hidden_rows, located.hidden_columns) == ({0}, {1, 2})
+
+
+# ---- ASCII text is normalised without NFKC and t2s -----------------------------------------
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=12))
+def test_ascii_text_normalises_as_through_nfkc_and_t2s(text):
+    from orchestration.ingest.text import _to_simplified, normalise_text
+
+    plain = _to_simplified().convert(unicodedata.normalize("NFKC", text)).strip()
+    assert normalise_text(text) == plain
+
+
+# ---- a row's quantities: number cells taken with their column's factor worked out once ------
+def _reference_quantities(reader, row: list, row_index: int) -> list:
+    """quantities_of as first written: every cell through parse_quantity and `_factor`."""
+    errors = reader.context.error_cells
+    for column in reader._error_checked:
+        cell = row[column.index] if column.index < len(row) else None
+        if (errors and (row_index, column.index) in errors) or is_excel_error(cell):
+            raise Rejection("formula_error", f"Excel error in {column.letter}")
+    values = []
+    for column in reader._valued:
+        cell = row[column.index] if column.index < len(row) else None
+        if (row_index, column.index) in reader.context.uncached_cells and is_blank(cell):
+            values.append((column, None))
+            continue
+        number, unit = parse_quantity(cell, WORDS)
+        values.append((column, None if number is None else number * reader._factor(column, unit)))
+    return values
+
+
+QUANTITY_CELLS = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["", "400", "1,234", "12.5万元", "3平方米", "-", "无", "#N/A", "四百", "7 "]),
+    st.integers(-3, 9),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(QUANTITY_CELLS, max_size=7),
+       st.sampled_from([{}, {"area": 10000.0, "money": 10000.0}]),
+       st.sampled_from([(), ((0, 3),)]), st.sampled_from([(), ((0, 2),)]))  # fmt: skip
+def test_a_rows_quantities_are_the_plain_parse(cells, unit_factors, errors, uncached):
+    # units in the header (平方米, 万元), none (运动场地面积: the sheet's unit line), counts
+    header = ["学校名称", "办学类型", "在校生数", "专任教师数", "教学及辅助用房面积(平方米)",
+              "教学仪器设备资产值(万元)", "图书(册)", "运动场地面积"]  # fmt: skip
+    table = locate_table(SheetGrid("学校", True, [header]), WORDS)
+    context = SheetContext(None, "", None, unit_factors, frozenset(errors), frozenset(uncached))
+    reader = RowReader(table, context, WORDS, region_registry())
+    assert len(reader._valued) == 6
+    row = ["正定县第一小学", "小学", *cells]
+
+    def outcome(read):
+        try:
+            return [(column.index, value) for column, value in read(row, 0)]
+        except Rejection as rejection:
+            return rejection.reason_code
+
+    plain = outcome(lambda r, i: _reference_quantities(reader, r, i))
+    assert outcome(reader.quantities_of) == plain
+
+
+# ---- a BIFF workbook's facts looked for by its record headers first -------------------------
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 4),
+                          st.sampled_from(["", 1.5, "x", "#DIV/0!", "#REF!", "hidden row",
+                                           "hidden column"])), max_size=6))  # fmt: skip
+def test_a_biff_workbook_without_the_markers_holds_no_facts(cells):
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("学校", cell_overwrite_ok=True)
+    for row, column, value in cells:
+        if value == "hidden row":
+            sheet.row(row).hidden = True
+        elif value == "hidden column":
+            sheet.col(column).hidden = True
+        elif isinstance(value, str) and value.startswith("#"):
+            sheet.row(row).set_cell_error(column, value)
+        elif value != "":
+            sheet.write(row, column, value)
+    out = io.BytesIO()
+    book.save(out)
+    data = out.getvalue()
+    facts = workbook._biff_facts(data)["学校"]
+    if not workbook._may_hold_biff_facts(data):
+        assert not (facts.errors or facts.hidden_rows or facts.hidden_columns)
+    else:  # it may say yes when there is nothing, never no when there is something
+        assert any(value != "" and value not in (1.5, "x") for _, _, value in cells)
+
+
+# ---- the part a row's type and 学段 cells name, read once per pair of texts -------------------
+def _reference_part_named(words, written: str, part: str, name: str) -> str | None:
+    key = compact(written)
+    labels = [label for label in words.school_types if label and label in key]
+    if labels:
+        key = key.replace(max(labels, key=len), "", 1)
+    for text in (key, compact(part)):
+        stages = {stage for label, stage in words.stages.items() if label in text}
+        if len(stages) == 1:
+            return stages.pop()
+    name_key = compact(name)
+    return next((s for label, s in words.part_names.items() if name_key.endswith(label)), None)
+
+
+PART_TEXTS = st.sampled_from(["", "九年一贯制学校", "九年一贯制学校(小学部)", "初中部", "小学部",
+                              "完全中学(初中)", "小学", "初中", "高中部", "教学点"])  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(PART_TEXTS, PART_TEXTS,
+                          st.sampled_from(["实验学校初中部", "城关小学", "一中高中部", "东关学校"])),
+                min_size=1, max_size=6))  # fmt: skip
+def test_a_rows_part_is_named_as_by_the_plain_rule(rows):
+    header = ["学校名称", "办学类型", "学段", "在校生数"]
+    table = locate_table(SheetGrid("学校", True, [header]), WORDS)
+    reader = RowReader(table, SheetContext(None, "", None), WORDS, region_registry())
+    for written, part, name in rows:
+        assert reader._part_named(written, part, name) == _reference_part_named(
+            WORDS, written, part, name
+        )
