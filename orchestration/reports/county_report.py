@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields, replace
 from html import escape
 from pathlib import Path
@@ -1044,28 +1046,31 @@ def _write_text(path: Path, text: str) -> Path:
 
 
 def write_county_reports(
-    warehouse_dir: Path, reports_dir: Path, exports_dir: Path, survey_year: int
+    warehouse_dir: Path,
+    reports_dir: Path,
+    exports_dir: Path,
+    survey_year: int,
+    workers: int | None = None,
 ) -> list[Path]:
-    """Write the year's county pages and the province and prefecture indexes; returns them."""
+    """Write the year's county pages and the province and prefecture indexes; returns them.
+
+    `workers`: processes drawing county pages (default: JUNHENG_REPORT_WORKERS, else the
+    machine's cores); a year of fewer than `POOL_FROM_PAGES` counties, or 1 worker, is
+    drawn in this process. Either way every page is the same text.
+    """
     figures = WarehouseFigures.load(warehouse_dir, survey_year)
-    written = []
-    hrefs: dict[str, str] = {}
     inputs_path = Path(reports_dir) / str(survey_year) / "county" / INPUTS_FILE
     built = _read_inputs(inputs_path)
-    inputs = {}
     renderer = _renderer_digest()
+    jobs = []
     for county_code, county_figures in figures.by_county().items():
         page = county_page_path(reports_dir, survey_year, county_code)
         workbook = export_path(exports_dir, survey_year, county_code)
         href = Path(os.path.relpath(workbook, page.parent)).as_posix()
-        inputs[county_code] = _inputs_digest(county_figures, href, renderer)
-        # A page whose inputs (its county's rows of every table, the code that draws it)
-        # are those it was drawn from is left as it is: a change in one county's file
-        # redraws that county's page, not the nation's (about 1 s a page, charts included).
-        if built.get(county_code) != inputs[county_code] or not page.exists():
-            _write_text(page, render_county_page(county_figures, county_code, href))
-        written.append(page)
-        hrefs[county_code] = f"../county/{county_code}.html"
+        jobs.append(_PageJob(county_code, county_figures, page, href, built.get(county_code)))
+    inputs = _draw_pages(jobs, renderer, report_workers() if workers is None else workers)
+    written = [job.page for job in jobs]
+    hrefs = {job.county_code: f"../county/{job.county_code}.html" for job in jobs}
     if inputs != built:
         _write_text(inputs_path, json.dumps(inputs, indent=0, sort_keys=True))
     counties = figures.regions[figures.regions["county_code"].isin(hrefs)]
@@ -1074,6 +1079,57 @@ def write_county_reports(
             page = Path(reports_dir) / str(survey_year) / level / f"{region_code}.html"
             written.append(_write_text(page, render_index_page(figures, level, region_code, hrefs)))
     return written
+
+
+# A year of fewer county pages than this is drawn in-process: starting worker processes
+# (importing pandas and altair in each, about 2 s) costs more than it saves.
+POOL_FROM_PAGES = 24
+# Counties a worker draws per task: large enough that pickling a task is a small part of
+# it, small enough that both workers finish together.
+CHUNK_PAGES = 16
+
+
+@dataclass
+class _PageJob:
+    county_code: str
+    figures: WarehouseFigures  # the county's figures alone (WarehouseFigures.by_county)
+    page: Path
+    href: str  # the county's workbook, relative to its page
+    built: str | None  # the inputs digest the page on disk was drawn from
+
+
+def report_workers() -> int:
+    """Processes drawing county pages: JUNHENG_REPORT_WORKERS, else the machine's cores."""
+    if workers := os.environ.get("JUNHENG_REPORT_WORKERS"):
+        return int(workers)
+    return os.cpu_count() or 1
+
+
+def _draw_pages(jobs: list[_PageJob], renderer: str, workers: int) -> dict[str, str]:
+    """Draw the pages whose inputs changed; returns every county's inputs digest."""
+    if workers <= 1 or len(jobs) < POOL_FROM_PAGES or os.name != "posix":
+        return _draw_chunk(jobs, renderer)
+    inputs: dict[str, str] = {}
+    # forkserver: workers fork from a clean process, never from this one's threads (Dagster's,
+    # vl-convert's JavaScript runtime).
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        chunks = [jobs[i : i + CHUNK_PAGES] for i in range(0, len(jobs), CHUNK_PAGES)]
+        for drawn in pool.map(_draw_chunk, chunks, [renderer] * len(chunks)):
+            inputs.update(drawn)
+    return inputs
+
+
+def _draw_chunk(jobs: list[_PageJob], renderer: str) -> dict[str, str]:
+    inputs = {}
+    for job in jobs:
+        inputs[job.county_code] = digest = _inputs_digest(job.figures, job.href, renderer)
+        # A page whose inputs (its county's rows of every table, the code that draws it)
+        # are those it was drawn from is left as it is: a change in one county's file
+        # redraws that county's page, not the nation's.
+        if job.built != digest or not job.page.exists():
+            _write_text(job.page, render_county_page(job.figures, job.county_code, job.href))
+    return inputs
 
 
 # Beside the county pages of a year: each page's inputs digest when it was drawn.
