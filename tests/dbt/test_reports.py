@@ -528,8 +528,15 @@ def test_pages_drawn_by_worker_processes_are_those_drawn_one_at_a_time(
     assert (pooled / inputs).read_text() == (alone / inputs).read_text()
 
 
-def test_a_chart_spec_is_the_one_altair_builds_for_its_data():
-    from orchestration.reports.charts import COMPOSITE, _cv_trend_chart, cv_trend_spec
+def test_a_chart_spec_is_the_one_altair_builds_and_vl_convert_compiles_for_its_data():
+    import vl_convert
+
+    from orchestration.reports.charts import (
+        COMPOSITE,
+        _cv_trend_chart,
+        cv_trend_spec,
+        cv_trend_vega,
+    )
 
     trend = pd.DataFrame(
         {
@@ -542,3 +549,5 @@ def test_a_chart_spec_is_the_one_altair_builds_for_its_data():
         for data in (trend, trend.head(1), trend.iloc[0:0], trend[trend["cv"].isna()]):
             built = _cv_trend_chart(data, threshold, title).to_dict(validate=False)
             assert cv_trend_spec(data, threshold, title) == built
+            # The Vega spec drawn is the one vl-convert compiles altair's spec to.
+            assert cv_trend_vega(data, threshold, title) == vl_convert.vegalite_to_vega(built)
