@@ -3,26 +3,120 @@
 The SVG goes into the page itself: bureau networks are often closed, so a page must show
 its charts with no script, CDN or file beside it. Chart text is codes and numbers only
 (indicator codes, years); the Chinese titles are the page's own HTML around the chart.
+
+Speed (national scale, four charts a page): altair builds a chart's Vega-Lite spec once
+per shape (title, with or without a threshold) and each chart fills in its data the way
+altair does (its data transformer and dataset names), so the spec vl-convert draws is the
+one `_cv_trend_chart(...).to_dict(validate=False)` gives, at a small part of the cost
+(tests/dbt/test_reports.py checks they are equal).
 """
 
 from __future__ import annotations
 
+import copy
+import json
+from functools import lru_cache
+
 import altair as alt
 import pandas as pd
 import vl_convert
+from altair.vegalite.v6.api import _dataset_name
 
 COMPOSITE = "composite"
+# One row of each frame: the encodings give every type, so the data never shapes the
+# spec, only fills its datasets.
+_SAMPLE = pd.DataFrame({"survey_year": [0], "indicator_code": [COMPOSITE], "cv": [0.0]})
 
 
 def cv_trend_svg(trend: pd.DataFrame, threshold: float | None, title: str) -> str:
     """A line per indicator of its CV over the survey years, with the threshold as a rule.
 
     `trend`: columns survey_year (int), indicator_code (str, or 'composite'), cv (float,
-    null where not computable: that year has no point).
+    null where not computable: that year has no point). Returns the SVG text.
     """
-    data = trend.dropna(subset=["cv"]).astype({"survey_year": int, "cv": float})
+    return vl_convert.vega_to_svg(cv_trend_vega(trend, threshold, title))
+
+
+def cv_trend_vega(trend: pd.DataFrame, threshold: float | None, title: str) -> dict:
+    """The Vega spec vl-convert compiles `cv_trend_spec(...)` to, from the compiled spec of
+    the chart's shape with this chart's datasets put in (names and values): compiling
+    Vega-Lite is a fifth of drawing a chart, and the data never shapes the compiled spec."""
+    spec = cv_trend_spec(trend, threshold, title)
+    _, placeholders = _template(title, threshold is not None)
+    text = _vega_template(title, threshold is not None)
+    for placeholder, name in zip(placeholders, spec["datasets"]):
+        text = text.replace(placeholder, name)
+    vega = json.loads(text)
+    for entry in vega.get("data", []):
+        if entry.get("name") in spec["datasets"] and "values" in entry:
+            entry["values"] = spec["datasets"][entry["name"]]
+    return vega
+
+
+def cv_trend_spec(trend: pd.DataFrame, threshold: float | None, title: str) -> dict:
+    """The Vega-Lite spec (dict) of `cv_trend_svg`'s chart."""
+    frames = [_line_data(trend)]
+    if threshold is not None:
+        frames.append(_rule_data(threshold))
+    template, placeholders = _template(title, threshold is not None)
+    names = {}
+    datasets = {}
+    for placeholder, frame in zip(placeholders, frames):
+        values = alt.data_transformers.get()(frame)["values"]
+        names[placeholder] = _dataset_name(values)
+        datasets[names[placeholder]] = values
+    spec = copy.deepcopy(template)
+    _rename_data(spec, names)
+    spec["datasets"] = datasets
+    return spec
+
+
+@lru_cache(maxsize=64)
+def _template(title: str, with_threshold: bool) -> tuple[dict, tuple[str, ...]]:
+    """The chart's spec built by altair on one sample row, and its datasets' names (lines,
+    then rule). The encodings give every type, so the data never shapes the spec, only
+    fills its datasets (altair puts data shared by every layer at the top: found by name)."""
+    threshold = 0.0 if with_threshold else None
+    spec = _cv_trend_chart(_SAMPLE, threshold, title).to_dict(validate=False)
+    frames = [_line_data(_SAMPLE)] + ([_rule_data(threshold)] if with_threshold else [])
+    names = tuple(_dataset_name(alt.data_transformers.get()(f)["values"]) for f in frames)
+    spec.pop("datasets")
+    return spec, names
+
+
+@lru_cache(maxsize=64)
+def _vega_template(title: str, with_threshold: bool) -> str:
+    """The Vega spec (JSON text) of the chart's shape, compiled from `_template`'s sample."""
+    spec = cv_trend_spec(_SAMPLE, 0.0 if with_threshold else None, title)
+    return json.dumps(vl_convert.vegalite_to_vega(spec))
+
+
+def _rename_data(node, names: dict[str, str]) -> None:
+    """Point every {"data": {"name": placeholder}} of the spec at its dataset's name."""
+    if isinstance(node, dict):
+        data = node.get("data")
+        if isinstance(data, dict) and data.get("name") in names:
+            node["data"] = {**data, "name": names[data["name"]]}
+        for key, value in node.items():
+            if key != "data":
+                _rename_data(value, names)
+    elif isinstance(node, list):
+        for value in node:
+            _rename_data(value, names)
+
+
+def _line_data(trend: pd.DataFrame) -> pd.DataFrame:
+    return trend.dropna(subset=["cv"]).astype({"survey_year": int, "cv": float})
+
+
+def _rule_data(threshold: float) -> pd.DataFrame:
+    return pd.DataFrame({"threshold": [float(threshold)]})
+
+
+def _cv_trend_chart(trend: pd.DataFrame, threshold: float | None, title: str) -> alt.LayerChart:
+    """The chart as altair builds it (the library of record for the spec)."""
     lines = (
-        alt.Chart(data)
+        alt.Chart(_line_data(trend))
         .mark_line(point=True)
         .encode(
             x=alt.X("survey_year:O", title="survey year"),
@@ -35,11 +129,9 @@ def cv_trend_svg(trend: pd.DataFrame, threshold: float | None, title: str) -> st
     )
     layers = [lines]
     if threshold is not None:
-        rule = pd.DataFrame({"threshold": [float(threshold)]})
         layers.append(
-            alt.Chart(rule)
+            alt.Chart(_rule_data(threshold))
             .mark_rule(color="#cf222e", strokeDash=[6, 4])
             .encode(y=alt.Y("threshold:Q"))
         )
-    chart = alt.layer(*layers).properties(width=360, height=220, title=title)
-    return vl_convert.vegalite_to_svg(chart.to_dict(validate=False))
+    return alt.layer(*layers).properties(width=360, height=220, title=title)

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields, replace
 from html import escape
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from contracts.national_rules import national_rule
@@ -455,6 +458,8 @@ def render_county_page(figures: WarehouseFigures, county_code: str, workbook_hre
     shares = (
         variance_shares(school_indicators) if not school_indicators.empty else school_indicators
     )
+    # The top contributors of every stage and indicator, found once for the page's tables.
+    top_shares = None if shares.empty else _top_shares(shares)
 
     def school_link(school_key: str, stage: str, code: str | None = None) -> str:
         target = (
@@ -487,7 +492,7 @@ def render_county_page(figures: WarehouseFigures, county_code: str, workbook_hre
                 county_code,
                 stage,
                 assessment.iloc[0],
-                shares,
+                top_shares,
                 school_link,
                 indicator_names,
             )
@@ -595,7 +600,7 @@ def _left_out_section(left_out: pd.DataFrame) -> str:
 
 
 def _stage_section(
-    figures, county_code, stage, assessment, shares, school_link, indicator_names
+    figures, county_code, stage, assessment, top_shares, school_link, indicator_names
 ) -> str:
     year = figures.survey_year
     stage_zh = STAGE_ZH[stage]
@@ -622,6 +627,7 @@ def _stage_section(
         (figures.assessments["county_code"] == county_code)
         & (figures.assessments["stage"] == stage)
     ]
+    cv_by_year = empty_cvs = None
     for regime, zh, en in (
         ("basic", "基本均衡", "basic balance (2012)"),
         ("quality", "优质均衡", "high-quality balance (2017)"),
@@ -653,11 +659,15 @@ def _stage_section(
             f'<span class="en">CV trend, dashed line: threshold</span></figcaption></figure>'
         )
         years = sorted(cvs["survey_year"].unique())
+        if cv_by_year is None:  # each indicator's CV by survey year: grouped once a stage
+            cv_by_year = {
+                code: part.set_index("survey_year")["cv"]
+                for code, part in cvs.groupby("indicator_code", sort=False)
+            }
+            empty_cvs = cvs.iloc[0:0].set_index("survey_year")["cv"]
         rows = []
         for row in regime_cvs.itertuples():
-            by_year = cvs[(cvs["indicator_code"] == row.indicator_code)].set_index("survey_year")[
-                "cv"
-            ]
+            by_year = cv_by_year.get(row.indicator_code, empty_cvs)
             within = None if pd.isna(row.cv) else row.cv <= row.cv_threshold
             rows.append(
                 "<tr>"
@@ -684,20 +694,20 @@ def _stage_section(
         headers += [(str(y), "CV") for y in years] + [("说明", "note")]
         out.append(_table(headers, rows))
         out.append(
-            _contributors(shares, stage, regime_cvs["indicator_code"].tolist(), school_link, regime)
+            _contributors(
+                top_shares, stage, regime_cvs["indicator_code"].tolist(), school_link, regime
+            )
         )
     return "".join(out)
 
 
-def _contributors(shares, stage, codes, school_link, regime) -> str:
-    if shares.empty:
+def _contributors(top_shares, stage, codes, school_link, regime) -> str:
+    """`top_shares`: _top_shares of the county's variance_shares (None: no school values)."""
+    if top_shares is None:
         return ""
     rows = []
-    stage_shares = shares[shares["stage"] == stage]
     for code in codes:
-        top = stage_shares[stage_shares["indicator_code"] == code].dropna(subset=["variance_share"])
-        top = top.sort_values("variance_share", ascending=False).head(TOP_CONTRIBUTORS)
-        for rank, row in enumerate(top.itertuples(), start=1):
+        for rank, row in enumerate(top_shares.get((stage, code), []), start=1):
             direction = (
                 "高于平均 above mean" if row.value > row.weighted_mean else "低于平均 below mean"
             )
@@ -729,6 +739,30 @@ def _contributors(shares, stage, codes, school_link, regime) -> str:
         ("方差占比", "share of variance"),
     ]
     return title + _table(headers, rows)
+
+
+def _top_shares(shares: pd.DataFrame) -> dict[tuple[str, str], list]:
+    """The TOP_CONTRIBUTORS rows (itertuples) of largest variance_share per (stage,
+    indicator_code), largest first, in the order `sort_values("variance_share",
+    ascending=False)` gives each group (ties included): a page asks for 30 groups, one
+    grouping of the county's shares instead of a filter and a sort per group."""
+    known = shares.dropna(subset=["variance_share"])
+    if known.empty:
+        return {}
+    values = known["variance_share"].to_numpy(dtype=float)
+    picked = {}
+    for key, positions in known.groupby(["stage", "indicator_code"], sort=False).indices.items():
+        # pandas' descending sort (pandas.core.sorting.nargsort): argsort the reversed
+        # values, then reverse, so equal shares keep the order sort_values gives them.
+        reverse = positions[::-1]
+        order = reverse[values[reverse].argsort(kind="quicksort")][::-1]
+        picked[key] = order[:TOP_CONTRIBUTORS]
+    rows = list(known.iloc[np.concatenate(list(picked.values()))].itertuples())
+    tops, start = {}, 0
+    for key, positions in picked.items():
+        tops[key] = rows[start : start + len(positions)]
+        start += len(positions)
+    return tops
 
 
 SIZE_REASON_ZH = {
@@ -1055,28 +1089,31 @@ def _write_text(path: Path, text: str) -> Path:
 
 
 def write_county_reports(
-    warehouse_dir: Path, reports_dir: Path, exports_dir: Path, survey_year: int
+    warehouse_dir: Path,
+    reports_dir: Path,
+    exports_dir: Path,
+    survey_year: int,
+    workers: int | None = None,
 ) -> list[Path]:
-    """Write the year's county pages and the province and prefecture indexes; returns them."""
+    """Write the year's county pages and the province and prefecture indexes; returns them.
+
+    `workers`: processes drawing county pages (default: JUNHENG_REPORT_WORKERS, else the
+    machine's cores); a year of fewer than `POOL_FROM_PAGES` counties, or 1 worker, is
+    drawn in this process. Either way every page is the same text.
+    """
     figures = WarehouseFigures.load(warehouse_dir, survey_year)
-    written = []
-    hrefs: dict[str, str] = {}
     inputs_path = Path(reports_dir) / str(survey_year) / "county" / INPUTS_FILE
     built = _read_inputs(inputs_path)
-    inputs = {}
     renderer = _renderer_digest()
+    jobs = []
     for county_code, county_figures in figures.by_county().items():
         page = county_page_path(reports_dir, survey_year, county_code)
         workbook = export_path(exports_dir, survey_year, county_code)
         href = Path(os.path.relpath(workbook, page.parent)).as_posix()
-        inputs[county_code] = _inputs_digest(county_figures, href, renderer)
-        # A page whose inputs (its county's rows of every table, the code that draws it)
-        # are those it was drawn from is left as it is: a change in one county's file
-        # redraws that county's page, not the nation's (about 1 s a page, charts included).
-        if built.get(county_code) != inputs[county_code] or not page.exists():
-            _write_text(page, render_county_page(county_figures, county_code, href))
-        written.append(page)
-        hrefs[county_code] = f"../county/{county_code}.html"
+        jobs.append(_PageJob(county_code, county_figures, page, href, built.get(county_code)))
+    inputs = _draw_pages(jobs, renderer, report_workers() if workers is None else workers)
+    written = [job.page for job in jobs]
+    hrefs = {job.county_code: f"../county/{job.county_code}.html" for job in jobs}
     if inputs != built:
         _write_text(inputs_path, json.dumps(inputs, indent=0, sort_keys=True))
     counties = figures.regions[figures.regions["county_code"].isin(hrefs)]
@@ -1085,6 +1122,57 @@ def write_county_reports(
             page = Path(reports_dir) / str(survey_year) / level / f"{region_code}.html"
             written.append(_write_text(page, render_index_page(figures, level, region_code, hrefs)))
     return written
+
+
+# A year of fewer county pages than this is drawn in-process: starting worker processes
+# (importing pandas and altair in each, about 2 s) costs more than it saves.
+POOL_FROM_PAGES = 24
+# Counties a worker draws per task: large enough that pickling a task is a small part of
+# it, small enough that both workers finish together.
+CHUNK_PAGES = 16
+
+
+@dataclass
+class _PageJob:
+    county_code: str
+    figures: WarehouseFigures  # the county's figures alone (WarehouseFigures.by_county)
+    page: Path
+    href: str  # the county's workbook, relative to its page
+    built: str | None  # the inputs digest the page on disk was drawn from
+
+
+def report_workers() -> int:
+    """Processes drawing county pages: JUNHENG_REPORT_WORKERS, else the machine's cores."""
+    if workers := os.environ.get("JUNHENG_REPORT_WORKERS"):
+        return int(workers)
+    return os.cpu_count() or 1
+
+
+def _draw_pages(jobs: list[_PageJob], renderer: str, workers: int) -> dict[str, str]:
+    """Draw the pages whose inputs changed; returns every county's inputs digest."""
+    if workers <= 1 or len(jobs) < POOL_FROM_PAGES or os.name != "posix":
+        return _draw_chunk(jobs, renderer)
+    inputs: dict[str, str] = {}
+    # forkserver: workers fork from a clean process, never from this one's threads (Dagster's,
+    # vl-convert's JavaScript runtime).
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        chunks = [jobs[i : i + CHUNK_PAGES] for i in range(0, len(jobs), CHUNK_PAGES)]
+        for drawn in pool.map(_draw_chunk, chunks, [renderer] * len(chunks)):
+            inputs.update(drawn)
+    return inputs
+
+
+def _draw_chunk(jobs: list[_PageJob], renderer: str) -> dict[str, str]:
+    inputs = {}
+    for job in jobs:
+        inputs[job.county_code] = digest = _inputs_digest(job.figures, job.href, renderer)
+        # A page whose inputs (its county's rows of every table, the code that draws it)
+        # are those it was drawn from is left as it is: a change in one county's file
+        # redraws that county's page, not the nation's.
+        if job.built != digest or not job.page.exists():
+            _write_text(job.page, render_county_page(job.figures, job.county_code, job.href))
+    return inputs
 
 
 # Beside the county pages of a year: each page's inputs digest when it was drawn.

@@ -502,3 +502,52 @@ def test_a_county_page_is_redrawn_only_when_its_inputs_change(published, tmp_pat
     monkeypatch.setattr(county_report.WarehouseFigures, "load", staticmethod(changed))
     write_county_reports(published, reports, published / "exports", year)
     assert drawn == [county]
+
+
+def test_pages_drawn_by_worker_processes_are_those_drawn_one_at_a_time(
+    published, tmp_path, monkeypatch
+):
+    from orchestration.reports import county_report
+
+    year = max(YEARS)
+    alone, pooled = tmp_path / "alone", tmp_path / "pooled"
+    write_county_reports(published, alone, published / "exports", year, workers=1)
+    # Every county a task of its own, so the pool really draws them (and in two processes).
+    monkeypatch.setattr(county_report, "POOL_FROM_PAGES", 1)
+    monkeypatch.setattr(county_report, "CHUNK_PAGES", 1)
+    written = write_county_reports(published, pooled, published / "exports", year, workers=2)
+
+    def pages(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*.html")}
+
+    drawn = pages(alone)
+    assert len([name for name in drawn if "/county/" in name]) >= 2
+    assert pages(pooled) == drawn
+    assert sorted(p.relative_to(pooled).as_posix() for p in written) == sorted(drawn)
+    inputs = f"{year}/county/{county_report.INPUTS_FILE}"
+    assert (pooled / inputs).read_text() == (alone / inputs).read_text()
+
+
+def test_a_chart_spec_is_the_one_altair_builds_and_vl_convert_compiles_for_its_data():
+    import vl_convert
+
+    from orchestration.reports.charts import (
+        COMPOSITE,
+        _cv_trend_chart,
+        cv_trend_spec,
+        cv_trend_vega,
+    )
+
+    trend = pd.DataFrame(
+        {
+            "survey_year": [2022, 2023, 2024, 2023, 2024, 2022],
+            "indicator_code": ["B1", "B1", "B1", COMPOSITE, COMPOSITE, "B2"],
+            "cv": [0.41, 0.385, None, 0.3, 0.29, 0.5],
+        }
+    )
+    for threshold, title in ((0.5, "primary basic: CV by survey year"), (None, "junior q")):
+        for data in (trend, trend.head(1), trend.iloc[0:0], trend[trend["cv"].isna()]):
+            built = _cv_trend_chart(data, threshold, title).to_dict(validate=False)
+            assert cv_trend_spec(data, threshold, title) == built
+            # The Vega spec drawn is the one vl-convert compiles altair's spec to.
+            assert cv_trend_vega(data, threshold, title) == vl_convert.vegalite_to_vega(built)
