@@ -507,7 +507,7 @@ def test_a_county_page_is_redrawn_only_when_its_inputs_change(published, tmp_pat
 def test_pages_drawn_by_worker_processes_are_those_drawn_one_at_a_time(
     published, tmp_path, monkeypatch
 ):
-    from orchestration.reports import county_report
+    from orchestration.publish import county_report
 
     year = max(YEARS)
     alone, pooled = tmp_path / "alone", tmp_path / "pooled"
@@ -531,7 +531,7 @@ def test_pages_drawn_by_worker_processes_are_those_drawn_one_at_a_time(
 def test_a_chart_spec_is_the_one_altair_builds_and_vl_convert_compiles_for_its_data():
     import vl_convert
 
-    from orchestration.reports.charts import (
+    from orchestration.publish.charts import (
         COMPOSITE,
         _cv_trend_chart,
         cv_trend_spec,
