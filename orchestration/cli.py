@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from orchestration.settings import Paths
+from orchestration.settings import NotACheckoutError, Paths, require_checkout
 
 # Written into a new DAGSTER_HOME (and over the older Junheng default below). The run queue
 # (the daemon under `make dev`) starts one run at a time: every run writes the state folder
@@ -115,6 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
 
     args = parser.parse_args(argv)
+    try:
+        require_checkout()
+    except NotACheckoutError as error:
+        print(f"junheng: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     paths = Paths.from_env()
     if args.command == "dbt-parse":
         return dbt_parse(paths)
@@ -286,7 +291,7 @@ def demo_unavailable() -> str | None:
         return None
     return (
         f"the demo province needs {', '.join(missing)} (the demo extra): "
-        "pip install 'junheng[demo]'"
+        "pip install -e '.[demo]' in the checkout"
     )
 
 
