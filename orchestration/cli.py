@@ -388,7 +388,7 @@ def relax_event_log_sync() -> None:
     for the disk, about 1 650 fsyncs a run (docs/performance.md). Dagster's storage is in
     WAL mode, where NORMAL keeps the database consistent through a crash of the process or
     the machine; a power cut can lose the last events of the run log, never the warehouse,
-    which is published by its own fsync'd rename (orchestration/warehouse.py).
+    which is published by its own fsync'd rename (orchestration/publish/warehouse.py).
     """
     global _EVENT_LOG_RELAXED
     if _EVENT_LOG_RELAXED:
