@@ -108,8 +108,8 @@ ALLOWED: tuple[Allowed, ...] = (
         "dbt_project/models/intermediate/int_school_rows.sql",
         r"'teaching_point'",
         "teaching_point",
-        "the teaching point is folded into its parent school (docs/spec/balance-indicators.md"
-        " §1): a decision about that one type, not a copy of the type list",
+        "the teaching point is folded into its parent school "
+        "(docs/spec/balance-indicators.md §1): a decision about that one type, not a type list",
     ),
     Allowed(
         "dbt_project/models/intermediate/int_school_stage_parts.sql",

@@ -362,9 +362,15 @@ def test_a_planted_copy_is_caught(path: str, text: str, literal: str) -> None:
 @pytest.mark.parametrize(
     ("path", "text"),
     [
-        ("dbt_project/models/x.sql", "select t.q2000 as b, 'under_50_code' as c_reason, 16 as d, 4.5 as e"),
+        (
+            "dbt_project/models/x.sql",
+            "select t.q2000 as b, 'under_50_code' as c_reason, 16 as d, 4.5 as e",
+        ),
         ("dbt_project/models/x.sql", "-- 50 students, 'nine_year'\nselect 1 as a {# 0.85 #}"),
-        ("orchestration/x.py", '"""At least 6 of 7 (a docstring)."""\nCODE = "teaching_point_under_50"\n'),
+        (
+            "orchestration/x.py",
+            '"""At least 6 of 7 (a docstring)."""\nCODE = "teaching_point_under_50"\n',
+        ),
     ],
 )
 def test_comments_docstrings_and_names_are_no_copies(path: str, text: str) -> None:

@@ -6,8 +6,8 @@ path). A path is found relative to the repository, to orchestration/ (`defs/dbt.
 dbt_project/ (`models/staging/__sources.yml`) or to the file that names it; a module
 attribute (`contracts/staging_schema.SCHOOL_TYPES`) is found when its module is. Not
 checked: bare file names (`run.lock.json`: files a run writes), URLs, paths with
-placeholders, and paths in the data and state folders (raw/, warehouse/, .junheng/, whose
-paths are examples).
+placeholders, paths in the data and state folders (raw/, warehouse/, .junheng/, whose
+paths are examples) and what dbt generates (dbt_project/target/).
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ INNER_FOLDERS = tuple(
 
 
 CODE_FOLDERS = ("orchestration", "contracts", "scripts")
+# What dbt writes (the manifest exists only after `junheng dbt-parse`).
+GENERATED = ("dbt_project/target/", "dbt_project/logs/", "dbt_project/dbt_packages/")
 
 
 def named_paths(text: str, backticked_only: bool) -> list[str]:
@@ -50,7 +52,8 @@ def named_paths(text: str, backticked_only: bool) -> list[str]:
             continue
         first = word.split("/")[0]
         is_file = re.search(rf"\.{EXTENSIONS}$|\.\w+$", word) is not None
-        if first in TOP_FOLDERS or (first in INNER_FOLDERS and is_file):
+        generated = word.startswith(GENERATED)
+        if (first in TOP_FOLDERS or (first in INNER_FOLDERS and is_file)) and not generated:
             paths.append(word)
     return paths
 
