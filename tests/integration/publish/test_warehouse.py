@@ -65,7 +65,7 @@ def test_publish_splits_by_year_and_rerun_replaces_without_duplicates(dirs):
 def test_a_mart_of_many_row_groups_is_split_a_row_group_at_a_time(dirs, monkeypatch):
     # Years interleaved over row groups of 7 rows, flushed every 10 rows of a year: each
     # year's file holds its rows in their order, in several row groups, and nothing else.
-    from orchestration import warehouse as publishing
+    from orchestration.publish import warehouse as publishing
 
     monkeypatch.setattr(publishing, "FLUSH_ROWS", 10)
     marts, warehouse = dirs
