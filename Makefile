@@ -19,7 +19,7 @@ $(BIN)/.installed: pyproject.toml
 
 setup: $(BIN)/.installed
 
-# dagster-dbt reads dbt's manifest when the definitions import, so it must exist first.
+# dagster-dbt reads dbt's manifest when the definitions are built, so it must exist first.
 dbt-parse: setup
 	$(BIN)/junheng dbt-parse
 
@@ -43,7 +43,8 @@ inspect: setup
 test: dbt-parse lint
 	$(BIN)/python -m pytest -n 2 -q
 
-test-unit: dbt-parse
+# The unit tier reads no dbt manifest, so it does not wait for dbt parse.
+test-unit: setup
 	$(BIN)/python -m pytest tests/unit -n 2 -q
 
 test-integration: dbt-parse

@@ -62,11 +62,15 @@ class Band:
     why: str
 
     def describe(self) -> str:
+        """The band in words for a quarantine reason: `books per student outside [0.1, 3000]`."""
         per = "student" if self.denominator == "students" else self.denominator
         return f"{self.numerator} per {per} outside [{self.minimum:g}, {self.maximum:g}]"
 
 
 def load_bands(path: Path = BANDS_CSV) -> tuple[Band, ...]:
+    """The bands of contracts/plausibility_bands.csv in file order; an empty bound is open
+    (-inf or inf). Raises FileNotFoundError when the file is missing, KeyError when a
+    column is, ValueError when a bound is not a number."""
     with path.open(encoding="utf-8", newline="") as handle:
         return tuple(
             Band(
@@ -144,6 +148,11 @@ def _one_of(values: tuple[str, ...], name: str, nullable: bool = False) -> pa.Co
 
 
 def build_schema(bands: tuple[Band, ...] | None = None) -> pa.DataFrameSchema:
+    """The pandera schema of one staged school row (contracts/staging_schema.SCHOOL_SURVEY's
+    columns): types, formats (6-digit county_code, 10-digit school_id), the school types of
+    contracts/school_type_stages.csv and a plausibility check per band (`bands`, default
+    contracts/plausibility_bands.csv), each check named by the reason code a failing row is
+    quarantined with."""
     bands = load_bands() if bands is None else bands
     columns = {
         "survey_year": pa.Column(

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from orchestration.settings import Paths
+from orchestration.settings import NotACheckoutError, Paths, require_checkout
 
 # Written into a new DAGSTER_HOME (and over the older Junheng default below). The run queue
 # (the daemon under `make dev`) starts one run at a time: every run writes the state folder
@@ -115,6 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
 
     args = parser.parse_args(argv)
+    try:
+        require_checkout()
+    except NotACheckoutError as error:
+        print(f"junheng: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     paths = Paths.from_env()
     if args.command == "dbt-parse":
         return dbt_parse(paths)
@@ -286,7 +291,7 @@ def demo_unavailable() -> str | None:
         return None
     return (
         f"the demo province needs {', '.join(missing)} (the demo extra): "
-        "pip install 'junheng[demo]'"
+        "pip install -e '.[demo]' in the checkout"
     )
 
 
@@ -383,7 +388,7 @@ def relax_event_log_sync() -> None:
     for the disk, about 1 650 fsyncs a run (docs/performance.md). Dagster's storage is in
     WAL mode, where NORMAL keeps the database consistent through a crash of the process or
     the machine; a power cut can lose the last events of the run log, never the warehouse,
-    which is published by its own fsync'd rename (orchestration/warehouse.py).
+    which is published by its own fsync'd rename (orchestration/publish/warehouse.py).
     """
     global _EVENT_LOG_RELAXED
     if _EVENT_LOG_RELAXED:

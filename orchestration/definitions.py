@@ -1,25 +1,31 @@
 """The Junheng code location: `dagster dev -m orchestration.definitions`.
 
 One module of orchestration/defs/ per layer holds the assets and checks wrapping that
-layer's calls (docs/architecture.md). The dbt assets are built from dbt's manifest here,
-when the definitions are built: run `junheng dbt-parse` first (make does).
+layer's calls (docs/architecture.md). Importing this module builds nothing: `defs` is
+Dagster's lazy definitions (`@dagster.definitions`), which Dagster's loaders (`dagster dev`,
+`dagster definitions validate`, the code server) call when they load the location. Only then
+are the layer modules imported and the dbt assets built from dbt's manifest: run
+`junheng dbt-parse` first (make does).
 """
 
-from dagster import Definitions
-
-from orchestration.defs.dbt import build_dbt_assets, public_model_keys
-from orchestration.defs.ingest import ingest_assets
-from orchestration.defs.publish import build_warehouse_tables, publish_assets, publish_checks
-from orchestration.defs.resources import build_resources
-from orchestration.defs.schedules import nightly_refresh, refresh_job
-from orchestration.defs.sensors import raw_files_sensor
-from orchestration.defs.staging import staging_assets
-from orchestration.defs.validation import validation_assets, validation_checks
+import dagster
 
 
-def build_definitions() -> Definitions:
-    """The definitions, with the folders the environment names now (JUNHENG_*_DIR)."""
-    return Definitions(
+def build_definitions() -> dagster.Definitions:
+    """The definitions, with the folders the environment names now (JUNHENG_*_DIR).
+
+    Reads dbt_project/target/manifest.json; raises FileNotFoundError when it is missing
+    (`junheng dbt-parse` writes it)."""
+    from orchestration.defs.dbt import build_dbt_assets, public_model_keys
+    from orchestration.defs.ingest import ingest_assets
+    from orchestration.defs.publish import build_warehouse_tables, publish_assets, publish_checks
+    from orchestration.defs.resources import build_resources
+    from orchestration.defs.schedules import nightly_refresh, refresh_job
+    from orchestration.defs.sensors import raw_files_sensor
+    from orchestration.defs.staging import staging_assets
+    from orchestration.defs.validation import validation_assets, validation_checks
+
+    return dagster.Definitions(
         assets=[
             *ingest_assets,
             *validation_assets,
@@ -36,4 +42,7 @@ def build_definitions() -> Definitions:
     )
 
 
-defs = build_definitions()
+@dagster.definitions
+def defs() -> dagster.Definitions:
+    """The code location's definitions, built when Dagster loads them (build_definitions)."""
+    return build_definitions()

@@ -17,6 +17,26 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DEFAULT_RAW_DIR = PROJECT_ROOT / "raw"
 
 
+class NotACheckoutError(RuntimeError):
+    """Junheng is installed without its checkout (a wheel in site-packages): see
+    `require_checkout`."""
+
+
+def require_checkout(project_root: Path = PROJECT_ROOT) -> None:
+    """Junheng runs from its git checkout (README "Install"): the dbt project, contracts/ and
+    the default raw/, warehouse/ and .junheng/ folders are found beside orchestration/.
+
+    Raises NotACheckoutError, in one sentence saying how to install, when `project_root`
+    has no dbt_project/dbt_project.yml (a `pip install .` puts orchestration/ in
+    site-packages without the dbt project)."""
+    if not (project_root / "dbt_project" / "dbt_project.yml").is_file():
+        raise NotACheckoutError(
+            f"Junheng runs from its git checkout, but this installation in {project_root} "
+            "has no dbt_project/: clone the repository and install it editable there with "
+            "`pip install -e .` (or `pip install -e '.[demo]'` for the demo province)."
+        )
+
+
 @dataclass(frozen=True)
 class Paths:
     """The three folders of a deployment."""

@@ -387,8 +387,8 @@ def step_nightly_decade(raw_dir: Path, years: list[int], work_dir: Path) -> int:
 
 
 STARTUP = """
-from orchestration.definitions import defs
-defs.get_repository_def()  # resolves assets, checks, jobs and resources
+from orchestration.definitions import build_definitions
+build_definitions().get_repository_def()  # resolves assets, checks, jobs and resources
 """
 
 

@@ -105,7 +105,7 @@ def manifest_is_stale() -> bool:
 
 
 def prepare_dbt_manifest(paths: Paths, only_under_dagster_dev: bool = False) -> None:
-    """Write the manifest dagster-dbt reads when the definitions import (`dbt parse`)."""
+    """Write the manifest dagster-dbt reads when the definitions are built (`dbt parse`)."""
     if only_under_dagster_dev and not using_dagster_dev():
         return
     with environment(dbt_environment(paths)):

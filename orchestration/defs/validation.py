@@ -135,7 +135,7 @@ def _school_id_conflicts(result):
 )
 def row_accounting(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
     """Blocking check of validated_school_rows: every loaded sheet's rows read = staged +
-    quarantined + not data (validation/checks.py check_row_accounting), so no row is lost.
+    quarantined + not data (validation/rows.py check_row_accounting), so no row is lost.
     """
     return _check_validated_years(context, paths, _row_accounting)
 
@@ -148,7 +148,7 @@ def row_accounting(context: AssetCheckExecutionContext, paths: JunhengPaths) -> 
 )
 def unique_schools(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
     """Blocking check of validated_school_rows: no school and reported part (reported_scope) is
-    staged twice in one survey year (validation/checks.py check_unique_schools).
+    staged twice in one survey year (validation/rows.py check_unique_schools).
     """
     return _check_validated_years(context, paths, _unique_schools)
 

@@ -168,7 +168,7 @@ class Vocabulary:
 
         fields = headers["fields"]
         # One row per school type x stage it teaches, in the file's order; dbt reads the
-        # same file for the split weights (models/staging/stg_school_type_stages.sql).
+        # same file for the split weights (dbt_project/models/staging/stg_school_type_stages.sql).
         type_stages: dict[str, tuple[str, ...]] = {}
         for row in _read_csv(contracts_dir / "school_type_stages.csv"):
             type_stages[row["school_type"]] = (

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from contracts.national_rules import national_rule
+from contracts.national_rules import national_rule, size_standards
 from orchestration.publish.charts import COMPOSITE, cv_trend_svg
 from orchestration.publish.gap_workbook import STAGE_ZH, cost_totals, export_path
 from orchestration.publish.published import read_table, write_atomically
@@ -773,8 +773,24 @@ SIZE_REASON_ZH = {
 }
 
 
+def _size_heading() -> str:
+    """The size section's heading with the limits of contracts/size_standards.csv, written as
+    before: `class size (45 primary / 50 junior) and school size (2 000 / 2 500)`."""
+    limits = size_standards()
+
+    def number(limit: float) -> str:
+        return f"{limit:,.0f}".replace(",", " ")
+
+    school = sorted({limit for (measure, _), limit in limits.items() if measure == "school_size"})
+    return (
+        f"class size ({number(limits['class_size', 'primary'])} primary / "
+        f"{number(limits['class_size', 'junior'])} junior) and school size "
+        f"({' / '.join(number(limit) for limit in school)})"
+    )
+
+
 def _size_section(figures, county_code, names) -> str:
-    """Class size (45 / 50) and school size (2 000 / 2 500) of every school-stage."""
+    """Class size and school size of every school-stage against contracts/size_standards.csv."""
     sizes = figures.sizes
     if sizes.empty:
         return ""
@@ -782,7 +798,7 @@ def _size_section(figures, county_code, names) -> str:
     out = [
         _h(
             "班额与学校规模",
-            "class size (45 primary / 50 junior) and school size (2 000 / 2 500)",
+            _size_heading(),
             2,
             id_="sizes",
         )
@@ -962,7 +978,7 @@ def _schools_section(figures, county_code, names) -> str:
         ("城乡", "urban/rural"),
         ("在校生", "students"),
         ("达标项数", "standards met"),
-        ("6/7 规则", "6-of-7 rule"),
+        (f"{MIN_MET}/7 规则", f"{MIN_MET}-of-7 rule"),
         ("数据来源(文件 [工作表] 行)", "source file [sheet] row"),
     ]
     return _h(

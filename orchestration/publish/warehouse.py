@@ -160,6 +160,12 @@ def publish_tables(
     every publish replaces. A table without a survey_year column is one file, replaced whole.
     A year of the current snapshot that is neither built now nor in `raw_years` (its raw
     folder is gone) is dropped and listed in `dropped_years`.
+
+    Raises OSError when the warehouse folder can not be written (no space, no permission) and
+    pyarrow's ArrowInvalid when a mart Parquet file is unreadable; either way nothing is
+    switched: `current` still points at the previous snapshot, and the half-built snapshot
+    folder is removed by the next publish (clean_leftovers). duckdb.Error from write_catalog
+    likewise leaves the previous snapshot current.
     """
     warehouse_dir = Path(warehouse_dir).resolve()
     (warehouse_dir / SNAPSHOTS).mkdir(parents=True, exist_ok=True)
@@ -471,6 +477,11 @@ def write_catalog(warehouse_dir: Path, snapshot: Path) -> Path:
     The views name paths relative to the warehouse folder (see warehouse_root_sql), pinned to
     this snapshot: a BI session sees one run for every table until it reconnects. The file
     is in DuckDB 1.4's storage format, which DuckDB 1.4, 1.5 and 2.x open.
+
+    Returns the catalog's path. Raises duckdb.Error when a view can not be made (a table
+    folder without Parquet files) and OSError when the snapshot folder can not be written;
+    the catalog is written to a temporary file and renamed, so no half catalog is ever at
+    its name.
     """
     warehouse_dir = Path(warehouse_dir).resolve()
     target = snapshot / CATALOG_FILE

@@ -118,7 +118,11 @@ def write_validation_report(
     report_dir: Path, survey_year: int, outcomes: list[CheckOutcome], result: IngestResult
 ) -> Path:
     """Write report_dir/<year>/index.html: outcomes, quarantine by county and reason, every
-    quarantined row, and links to the GE Data Docs named in the outcomes' metadata."""
+    quarantined row, and links to the GE Data Docs named in the outcomes' metadata.
+
+    Returns the page's path. Raises OSError when the report folder can not be written (the
+    page is written to a temporary file and renamed, so a reader never sees half a page) and
+    FileNotFoundError when contracts/region_registry.csv is missing."""
     path = report_page(report_dir, survey_year)
     page_dir = path.parent
     page_dir.mkdir(parents=True, exist_ok=True)

@@ -22,8 +22,8 @@ WITHOUT_DEMO = textwrap.dedent(
         if not module.name.startswith("orchestration.demo"):
             importlib.import_module(module.name)
 
-    from orchestration.definitions import defs
-    defs.get_repository_def()
+    from orchestration.definitions import build_definitions
+    build_definitions().get_repository_def()
 
     from orchestration.ingest.pipeline import ingest_year
     result = ingest_year(Path(sys.argv[1]), 2019)
@@ -59,6 +59,6 @@ def test_the_product_imports_loads_and_ingests_without_the_demo(tmp_path):
     out = completed.stdout
     assert "staged 4" in out, out
     # junheng demo names the extra to install, exits 2 and writes nothing
-    assert "pip install 'junheng[demo]'" in out and "demo exit 2" in out, out
+    assert "pip install -e '.[demo]'" in out and "demo exit 2" in out, out
     assert not (tmp_path / "demo").exists()
     assert "demo modules []" in out, out

@@ -189,3 +189,28 @@ def test_a_failed_step_is_told_by_its_root_cause_and_its_trace_goes_to_the_run_l
     assert "Traceback" in log.read_text(encoding="utf-8") or "int(None)" in log.read_text(
         encoding="utf-8"
     )
+
+
+def test_an_install_without_the_checkout_stops_at_once_saying_how_to_install(
+    tmp_path, monkeypatch, capsys
+):
+    # A wheel (pip install .) puts orchestration/ in site-packages without dbt_project/.
+    site_packages = tmp_path / "site-packages"
+    (site_packages / "orchestration").mkdir(parents=True)
+    with pytest.raises(settings.NotACheckoutError) as raised:
+        settings.require_checkout(site_packages)
+    sentence = str(raised.value)
+    assert "pip install -e ." in sentence and "pip install -e '.[demo]'" in sentence
+    assert str(site_packages) in sentence and "\n" not in sentence
+
+    monkeypatch.setattr(settings, "PROJECT_ROOT", site_packages)
+    monkeypatch.setattr(
+        cli, "require_checkout", lambda: settings.require_checkout(settings.PROJECT_ROOT)
+    )
+    monkeypatch.setattr(cli, "locked_run", lambda *a, **k: pytest.fail("the run started"))
+    assert cli.main(["run"]) == cli.EXIT_BAD_INPUT
+    assert "pip install -e ." in capsys.readouterr().err
+
+
+def test_the_checkout_itself_passes_the_check():
+    settings.require_checkout()  # dbt_project/ beside orchestration/

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from contracts.staging_schema import STAGED_TABLES
+from tests.staged_rows import staged_school_row
 
 YEARS = (2019, 2020, 2021)
 ZHENGDING = "130123"
@@ -35,30 +36,27 @@ def _school(year: int, county: str, name_key: str, school_type: str, *, seed: in
             f"teachers_backbone_{stage}": round(students / 80 * scale),
             f"teachers_pe_arts_{stage}": round(students / 90 * scale),
         }
-    row = {
-        "survey_year": year,
-        "source_file": f"{year}/{county}.xlsx",
-        "sheet": "Sheet1",
-        "county_code": county,
-        "school_name": name_key + "学校",
-        "school_name_key": name_key,
-        "school_type": school_type,
-        "reported_scope": "school",
-        "ownership": "public",
-        "urban_rural": "rural",
-        "counts_as_school": school_type != "teaching_point",
-        "students_primary": students_primary,
-        "students_junior": students_junior,
+    quantities = dict(
+        survey_year=year,
+        source_file=f"{year}/{county}.xlsx",
+        sheet="Sheet1",
+        county_code=county,
+        school_name=name_key + "学校",
+        school_name_key=name_key,
+        school_type=school_type,
+        reported_scope="school",
+        counts_as_school=school_type != "teaching_point",
+        students_primary=students_primary,
+        students_junior=students_junior,
         **stage_teachers,
-        "teaching_area_m2": round(students * 5.1 * scale, 1),
-        "sports_area_m2": round(students * 8.0 / scale, 1),
-        "equipment_value_yuan": round(students * 2300 * scale),
-        "computers": round(students / 8 * scale),
-        "books": round(students * 30 * scale),
-        "multimedia_rooms": round(students / 35 * scale),
-    }
-    row.update(fields)
-    return row
+        teaching_area_m2=round(students * 5.1 * scale, 1),
+        sports_area_m2=round(students * 8.0 / scale, 1),
+        equipment_value_yuan=round(students * 2300 * scale),
+        computers=round(students / 8 * scale),
+        books=round(students * 30 * scale),
+        multimedia_rooms=round(students / 35 * scale),
+    )
+    return staged_school_row(**(quantities | fields))
 
 
 def school_rows(year: int) -> list[dict]:

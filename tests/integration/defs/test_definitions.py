@@ -7,7 +7,7 @@ import sys
 from dagster import AssetKey
 from dagster._core.definitions.backfill_policy import BackfillPolicyType
 
-from orchestration.definitions import defs
+from orchestration.definitions import build_definitions
 from orchestration.defs.dbt import dbt_build_args, public_models
 from orchestration.defs.partitions import survey_year_partitions
 from orchestration.defs.resources import dbt_project
@@ -20,7 +20,29 @@ PYTHON_ASSETS = [
     "validation_report",
     "bureau_reports",
 ]
+defs = build_definitions()
 STAGED = [AssetKey(["staging", name]) for name in ("school_survey", "quarantine", "ingest_files")]
+
+
+IMPORT_ONLY = """
+import sys
+opened = []
+sys.addaudithook(lambda event, args: event == "open" and opened.append(str(args[0])))
+import orchestration.definitions as location
+print(type(location.defs).__name__)
+print([path for path in opened if path.endswith("manifest.json")])
+print(sorted(name for name in sys.modules if name.startswith(("orchestration.defs", "dagster_dbt"))))
+"""
+
+
+def test_importing_the_code_location_reads_no_manifest_and_builds_nothing():
+    completed = subprocess.run(
+        [sys.executable, "-c", IMPORT_ONLY], capture_output=True, text=True, check=True
+    )
+    kind, manifests, modules = completed.stdout.splitlines()
+    assert kind == "LazyDefinitions"  # Dagster calls it when it loads the location
+    assert manifests == "[]"
+    assert modules == "[]"
 
 
 def test_dagster_validates_the_code_location():

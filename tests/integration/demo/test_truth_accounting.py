@@ -11,6 +11,7 @@ from contracts.staging_schema import QUANTITY_COLUMNS, SCHOOL_SURVEY
 from orchestration.demo.render import UNKNOWN_TYPE_LABELS
 from orchestration.demo.statistics import breakdown_sums, is_statistics_export
 from orchestration.settings import CONTRACTS_DIR
+from tests.integration.demo.planted import planted_file_codes
 from tests.integration.demo.readback import read_sheet_rows
 
 
@@ -77,18 +78,7 @@ def test_reason_codes_are_those_of_the_contract(demo) -> None:
     for code in reasons.loc[reasons["applies_to"] == "row", "reason_code"]:
         assert (quarantined["reason_code"] == code).sum() >= 2, code
         assert formats.get(code, 0) >= 2, f"{code} occurs in one format only"
-    for code in (
-        "unreadable",
-        "lock_file",
-        "not_a_spreadsheet",
-        "no_table",
-        "year_unknown",
-        "year_conflict",
-        "county_ambiguous",
-        "instructions_sheet",
-        "hidden_sheet",
-        "empty_sheet",
-    ):
+    for code in planted_file_codes():
         assert (truth.files["reason_code"] == code).any(), code
     protected = truth.files.loc[truth.files["reason_code"] == "password_protected", "source_file"]
     assert protected.str.rsplit(".", n=1).str[-1].nunique() >= 2

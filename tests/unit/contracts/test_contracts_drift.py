@@ -11,7 +11,10 @@ The homes (docs/architecture.md, "Where each rule lives"):
 
 What still has to be written twice (a dbt YAML test's accepted values, a macro's field list,
 a unit test's fixture rows, the dbt staging model's casts) is compared with its home here.
-Everything is read as text: no dbt run, well under a second.
+Everything is read as text (each YAML parsed once): no dbt run, well under a second.
+tests/unit/contracts/rule_copies.py finds a rule value or a school-type list written as a
+literal in dbt SQL or in orchestration/'s Python (its allowlist says why each remaining
+literal is not the rule).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import ast
 import csv
 import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import jinja2
@@ -30,6 +34,7 @@ from contracts.school_row_schema import SCHOOL_ROW_SCHEMA
 from contracts.staging_schema import RESOURCE_COLUMNS, SCHOOL_SURVEY, SCHOOL_TYPES, TEACHER_FIELDS
 from orchestration.ingest.vocabulary import Vocabulary
 from tests import spec_reference as spec
+from tests.unit.contracts import rule_copies
 
 ROOT = Path(__file__).resolve().parents[3]
 CONTRACTS = ROOT / "contracts"
@@ -60,9 +65,13 @@ def without_comments(sql: str) -> str:
     return re.sub(r"--[^\n]*", "", sql)
 
 
-def model_yaml() -> Iterator[tuple[Path, dict]]:
-    for path in sorted((DBT / "models").rglob("*.yml")):
-        yield path, yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+@cache
+def model_yaml() -> tuple[tuple[Path, dict], ...]:
+    """(path, document) of every model YAML, each parsed once for the whole module."""
+    return tuple(
+        (path, yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        for path in sorted((DBT / "models").rglob("*.yml"))
+    )
 
 
 def macro_value(name: str):
@@ -295,3 +304,83 @@ def test_the_reports_word_only_contract_reason_codes() -> None:
 
     for words in (CV_REASON_ZH, SIZE_REASON_ZH):
         assert set(words) <= DBT_CODES, set(words) - DBT_CODES
+
+
+def test_no_dbt_model_or_python_module_copies_a_rule_value_or_the_school_types() -> None:
+    copies = rule_copies.tree_copies()
+    assert not copies, "copies of contracts/ rules:\n" + "\n".join(map(str, copies))
+
+
+def test_every_allowlisted_literal_is_still_there() -> None:
+    # A stale allowlist entry would hide a future copy on a line that happens to match it.
+    for allowed in rule_copies.ALLOWED:
+        text = (ROOT / allowed.path).read_text(encoding="utf-8")
+        assert any(re.search(allowed.line_pattern, line) for line in text.splitlines()), allowed
+
+
+# The tester's planted copies (docs of issue 12, findings b #1), fed to the scanner as text.
+PLANTED = [
+    (
+        "dbt_project/models/intermediate/int_school_stages.sql",
+        "select case when is_teaching_point and 50 > students then 'x' end as y from t",
+        "50",
+    ),
+    (
+        "dbt_project/models/intermediate/int_school_stage_parts.sql",
+        "select case stage when 'junior' then 1.1 when 'senior' then 1.32 end as w from t",
+        "1.1",
+    ),
+    (
+        "dbt_project/models/marts/fct_school_size.sql",
+        '{%- set multi_stage_types = ["nine_year", "twelve_year"] %}\nselect 1 as a',
+        "nine_year",
+    ),
+    (
+        "orchestration/publish/county_report.py",
+        'MIN_MET = "6"\n',
+        "6",
+    ),
+    (
+        "orchestration/ingest/records.py",
+        'def f(school_type):\n    return school_type in ("twelve_year", "complete_middle")\n',
+        "twelve_year",
+    ),
+    (
+        "dbt_project/models/intermediate/int_school_quality.sql",
+        "select {{ at_least('value', 'standard * 0.85') }} as ok from t",
+        "0.85",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "text", "literal"), PLANTED, ids=[p for p, _, _ in PLANTED])
+def test_a_planted_copy_is_caught(path: str, text: str, literal: str) -> None:
+    scan = rule_copies.sql_copies if path.endswith(".sql") else rule_copies.python_copies
+    assert literal in {copy.literal for copy in scan(path, text)}
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        (
+            "dbt_project/models/x.sql",
+            "select t.q2000 as b, 'under_50_code' as c_reason, 16 as d, 4.5 as e",
+        ),
+        ("dbt_project/models/x.sql", "-- 50 students, 'nine_year'\nselect 1 as a {# 0.85 #}"),
+        (
+            "orchestration/x.py",
+            '"""At least 6 of 7 (a docstring)."""\nCODE = "teaching_point_under_50"\n',
+        ),
+    ],
+)
+def test_comments_docstrings_and_names_are_no_copies(path: str, text: str) -> None:
+    scan = rule_copies.sql_copies if path.endswith(".sql") else rule_copies.python_copies
+    assert scan(path, text) == []
+
+
+def test_a_reason_code_description_does_not_restate_a_rule_value() -> None:
+    # teaching_point_under_50_students names the number; its description points to the rule.
+    values = rule_copies.rule_values()
+    for row in REASON_CODES:
+        for found in re.finditer(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])", row["description"]):
+            assert float(found.group(0)) not in values, row

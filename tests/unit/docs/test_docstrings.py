@@ -1,6 +1,7 @@
-"""Every public function and class of the orchestration package says what it takes and gives.
+"""Every public function and class of the orchestration and contracts packages says what it
+takes and gives.
 
-Public means defined at the top of a module of orchestration/ under a name that does not
+Public means defined at the top of a module of orchestration/ or contracts/ under a name that does not
 start with `_`, and the methods (properties too) of such a class whose name does not
 start with `_`. Modules are found by walking the package's folder (new and moved modules
 count without a list to keep), and read with `ast`, so nothing is imported or run.
@@ -43,8 +44,8 @@ def undocumented(source: str) -> list[str]:
     ]
 
 
-def test_every_public_definition_of_orchestration_has_a_docstring():
-    modules = sorted(PACKAGE_DIR.rglob("*.py"))
+def test_every_public_definition_of_orchestration_and_contracts_has_a_docstring():
+    modules = sorted([*PACKAGE_DIR.rglob("*.py"), *(ROOT / "contracts").rglob("*.py")])
     missing = [
         f"{path.relative_to(ROOT)}:{where}"
         for path in modules

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.unit.validation.staged import good_rows as plausible_rows
+from tests.staged_rows import good_rows as plausible_rows
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pandas as pd
 from orchestration.validation.outcome import ERROR, CheckOutcome
 from orchestration.validation.report import write_validation_report
 from orchestration.validation.rows import validate_school_rows
-from tests.unit.validation.staged import make_result, school_row
+from tests.staged_rows import make_result, school_row
 
 SCRIPT = "<script>alert(1)</script>"
 

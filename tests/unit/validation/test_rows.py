@@ -12,7 +12,7 @@ from orchestration.validation.rows import (
     check_unique_schools,
     validate_school_rows,
 )
-from tests.unit.validation.staged import COUNTY, make_result, school_row
+from tests.staged_rows import COUNTY, make_result, school_row
 
 BAD_ROWS = {
     "negative": ({"teachers_primary": -3.0}, "negative_value"),

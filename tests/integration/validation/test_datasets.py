@@ -8,7 +8,7 @@ from orchestration.ingest.result import IngestResult
 from orchestration.validation.datasets import readable_students, run_dataset_suites
 from orchestration.validation.outcome import ERROR, WARN
 from orchestration.validation.rows import validate_school_rows
-from tests.unit.validation.staged import COUNTY, make_result, school_row
+from tests.staged_rows import COUNTY, make_result, school_row
 
 OTHER_COUNTY = "130124"
 

@@ -1,4 +1,9 @@
-"""Small staged frames built by hand, conforming to contracts/staging_schema.py."""
+"""Staged frames built by hand for the tests, conforming to contracts/staging_schema.py.
+
+`staged_school_row` is the one factory of staged school rows: `school_row` (plausible rows
+for the validation layer) and tests/integration/dbt/staged_fixture.py (three years of
+awkward cases for dbt) build their rows with it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,17 @@ import pandas as pd
 from contracts.staging_schema import INGEST_FILES, QUARANTINE, SCHOOL_SURVEY
 from orchestration.ingest.result import IngestResult, conform
 
+
+def staged_school_row(**fields) -> dict:
+    """One row of the staged `school_survey` table as a dict of every SCHOOL_SURVEY column:
+    `fields` (students in persons, areas in m², values in 元), a public, rural school whose
+    name is its `school_name_key` where they say nothing, and null for the rest."""
+    row = dict.fromkeys(SCHOOL_SURVEY.names)
+    row.update(ownership="public", urban_rural="rural", school_name=fields.get("school_name_key"))
+    row.update(fields)
+    return row
+
+
 YEAR = 2019
 COUNTY = "130123"
 SHEET = "小学"
@@ -14,20 +30,16 @@ SHEET = "小学"
 
 def school_row(number: int, **overrides) -> dict:
     """A plausible primary school of 400 pupils: every band of the row schema passes."""
-    row = {name: None for name in SCHOOL_SURVEY.names}
-    row.update(
+    plausible = dict(
         survey_year=YEAR,
         source_file=f"{YEAR}/正定县.xlsx",
         sheet=SHEET,
         source_row=number + 4,
         county_code=COUNTY,
         school_id=f"2113{number:06d}",
-        school_name=f"正定县第{number}小学",
         school_name_key=f"正定县第{number}小学",
         school_type="primary",
         reported_scope="primary",
-        ownership="public",
-        urban_rural="rural",
         students_primary=400.0,
         teachers_primary=25.0,
         teachers_above_degree_primary=20.0,
@@ -38,8 +50,7 @@ def school_row(number: int, **overrides) -> dict:
         books=10_000.0,
         multimedia_rooms=10.0,
     )
-    row.update(overrides)
-    return row
+    return staged_school_row(**(plausible | overrides))
 
 
 def as_frame(rows: list[dict], schema) -> pd.DataFrame:
