@@ -8,7 +8,7 @@ Speed (national scale, four charts a page): altair builds a chart's Vega-Lite sp
 per shape (title, with or without a threshold) and each chart fills in its data the way
 altair does (its data transformer and dataset names), so the spec vl-convert draws is the
 one `_cv_trend_chart(...).to_dict(validate=False)` gives, at a small part of the cost
-(tests/dbt/test_reports.py checks they are equal).
+(tests/integration/dbt/test_reports.py checks they are equal).
 """
 
 from __future__ import annotations
