@@ -29,8 +29,6 @@ from orchestration.settings import Paths
 DBT_POOL = "duckdb_build"
 PUBLIC_TAG = "public"
 CONTRACTS_SOURCE = "contracts"
-# Seeds are reference data like the contracts dbt reads as sources, shown in their group.
-SEED_GROUP = CONTRACTS_SOURCE
 
 
 class JunhengDbtTranslator(DagsterDbtTranslator):
@@ -39,8 +37,6 @@ class JunhengDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         """The folder below models/ a model comes from: staging, intermediate or marts."""
-        if dbt_resource_props["resource_type"] == "seed":
-            return SEED_GROUP
         folder = PurePosixPath(dbt_resource_props["original_file_path"]).parts
         return folder[1] if len(folder) > 2 and folder[0] == "models" else None
 
