@@ -65,6 +65,20 @@ def _cell_text(value: object) -> str:
     return normalise_text(str(value))
 
 
+def cell_key(value: object) -> str:
+    """`compact(cell_text(value))`: the form a cell is compared to labels in (title, header
+    and total texts), memoised by value and type like `cell_text`."""
+    try:
+        return _cell_key(value)
+    except TypeError:  # an unhashable cell
+        return compact(cell_text(value))
+
+
+@lru_cache(maxsize=1 << 17, typed=True)
+def _cell_key(value: object) -> str:
+    return compact(cell_text(value))
+
+
 def written_text(value: object) -> str:
     """A cell as the county wrote it, for publishing (a school's name): only the whitespace
     around it trimmed, never converted (乾县 stays 乾县; t2s is for comparing, `cell_text`)."""
@@ -141,6 +155,7 @@ def _text_quantity(value: object, vocabulary: Vocabulary) -> tuple[float | None,
 
 
 _SCIENTIFIC = re.compile(r"(\d+)(?:\.(\d+))?[eE]\+?(\d+)")
+_WHOLE_DECIMAL = re.compile(r"\d+\.0+")
 
 
 def parse_school_id(value: object) -> str | None:
@@ -151,6 +166,8 @@ def parse_school_id(value: object) -> str | None:
     number as `2.13018E+09`, and a CSV saved from that display keeps only those six
     digits. `2130180000` would be a wrong id shared by every school of the county.
     """
+    if value.__class__ is str and value.isdigit() and value.isascii():
+        return value  # the usual id typed as text: its digits as they are
     if is_blank(value):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -162,7 +179,7 @@ def parse_school_id(value: object) -> str | None:
         shown = len(whole.lstrip("0")) + len(fraction or "")
         number = int(float(text))
         return str(number) if len(str(number)) <= shown else None
-    if re.fullmatch(r"\d+\.0+", text):
+    if _WHOLE_DECIMAL.fullmatch(text):
         return text.split(".")[0]
     return text
 

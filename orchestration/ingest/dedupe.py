@@ -120,11 +120,12 @@ def _whole_and_parts(
     whole_rows: dict[str, list[int]] = {}
     keys = school[whole]
     keys = keys[keys.notna()]
-    for index, key in zip(keys.index, keys):
+    # (as Python lists: iterating a Series of pyarrow strings makes a scalar per value)
+    for index, key in zip(keys.index.tolist(), keys.tolist()):
         whole_rows.setdefault(key, []).append(index)
     # each scoped row looked up in the dict (`Series.isin` of a national year's keys
     # converts them one by one, slower than the lookups)
-    for index, key in zip(rows.index[scoped], school[scoped]):
+    for index, key in zip(rows.index[scoped].tolist(), school[scoped].tolist()):
         if key not in whole_rows:
             continue
         hosts = whole_rows[key]

@@ -34,6 +34,8 @@ from orchestration.ingest.text import compact, school_name_key
 from orchestration.ingest.vocabulary import Vocabulary
 
 COMPULSORY_STAGES = ("primary", "junior")
+# What a value column gives a record (`RowReader._whole_plan`).
+_STUDENTS, _STAGE_COUNT, _RESOURCE = "students", "stage_count", "resource"
 
 
 @dataclass
@@ -188,7 +190,9 @@ class RowReader:
             *self.quantities,
         ]
         self._valued = [*self.quantities, *self.parts]
+        self._direct_fields = {column.meaning.field for column in self.quantities}  # `_add_parts`
         self._parts_of_cells: dict[tuple[str, str], str | None] = {}  # see `_part_named`
+        self._plans: dict[str | None, list] = {}  # see `_whole_plan`
         # Each valued column with its factor for a cell that names no unit (the column's
         # unit, else the sheet's unit line), worked out once rather than per cell.
         self._valued_plan = [(column, column.index, self._column_factor(column))
@@ -399,7 +403,7 @@ class RowReader:
         cell is 0 like any empty cell; a part the sheet lacks adds nothing; a part that is a
         formula without a cached value leaves the sum unknown (null).
         """
-        direct = {column.meaning.field for column in self.quantities}
+        direct = self._direct_fields
         sums: dict[str, list[float | None]] = {}
         grades: dict[str, list[float | None]] = {}
         unknown: set[str] = set()
@@ -587,6 +591,35 @@ class RowReader:
             None,
         )
 
+    def _whole_plan(self, part: str | None) -> list[tuple[int, str, str | None, str | None, int]]:
+        """What `read` does with each value column that is not a part, for a row of `part`,
+        worked out once per part: (place in `quantities_of`'s values, _STUDENTS,
+        _STAGE_COUNT or _RESOURCE, the record column it fills or None, the stage the
+        column names, the column's index). A column of another stage's rule (`_is_for`)
+        is left out; the order is `_whole_positions`'."""
+        plan = self._plans.get(part)
+        if plan is not None:
+            return plan
+        plan = []
+        for position in self._whole_positions:
+            column = self._valued[position]
+            if self.stage_rule_columns and not self._is_for(column, part):
+                continue
+            field_name, stage = column.meaning.field, column.meaning.stage
+            if field_name == "students":
+                kind = _STUDENTS
+                target = f"students_{stage or part}" if (stage or part) else None
+            elif field_name in STAGE_COUNT_FIELDS:
+                kind = _STAGE_COUNT
+                target = stage or (part if part in COMPULSORY_STAGES else "whole")
+                # no senior column
+                target = None if target == "senior" else f"{field_name}_{target}"
+            else:
+                kind, target = _RESOURCE, field_name
+            plan.append((position, kind, target, stage, column.index))
+        self._plans[part] = plan
+        return plan
+
     def read(self, row: list, row_index: int, section_type: str | None) -> dict:
         """The staged record of a data row; raises Rejection when it can not be staged."""
         values = self.quantities_of(row, row_index)
@@ -617,30 +650,22 @@ class RowReader:
         resources: dict[str, list[tuple[str | None, float]]] = {}
         parts = [values[i] for i in self._part_positions]
         # Columns naming their stage first, so that a group's total never replaces them.
-        for column, value in (values[i] for i in self._whole_positions):
-            if self.stage_rule_columns and not self._is_for(column, part):
-                continue
-            field_name, stage = column.meaning.field, column.meaning.stage
-            if field_name == "students":
-                target = f"students_{stage or part}" if (stage or part) else None
+        unknown_columns = self._unknown_columns
+        for position, kind, target, stage, index in self._whole_plan(part):
+            value = values[position][1]
+            if kind is _STUDENTS:
                 if stage is None and value is not None:
                     generic_students = value
                 elif stage is not None and value is not None:
                     record[target] = value
-            elif field_name in STAGE_COUNT_FIELDS:
-                target = stage or (part if part in COMPULSORY_STAGES else "whole")
-                target = (
-                    None if target == "senior" else f"{field_name}_{target}"
-                )  # no senior column
+            elif kind is _STAGE_COUNT:
                 if stage is not None and target:
                     from_stage.add(target)
                 if target and value is not None and (stage is not None or target not in from_stage):
                     record[target] = value
-            else:
-                target = field_name
-                if value is not None:
-                    resources.setdefault(field_name, []).append((stage, value))
-            if value is None and target and column.index not in self._unknown_columns:
+            elif value is not None:  # a resource
+                resources.setdefault(target, []).append((stage, value))
+            if value is None and target and index not in unknown_columns:
                 blank.add(target)
         for field_name, found in resources.items():
             whole = [value for stage, value in found if stage is None]

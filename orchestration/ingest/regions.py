@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -99,6 +99,7 @@ class RegionRegistry:
             alias for county in counties for alias in _region_names(compact(county.province_name))
         }
         self._named: dict[tuple[str, bool], list[list[County]]] = {}
+        self._first_characters: dict[bool, dict[str, list[tuple[int, str]]]] = {}
 
     @classmethod
     def load(cls, contracts_dir: Path = CONTRACTS_DIR) -> RegionRegistry:
@@ -149,17 +150,35 @@ class RegionRegistry:
             found = self._named[key] = self._find_named(text, short)
         return [list(candidates) for candidates in found]
 
+    def _names_by_first(self, short: bool) -> dict[str, list[tuple[int, str]]]:
+        """First character -> (place in the name table, name) of every full (or short) name."""
+        held = self._first_characters.get(short)
+        if held is None:
+            table = self.by_short_name if short else self.by_name
+            held = {}
+            for order, name in enumerate(table):
+                held.setdefault(name[:1], []).append((order, name))
+            self._first_characters[short] = held
+        return held
+
     def _find_named(self, text: str, short: bool) -> list[list[County]]:
-        table = self.by_short_name if short else self.by_name
-        spans = []
-        for name in table:
-            start = text.find(name)
-            while start >= 0:
-                end = start + len(name)
-                # 北关 in 北关乡 names a township, not 北关区
-                if not (short and text[end : end + 1] in _PLACE_SUFFIXES):
-                    spans.append((start, end, name))
-                start = text.find(name, start + 1)
+        # Only the names opening with a character of the text can be in it: each looked for
+        # where it opens, rather than every name of the registry searched for in the text.
+        by_first = self._names_by_first(short)
+        found: list[tuple[int, int, int, str]] = []  # (name's place in `table`, start, end, name)
+        # (an empty name, were the registry to hold one, stands at every place, the end too)
+        places: Iterable[tuple[int, str]] = enumerate(text)
+        if "" in by_first:
+            places = [*places, *((start, "") for start in range(len(text) + 1))]
+        for start, character in places:
+            for order, name in by_first.get(character, ()):
+                if text.startswith(name, start):
+                    end = start + len(name)
+                    # 北关 in 北关乡 names a township, not 北关区
+                    if not (short and text[end : end + 1] in _PLACE_SUFFIXES):
+                        found.append((order, start, end, name))
+        found.sort()  # in the order of `table`, then of the text, as a search name by name
+        spans = [(start, end, name) for _, start, end, name in found]
         # A name inside a longer one found at the same place (西区 in 桥西区) is not a name.
         kept = [
             (start, end, name)

@@ -7,9 +7,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from orchestration.ingest.cells import cell_text
+try:  # the parser of `re` (3.11+), read to find the texts a pattern requires
+    from re import _constants as _sre
+    from re import _parser
+except ImportError:  # pragma: no cover - older layouts
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _parser  # type: ignore[no-redef]
+
+from orchestration.ingest.cells import cell_key, cell_text
 from orchestration.ingest.table import Table, is_column_numbering
-from orchestration.ingest.text import compact
 from orchestration.ingest.vocabulary import Vocabulary
 
 DATA = "data"
@@ -48,19 +54,117 @@ def _joined(patterns: tuple[re.Pattern[str], ...]) -> tuple[re.Pattern[str], ...
         return patterns
 
 
+def _literal_runs(items) -> frozenset[str] | None:
+    """Texts one of which every match of the parsed pattern `items` (a sequence of
+    `re._parser` opcodes) contains; None when nothing can be said (a class, a wildcard,
+    an optional part). Of the sequence's candidates, the one whose shortest text is longest.
+    """
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, value in items:
+        if op is _sre.LITERAL:
+            run.append(chr(value))
+            continue
+        if run:  # consecutive literals stand together in every match
+            candidates.append(frozenset({"".join(run)}))
+            run = []
+        found = None
+        if op is _sre.SUBPATTERN:
+            _group, add_flags, del_flags, inner = value
+            found = None if add_flags or del_flags else _literal_runs(inner)
+        elif op is _sre.BRANCH:
+            branches = [_literal_runs(branch) for branch in value[1]]
+            if all(branches):
+                found = frozenset().union(*branches)
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and value[0] >= 1:
+            found = _literal_runs(value[2])
+        if found:
+            candidates.append(found)
+    if run:
+        candidates.append(frozenset({"".join(run)}))
+    return max(candidates, key=lambda texts: min(map(len, texts)), default=None)
+
+
+@lru_cache(maxsize=64)
+def _screen(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """A search for texts one of which every text matching one of `patterns` contains
+    (`合计`, `小计`, `其中`, ...): a text without any can match none of them, and the screen, a
+    plain alternation of literals, is read several times faster than the patterns (a name
+    of a school tried against `.*小计$`). None when a pattern has flags of its own or one
+    text it requires can not be told."""
+    required: set[str] = set()
+    for pattern in patterns:
+        if pattern.flags != re.UNICODE:
+            return None
+        try:
+            texts = _literal_runs(_parser.parse(pattern.pattern, pattern.flags))
+        except (re.error, TypeError, ValueError, AttributeError):  # a parser of another shape
+            return None
+        if not texts:
+            return None
+        required |= texts
+    if not required:
+        return None
+    return re.compile("|".join(re.escape(text) for text in sorted(required, key=len, reverse=True)))
+
+
 def _matches(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
+    screen = _screen(patterns)
+    if screen is not None and not screen.search(text):
+        return False
     return any(pattern.search(text) for pattern in _joined(patterns))
 
 
-def _mostly_in(texts: Iterable[str], keys: frozenset[str], count: int | None = None) -> bool:
-    """Whether more than half of `texts` (`count` of them, if an iterator), compacted, are
-    among `keys`; stops as soon as half are not (a data row: its first few cells)."""
-    total = len(texts) if count is None else count
+_SUBTOTAL, _TOTAL = 1, 2
+_NUMBER_CLASSES = (float, int)  # cells whose text (`cell_key`) is ASCII
+
+
+@lru_cache(maxsize=8)
+def _label_memo(
+    subtotal_rows: tuple[re.Pattern[str], ...], total_rows: tuple[re.Pattern[str], ...]
+) -> dict[str, int]:
+    """Compacted label text -> _SUBTOTAL | _TOTAL bits: the label patterns are applied to
+    each distinct label text once (serials, types and counties repeat down a table)."""
+    return {}
+
+
+def _label_kind(label: str, vocabulary: Vocabulary) -> int:
+    """_SUBTOTAL if `label` matches a subtotal pattern, | _TOTAL if a total one."""
+    memo = _label_memo(vocabulary.subtotal_rows, vocabulary.total_rows)
+    found = memo.get(label)
+    if found is None:
+        if len(memo) >= 100_000:
+            memo.clear()
+        found = memo[label] = (_SUBTOTAL if _matches(vocabulary.subtotal_rows, label) else 0) | (
+            _TOTAL if _matches(vocabulary.total_rows, label) else 0
+        )
+    return found
+
+
+@lru_cache(maxsize=8)
+def _footer_memo(footer_rows: tuple[re.Pattern[str], ...]) -> dict[str, bool]:
+    return {}
+
+
+def _is_footer(text: str, vocabulary: Vocabulary) -> bool:
+    """Whether a row's first filled text opens a footer; once per distinct text."""
+    memo = _footer_memo(vocabulary.footer_rows)
+    found = memo.get(text)
+    if found is None:
+        if len(memo) >= 100_000:
+            memo.clear()
+        found = memo[text] = _matches(vocabulary.footer_rows, text.replace(" ", ""))
+    return found
+
+
+def _mostly_keys(keys: Iterable[str], known: frozenset[str], count: int) -> bool:
+    """Whether more than half of `keys` (`count` of them; compacted texts, `cell_key`) are
+    among `known`; stops as soon as half are not (a data row: its first few cells)."""
     misses = 0
-    for text in texts:
-        if compact(text) not in keys:
+    for key in keys:
+        if key not in known:
             misses += 1
-            if misses * 2 >= total:
+            if misses * 2 >= count:
                 return False
     return True
 
@@ -74,21 +178,23 @@ def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
         return RowKind("blank")
     # A cell's text is worked out only when a rule reaches it: most rules read the first.
     text = cell_text(filled[0][1])
-    first = compact(text)
+    first = cell_key(filled[0][1])
     title_keys = table.title_keys
-    if first in title_keys and all(
-        compact(cell_text(cell)) in title_keys for _, cell in filled[1:]
-    ):
+    if first in title_keys and all(cell_key(cell) in title_keys for _, cell in filled[1:]):
         return RowKind("title")  # the title lines repeated (a printed page break)
-    if _matches(vocabulary.footer_rows, text.replace(" ", "")):
+    if _is_footer(text, vocabulary):
         return RowKind("footer")
 
-    # where a county writes 合计: the name, serial, type or county column
-    labels = [compact(cell_text(row[index])) for index in table.label_columns if index < len(row)]
-    labels = [label for label in labels if label]
-    if any(_matches(vocabulary.subtotal_rows, label) for label in labels):
+    # where a county writes 合计: the name, serial, type or county column; each distinct
+    # label text is tried against the patterns once
+    width = len(row)
+    kinds = 0
+    for index in table.label_columns:
+        if index < width and (label := cell_key(row[index])):
+            kinds |= _label_kind(label, vocabulary)
+    if kinds & _SUBTOTAL:
         return RowKind("subtotal")
-    if any(_matches(vocabulary.total_rows, label) for label in labels):
+    if kinds & _TOTAL:
         return RowKind("total")
 
     if len(filled) == 1 and isinstance(filled[0][1], str):
@@ -96,7 +202,13 @@ def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
             return RowKind("section", vocabulary.school_type_in(text))
     if is_column_numbering(row, table.name_column, vocabulary):
         return RowKind("column_index")
-    if _mostly_in((cell_text(cell) for _, cell in filled), table.header_keys, len(filled)):
+    count = len(filled)
+    # A number's text is ASCII: where no header text is, number cells are never header texts,
+    # and a row of mostly numbers (a school's) is told without reading its cells' texts.
+    if (
+        table.has_ascii_header_key
+        or sum(cell.__class__ in _NUMBER_CLASSES for _, cell in filled) * 2 < count
+    ) and _mostly_keys((cell_key(cell) for _, cell in filled), table.header_keys, count):
         return RowKind("header")  # the header repeated (a printed page break)
     used = table.used_columns
     if not any(index in used for index, _ in filled):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from orchestration.ingest.cells import cell_text, is_blank, is_number_text
+from orchestration.ingest.cells import cell_key, cell_text, is_blank, is_number_text
 from orchestration.ingest.headers import ColumnMeaning, match_header, read_header
 from orchestration.ingest.text import compact
 from orchestration.ingest.vocabulary import Vocabulary
@@ -62,6 +62,18 @@ class Table:
     def header_keys(self) -> frozenset[str]:
         """Every header cell text, compacted: a row repeating them is the header again."""
         return frozenset(compact(part) for column in self.columns for part in column.path)
+
+    @cached_property
+    def has_ascii_header_key(self) -> bool:
+        """Whether a header text is ASCII, as a number cell's text is (`rows.classify_row`)."""
+        return any(key.isascii() for key in self.header_keys)
+
+    @cached_property
+    def header_paths(self) -> dict[int, frozenset[str]]:
+        """Column index -> its header cell texts, compacted (the header again, column by
+        column)."""
+        return {column.index: frozenset(compact(part) for part in column.path)
+                for column in self.columns}  # fmt: skip
 
     @cached_property
     def label_columns(self) -> tuple[int, ...]:
@@ -289,8 +301,8 @@ def starts_another_table(row: list, table: Table, vocabulary: Vocabulary) -> boo
         filled.append((index, cell))
     if not filled:
         return False
-    paths = {column.index: {compact(part) for part in column.path} for column in table.columns}
-    if all(compact(cell_text(cell)) in paths.get(index, ()) for index, cell in filled):
+    paths = table.header_paths
+    if all(cell_key(cell) in paths.get(index, ()) for index, cell in filled):
         return False  # this header again, column by column
     return is_header_row(row, vocabulary)
 

@@ -21,15 +21,25 @@ from orchestration.ingest.cells import (
     Rejection,
     _cell_text,
     _text_quantity,
+    cell_key,
     cell_text,
     is_blank,
     is_excel_error,
     parse_quantity,
+    parse_school_id,
 )
 from orchestration.ingest.headers import _read_header, read_header
 from orchestration.ingest.records import RowReader, SheetContext
 from orchestration.ingest.regions import region_registry
-from orchestration.ingest.rows import RowKind, _joined, _matches, _mostly_in, classify_row
+from orchestration.ingest.rows import (
+    RowKind,
+    _joined,
+    _label_kind,
+    _matches,
+    _mostly_keys,
+    _screen,
+    classify_row,
+)
 from orchestration.ingest.table import is_column_numbering, locate_table
 from orchestration.ingest.text import compact
 from orchestration.ingest.vocabulary import vocabulary
@@ -104,15 +114,35 @@ CELLS = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(CELLS, max_size=len(HEADER) + 2))
 def test_a_row_is_classified_as_by_the_plain_rule(row):
-    assert TABLE is not None
+    assert TABLE is not None and not TABLE.has_ascii_header_key
     assert classify_row(row, TABLE, WORDS) == _reference_kind(row, TABLE, WORDS)
+
+
+# A header with texts a number cell can have (`1`, `2023`, `True`): number cells are read.
+ASCII_HEADER = ["序号", "学校名称", "1", "2", "2023", "在校生数", "True", "ID"]
+ASCII_TABLE = locate_table(SheetGrid("学校", True, [["统计表"], ASCII_HEADER]), WORDS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(CELLS, st.sampled_from([1, 2, 2023, 1.0, 2023.0, "ID", True])),
+                max_size=len(ASCII_HEADER) + 2))  # fmt: skip
+def test_a_row_under_a_header_of_ascii_texts_is_classified_as_by_the_plain_rule(row):
+    assert ASCII_TABLE is not None and ASCII_TABLE.has_ascii_header_key
+    assert classify_row(row, ASCII_TABLE, WORDS) == _reference_kind(row, ASCII_TABLE, WORDS)
+
+
+def test_a_row_repeating_a_header_of_numbers_is_the_header_again():
+    row = ["序号", "学校名称", 1, 2.0, 2023, "在校生数", True, "ID"]
+    assert classify_row(row, ASCII_TABLE, WORDS) == RowKind("header")
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=9))
-def test_mostly_in_is_more_than_half(texts):
+def test_mostly_keys_is_more_than_half(texts):
     keys = frozenset({"a", "b"})
-    assert _mostly_in(texts, keys) == (sum(compact(t) in keys for t in texts) * 2 > len(texts))
+    assert _mostly_keys(iter(texts), keys, len(texts)) == (
+        sum(t in keys for t in texts) * 2 > len(texts)
+    )
 
 
 @settings(max_examples=400, deadline=None)
@@ -121,6 +151,55 @@ def test_joined_patterns_match_where_one_of_them_does(text):
     for patterns in (WORDS.total_rows, WORDS.subtotal_rows, WORDS.footer_rows, WORDS.section_rows):
         assert len(_joined(patterns)) == 1  # the contracts' patterns can be joined
         assert _matches(patterns, text) == any(p.search(text) for p in patterns)
+
+
+# Patterns of other shapes than the contracts' (classes, optional parts, alternations, flags,
+# repeats): the screen of literals they require never turns away a text one of them matches.
+PATTERN_PARTS = ["合计", "小计", "(合计|总计)", "(合计)?", "[县区]", ".+", ".*", "^", "$", "(?!全)",
+                 "(?<!县)", "其中[:：]?", "(?:总|累)计", "计{1,2}", "a|b", "(?i:ab)", "x*", "(计)\\1",
+                 "[^计]", "\\d", "(|计)"]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PATTERN_PARTS), min_size=1, max_size=4), min_size=1,
+                max_size=3),
+       st.lists(st.sampled_from(["合", "计", "小", "总", "累", "其", "中", "县", "全", "a", "B", "1",
+                                 ":", "："]), max_size=8))  # fmt: skip
+def test_the_screen_never_turns_away_a_text_a_pattern_matches(parts, characters):
+    patterns = []
+    for sequence in parts:
+        try:
+            patterns.append(re.compile("".join(sequence)))
+        except re.error:
+            continue
+    patterns = tuple(patterns)
+    text = "".join(characters)
+    assert _matches(patterns, text) == any(p.search(text) for p in patterns)
+
+
+def test_the_contracts_row_patterns_are_screened_by_the_texts_they_require():
+    for patterns in (WORDS.total_rows, WORDS.subtotal_rows, WORDS.footer_rows):
+        screen = _screen(patterns)
+        assert screen is not None
+        assert not screen.search("正定县城关镇第一小学")  # a school's name: turned away
+    assert _screen(WORDS.subtotal_rows).search("城关镇小计")
+    assert _screen((re.compile("[合总]计"),)).pattern == "计"  # what the class stands beside
+    assert _screen((re.compile("[合总]"), re.compile("小计"))) is None  # a class alone: searched
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.sampled_from(TEXTS), st.text(max_size=8)))
+def test_a_label_is_a_total_or_subtotal_as_by_the_patterns(label):
+    subtotal = any(p.search(label) for p in WORDS.subtotal_rows)
+    total = any(p.search(label) for p in WORDS.total_rows)
+    for _ in range(2):  # the second time from the memo
+        assert _label_kind(label, WORDS) == subtotal | total << 1
+
+
+@settings(max_examples=400, deadline=None)
+@given(CELLS)
+def test_a_cells_key_is_its_compacted_text(cell):
+    assert cell_key(cell) == compact(cell_text(cell))
 
 
 def test_patterns_that_refer_to_their_groups_are_searched_one_by_one():
@@ -391,3 +470,76 @@ def test_a_rows_part_is_named_as_by_the_plain_rule(rows):
         assert reader._part_named(written, part, name) == _reference_part_named(
             WORDS, written, part, name
         )
+
+
+# ---- the counties a text names, looked for by the first character of each name ---------------
+def _reference_named(registry, text: str, short: bool) -> list:
+    """`_find_named` as first written: every name of the registry searched for in the text."""
+    from orchestration.ingest.regions import _PLACE_SUFFIXES
+
+    table = registry.by_short_name if short else registry.by_name
+    spans = []
+    for name in table:
+        start = text.find(name)
+        while start >= 0:
+            end = start + len(name)
+            if not (short and text[end : end + 1] in _PLACE_SUFFIXES):
+                spans.append((start, end, name))
+            start = text.find(name, start + 1)
+    kept = [
+        (start, end, name)
+        for start, end, name in spans
+        if not any(s <= start and end <= e and e - s > end - start for s, e, _ in spans)
+    ]
+    names = dict.fromkeys(name for _, _, name in kept)
+    return [
+        registry.by_name[name] if not short else [registry.by_short_name[name]] for name in names
+    ]
+
+
+REGISTRY = region_registry()
+PLACE_WORDS = ["正定县", "正定", "桥西区", "西区", "北关", "乡", "长安区", "朝阳区", "石家庄市",
+               "2023年", "义务教育", "统计表", "鼓楼区", "新华区", "城关镇", "海淀区", "市"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PLACE_WORDS), max_size=6), st.booleans())
+def test_the_counties_a_text_names_are_found_as_name_by_name(words, short):
+    text = compact("".join(words))
+    assert REGISTRY._find_named(text, short) == _reference_named(REGISTRY, text, short)
+
+
+def test_an_empty_name_in_a_registry_stands_everywhere_as_name_by_name():
+    from orchestration.ingest.regions import County, RegionRegistry
+
+    county = next(iter(REGISTRY.by_code.values()))
+    registry = RegionRegistry([county, County(**{**vars(county), "county_name": ""})], {})
+    for text in ("", "正定县", "正定县2023"):
+        assert registry._find_named(text, False) == _reference_named(registry, text, False)
+
+
+# ---- a school id typed as digits -------------------------------------------------------------
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(alphabet="0123456789", max_size=12), st.text(max_size=6),
+                 st.sampled_from(["２１３", "2113000123", "0123", "٣٤", "2.13018E+09"])))  # fmt: skip
+def test_a_school_id_of_digits_is_read_as_by_the_plain_rule(text):
+    from orchestration.ingest.cells import _SCIENTIFIC
+    from orchestration.ingest.text import normalise_text
+
+    def plain(value):  # parse_school_id of a text as first written
+        if is_blank(value):
+            return None
+        text = "".join(normalise_text(value).split()).lstrip("'=").strip('"')
+        if match := _SCIENTIFIC.fullmatch(text):
+            whole, fraction, _ = match.groups()
+            number = int(float(text))
+            return (
+                str(number)
+                if len(str(number)) <= len(whole.lstrip("0")) + len(fraction or "")
+                else None
+            )
+        if re.fullmatch(r"\d+\.0+", text):
+            return text.split(".")[0]
+        return text
+
+    assert parse_school_id(text) == plain(text)
