@@ -24,6 +24,7 @@ value) beats them. The winner is staged; each other copy is quarantined
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 import pandas as pd
@@ -77,14 +78,22 @@ def split_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     if not duplicate.any():
         return rows, pd.DataFrame()
 
-    first = rows.loc[~key.duplicated(keep="first")].set_index(key[~key.duplicated(keep="first")])
+    # key -> (file, sheet, row) of its first copy, for the keys copied exactly (a missing
+    # key, were there one, as one key)
+    lookup = key.fillna("\0")
+    firsts = ~key.duplicated(keep="first") & lookup.isin(lookup[exact_copy])
+    first = dict(
+        zip(
+            lookup[firsts].tolist(),
+            rows.loc[firsts, _ORDER].itertuples(index=False, name=None),
+        )
+    )
     reasons = pd.Series("the same school and part again with different values", index=rows.index)
     reasons[overlap] = overlap_reasons
     for index, why in won_over.items():
         reasons[index] = why
     reasons[exact_copy] = [
-        "an exact copy of {source_file} / {sheet} row {source_row}".format(**first.loc[k, _ORDER])
-        for k in key[exact_copy]
+        "an exact copy of {} / {} row {}".format(*first[k]) for k in lookup[exact_copy].tolist()
     ]
     quarantined = rows[duplicate].assign(
         reason_code=exact_copy[duplicate].map(
@@ -119,12 +128,13 @@ def _whole_and_parts(
     # Index per school, slow for a national year); a school without a key is none
     whole_rows: dict[str, list[int]] = {}
     keys = school[whole]
-    keys = keys[keys.notna()]
+    # only the schools that also have a scoped row (`isin` of two Series hashes in C)
+    keys = keys[keys.notna() & keys.isin(school[scoped])]
     # (as Python lists: iterating a Series of pyarrow strings makes a scalar per value)
     for index, key in zip(keys.index.tolist(), keys.tolist()):
         whole_rows.setdefault(key, []).append(index)
-    # each scoped row looked up in the dict (`Series.isin` of a national year's keys
-    # converts them one by one, slower than the lookups)
+    # each scoped row of such a school looked up in the dict
+    scoped &= school.isin(keys)
     for index, key in zip(rows.index[scoped].tolist(), school[scoped].tolist()):
         if key not in whole_rows:
             continue
@@ -152,10 +162,10 @@ def _in_year_folder(source_file: str) -> bool:
     return any(years_of_folder(part) for part in PurePosixPath(source_file).parts[:-1])
 
 
-def _agrees(row: pd.Series, other: pd.Series) -> bool:
-    """Whether two copies hold the same value wherever both hold one."""
-    both = row.notna() & other.notna()
-    return bool((row[both] == other[both]).all())
+def _agrees(row: Sequence, other: Sequence) -> bool:
+    """Whether two copies (their values in the same order) hold the same value wherever
+    both hold one."""
+    return all(bool(a == b) for a, b in zip(row, other) if not (pd.isna(a) or pd.isna(b)))
 
 
 def _decided(
@@ -171,9 +181,8 @@ def _decided(
             candidates, why = group[in_folder], ["the file in a year folder beats a loose file"]
         values = candidates[_COMPARED]
         if len(candidates) > 1:
-            if not all(
-                _agrees(values.loc[i], values.loc[j]) for i in values.index for j in values.index
-            ):
+            copies = values.to_numpy(dtype=object).tolist()  # plain values, compared pairwise
+            if not all(_agrees(copy, other) for copy in copies for other in copies):
                 continue
             filled = values.notna().sum(axis=1)
             if (filled == filled.max()).sum() > 1 and values.drop_duplicates().shape[0] > 1:

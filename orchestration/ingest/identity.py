@@ -15,8 +15,10 @@ def school_identity(rows: pd.DataFrame) -> pd.Series:
     one school, as dbt's int_school_rows does across years; a name key shared by several
     ids borrows none.
     """
-    with_id = rows.dropna(subset=["school_id"]).drop_duplicates([*_SAME_PLACE, "school_id"])
+    # (only the columns read: a national year's rows carry some forty more)
+    place = rows[[*_SAME_PLACE, "school_id"]]
+    with_id = place.dropna(subset=["school_id"]).drop_duplicates([*_SAME_PLACE, "school_id"])
     only_id = with_id.drop_duplicates(_SAME_PLACE, keep=False).set_index(_SAME_PLACE)["school_id"]
-    borrowed = rows.join(only_id.rename("borrowed_id"), on=_SAME_PLACE)["borrowed_id"]
+    borrowed = place[_SAME_PLACE].join(only_id.rename("borrowed_id"), on=_SAME_PLACE)["borrowed_id"]
     school_id = rows["school_id"].astype("string").fillna(borrowed.astype("string"))
     return ("id:" + school_id).fillna("name:" + rows["school_name_key"].astype("string"))

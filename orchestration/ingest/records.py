@@ -193,6 +193,7 @@ class RowReader:
         self._direct_fields = {column.meaning.field for column in self.quantities}  # `_add_parts`
         self._parts_of_cells: dict[tuple[str, str], str | None] = {}  # see `_part_named`
         self._plans: dict[str | None, list] = {}  # see `_whole_plan`
+        self._part_endings = tuple(vocabulary.part_names)  # see `_part_named`
         # Each valued column with its factor for a cell that names no unit (the column's
         # unit, else the sheet's unit line), worked out once rather than per cell.
         self._valued_plan = [(column, column.index, self._column_factor(column))
@@ -582,6 +583,8 @@ class RowReader:
         if (found := self._parts_of_cells[cells]) is not None:
             return found
         name_key = compact(name)
+        if not name_key.endswith(self._part_endings):  # most names: one test for all endings
+            return None
         return next(
             (
                 stage

@@ -13,6 +13,7 @@ import io
 import re
 import unicodedata
 
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -543,3 +544,18 @@ def test_a_school_id_of_digits_is_read_as_by_the_plain_rule(text):
         return text
 
     assert parse_school_id(text) == plain(text)
+
+
+# ---- dedupe: two copies agree where both hold a value, compared as plain values --------------
+COPY_VALUES = st.sampled_from([None, float("nan"), 0.0, 1.0, 2.5, "小学", "初中", pd.NA])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(COPY_VALUES, COPY_VALUES), min_size=1, max_size=6))
+def test_copies_agree_as_by_the_series_rule(pairs):
+    from orchestration.ingest.dedupe import _agrees
+
+    row = pd.Series([a for a, _ in pairs], dtype=object)
+    other = pd.Series([b for _, b in pairs], dtype=object)
+    both = row.notna() & other.notna()
+    assert _agrees(row.tolist(), other.tolist()) == bool((row[both] == other[both]).all())
