@@ -35,8 +35,15 @@ def is_excel_error(value: object) -> bool:
     return isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS
 
 
+# A character `float` never reads: not ASCII, not a decimal digit of any script, not a space
+# (Python turns only those to ASCII before parsing).
+_NEVER_IN_FLOAT = re.compile(r"[^\x00-\x7f\d\s]")
+
+
 def is_number_text(text: str) -> bool:
     """Whether `text` parses as a float (Python's syntax: `1e3`, `-2.5`, ` 7 `, `nan`)."""
+    if not text.isascii() and _NEVER_IN_FLOAT.search(text):
+        return False  # a school's name: told without the exception `float` raises
     try:
         float(text)
     except ValueError:

@@ -202,7 +202,7 @@ def _read_one(raw: RawFile, limits: ReadLimits) -> FileReading:
 
     try:
         check_limits(raw.path, limits)
-        return FileReader(raw, vocabulary(), region_registry()).read()
+        return FileReader(raw, vocabulary(), region_registry()).read().by_columns()
     except FileRefused as refused:
         return rejected(raw, refused.reason_code, str(refused))
     except OSError as error:

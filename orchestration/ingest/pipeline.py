@@ -13,7 +13,12 @@ from orchestration.ingest.demo_files import demo_files, is_demo_file
 from orchestration.ingest.discover import RawFile, discover_raw_files
 from orchestration.ingest.isolation import read_files
 from orchestration.ingest.parents import link_parent_keys
-from orchestration.ingest.reader import FileReading, file_receipt, file_sha256
+from orchestration.ingest.reader import (
+    SCHOOL_ROW_COLUMNS,
+    FileReading,
+    file_receipt,
+    file_sha256,
+)
 from orchestration.ingest.records import written_raw_values
 from orchestration.ingest.result import IngestResult
 
@@ -47,16 +52,23 @@ def ingest_year(raw_dir: Path, year: int, files: list[RawFile] | None = None) ->
     # a file that crashes the reader or raises is rejected with a receipt, the others load.
     to_read = [raw for raw in year_files if raw.status is None]
     readings = iter(read_files(to_read))
+    # The school rows come column by column (FileReading.by_columns) and stay so.
+    columns: dict[str, list] = {name: [] for name in SCHOOL_ROW_COLUMNS}
     for raw in year_files:
         if raw.status is not None:
             reading.receipts.append(_file_receipt(raw))
             continue
-        file_reading = next(readings)
+        file_reading = next(readings).by_columns()
         reading.receipts += file_reading.receipts
-        reading.school_rows += file_reading.school_rows
+        for name, values in file_reading.school_columns.items():
+            columns[name] += values
         reading.quarantine += file_reading.quarantine
 
-    school_rows = _frame(reading.school_rows, [*SCHOOL_SURVEY.names, "raw_values"])
+    if columns[SCHOOL_ROW_COLUMNS[0]]:
+        # the frame pandas builds from the rows as dicts (NaN where a row has none)
+        school_rows = pd.DataFrame(columns, columns=list(SCHOOL_ROW_COLUMNS))
+    else:
+        school_rows = _frame([], list(SCHOOL_ROW_COLUMNS))
     school_rows, duplicates = split_duplicates(school_rows)
     if not duplicates.empty:
         duplicates["raw_values"] = pd.Series(

@@ -8,10 +8,12 @@ year, no county); a file none of whose sheets is read is rejected with the first
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
+from contracts.staging_schema import SCHOOL_SURVEY
 from orchestration.ingest.cells import (
     Rejection,
     cell_text,
@@ -44,6 +46,8 @@ from orchestration.ingest.years import years_in_name, years_in_title
 
 # A title line `label: value` (填报单位:城关镇中心校, 单位:万元) names no school type.
 _LABELLED = re.compile(r"[:：]")
+# A staged school row's columns: the school_survey table's and its raw values (unwritten).
+SCHOOL_ROW_COLUMNS = (*SCHOOL_SURVEY.names, "raw_values")
 # When no sheet of a file is read, the file is rejected for the most telling reason.
 _FILE_REASONS = ("year_conflict", "county_ambiguous", "county_unknown", "no_table")
 
@@ -60,6 +64,24 @@ class FileReading:
     # written only for the rows dedupe quarantines, the only ones published
     school_rows: list[dict] = field(default_factory=list)
     quarantine: list[dict] = field(default_factory=list)
+    # The school rows column by column once `by_columns` has moved them there.
+    school_columns: dict[str, list] | None = None
+
+    def by_columns(self) -> FileReading:
+        """This reading with its school rows moved to `school_columns`: SCHOOL_ROW_COLUMNS
+        -> one value per row (NaN where a row has none, as pandas gives a list of dicts).
+
+        A reader worker sends this form back: a list per column pickles and unpickles
+        several times faster than a dict per row, and the year's frame is built from the
+        columns. Columns outside SCHOOL_ROW_COLUMNS are dropped, as the frame drops them.
+        """
+        if self.school_columns is None:
+            rows, missing = self.school_rows, math.nan
+            self.school_columns = {
+                name: [row.get(name, missing) for row in rows] for name in SCHOOL_ROW_COLUMNS
+            }
+            self.school_rows = []
+        return self
 
 
 class _SheetSkipped(Exception):

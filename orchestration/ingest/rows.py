@@ -119,18 +119,25 @@ _SUBTOTAL, _TOTAL = 1, 2
 _NUMBER_CLASSES = (float, int)  # cells whose text (`cell_key`) is ASCII
 
 
-@lru_cache(maxsize=8)
-def _label_memo(
-    subtotal_rows: tuple[re.Pattern[str], ...], total_rows: tuple[re.Pattern[str], ...]
-) -> dict[str, int]:
-    """Compacted label text -> _SUBTOTAL | _TOTAL bits: the label patterns are applied to
-    each distinct label text once (serials, types and counties repeat down a table)."""
-    return {}
+# id(vocabulary) -> (the vocabulary, label memo, footer memo): each distinct label text is
+# tried against the total and subtotal patterns once, each first text against the footer
+# patterns once (serials, types and counties repeat down a table, and across files).
+_MEMOS: dict[int, tuple[Vocabulary, dict[str, int], dict[str, bool]]] = {}
+
+
+def _memos(vocabulary: Vocabulary) -> tuple[Vocabulary, dict[str, int], dict[str, bool]]:
+    held = _MEMOS.get(id(vocabulary))
+    if held is None or held[0] is not vocabulary:
+        if len(_MEMOS) >= 8:
+            _MEMOS.clear()
+        held = _MEMOS[id(vocabulary)] = (vocabulary, {}, {})
+    return held
 
 
 def _label_kind(label: str, vocabulary: Vocabulary) -> int:
-    """_SUBTOTAL if `label` matches a subtotal pattern, | _TOTAL if a total one."""
-    memo = _label_memo(vocabulary.subtotal_rows, vocabulary.total_rows)
+    """_SUBTOTAL if the compacted label text `label` matches a subtotal pattern, | _TOTAL
+    if a total one; once per distinct text."""
+    memo = _memos(vocabulary)[1]
     found = memo.get(label)
     if found is None:
         if len(memo) >= 100_000:
@@ -141,14 +148,9 @@ def _label_kind(label: str, vocabulary: Vocabulary) -> int:
     return found
 
 
-@lru_cache(maxsize=8)
-def _footer_memo(footer_rows: tuple[re.Pattern[str], ...]) -> dict[str, bool]:
-    return {}
-
-
 def _is_footer(text: str, vocabulary: Vocabulary) -> bool:
     """Whether a row's first filled text opens a footer; once per distinct text."""
-    memo = _footer_memo(vocabulary.footer_rows)
+    memo = _memos(vocabulary)[2]
     found = memo.get(text)
     if found is None:
         if len(memo) >= 100_000:
@@ -182,7 +184,11 @@ def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
     title_keys = table.title_keys
     if first in title_keys and all(cell_key(cell) in title_keys for _, cell in filled[1:]):
         return RowKind("title")  # the title lines repeated (a printed page break)
-    if _is_footer(text, vocabulary):
+    _, label_memo, footer_memo = _memos(vocabulary)  # (the lookups inline: every row)
+    footer = footer_memo.get(text)
+    if footer is None:
+        footer = _is_footer(text, vocabulary)
+    if footer:
         return RowKind("footer")
 
     # where a county writes 合计: the name, serial, type or county column; each distinct
@@ -191,7 +197,8 @@ def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
     kinds = 0
     for index in table.label_columns:
         if index < width and (label := cell_key(row[index])):
-            kinds |= _label_kind(label, vocabulary)
+            found = label_memo.get(label)
+            kinds |= _label_kind(label, vocabulary) if found is None else found
     if kinds & _SUBTOTAL:
         return RowKind("subtotal")
     if kinds & _TOTAL:

@@ -559,3 +559,45 @@ def test_copies_agree_as_by_the_series_rule(pairs):
     other = pd.Series([b for _, b in pairs], dtype=object)
     both = row.notna() & other.notna()
     assert _agrees(row.tolist(), other.tolist()) == bool((row[both] == other[both]).all())
+
+
+# ---- a year's school rows framed from columns, as from a dict per row ------------------------
+ROW_VALUES = {
+    "survey_year": st.just(2023),
+    "source_file": st.sampled_from(["2023/a.xlsx", "2023/b.csv"]),
+    "source_row": st.integers(1, 99),
+    "school_id": st.one_of(st.none(), st.sampled_from(["2130123001", "2130123002"])),
+    "school_name": st.sampled_from(["正定县第一小学", "南关小学"]),
+    "counts_as_school": st.one_of(st.none(), st.booleans()),
+    "students_primary": st.one_of(st.none(), st.floats(0, 2000, allow_nan=False)),
+    "teachers_whole": st.one_of(st.none(), st.just(float("nan")), st.floats(0, 90)),
+    "raw_values": st.tuples(st.lists(st.sampled_from(["a", 1.0, None]), max_size=3),
+                            st.just({0: "学校名称"}), st.just(frozenset())),
+}  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.fixed_dictionaries({}, optional=ROW_VALUES), min_size=1, max_size=6))
+def test_school_rows_by_columns_frame_as_the_rows_do(rows):
+    from orchestration.ingest.reader import SCHOOL_ROW_COLUMNS, FileReading
+
+    names = list(SCHOOL_ROW_COLUMNS)
+    expected = pd.DataFrame(rows).reindex(columns=names)
+    columns = FileReading(school_rows=rows).by_columns().school_columns
+    pd.testing.assert_frame_equal(pd.DataFrame(columns, columns=names), expected, check_exact=True)
+
+
+# ---- a text that is no number, told before `float` raises -----------------------------------
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(max_size=8),
+                 st.text(alphabet="0123456789.e+-_ \u3000\u00a0\u0663\u0664\uff11学校nafi", max_size=8),
+                 st.sampled_from(["١٢٣", "\u3000 12 ", "1_000", "正定县第一小学", "nan", "-inf"])))  # fmt: skip
+def test_a_number_text_is_what_float_reads(text):
+    from orchestration.ingest.cells import is_number_text
+
+    try:
+        float(text)
+        plain = True
+    except ValueError:
+        plain = False
+    assert is_number_text(text) == plain
