@@ -11,7 +11,7 @@ from contracts.staging_schema import INGEST_FILES, QUARANTINE, SCHOOL_SURVEY
 from orchestration.ingest.dedupe import split_duplicates
 from orchestration.ingest.demo_files import demo_files, is_demo_file
 from orchestration.ingest.discover import RawFile, discover_raw_files
-from orchestration.ingest.isolation import read_files
+from orchestration.ingest.isolation import fewer_collections, read_files
 from orchestration.ingest.parents import link_parent_keys
 from orchestration.ingest.reader import (
     SCHOOL_ROW_COLUMNS,
@@ -45,6 +45,11 @@ def ingest_year(raw_dir: Path, year: int, files: list[RawFile] | None = None) ->
     one receipt per sheet or whole file. Bad input never raises: it becomes a receipt or
     a quarantine row naming the file, sheet and row.
     """
+    with fewer_collections():
+        return _ingest_year(raw_dir, year, files)
+
+
+def _ingest_year(raw_dir: Path, year: int, files: list[RawFile] | None) -> IngestResult:
     files = discover_raw_files(raw_dir) if files is None else files
     reading = FileReading()
     year_files = [raw for raw in files if raw.survey_year == year]

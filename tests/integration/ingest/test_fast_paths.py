@@ -601,3 +601,14 @@ def test_a_number_text_is_what_float_reads(text):
     except ValueError:
         plain = False
     assert is_number_text(text) == plain
+
+
+def test_collections_are_rarer_while_reading_and_as_before_after():
+    import gc
+
+    from orchestration.ingest.isolation import READ_GC_THRESHOLD, fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold() == READ_GC_THRESHOLD and gc.isenabled()
+    assert gc.get_threshold() == before
