@@ -445,7 +445,7 @@ def run_command(
     `<state>/logs/last_run.log` (the run's events are also in the Dagster UI) and only the
     summary is printed.
     """
-    from orchestration.freshness import plan_years
+    from orchestration.freshness import plan_years, remember_stats
     from orchestration.ingest.discover import discover_raw_files, survey_years
     from orchestration.summary import label
 
@@ -465,6 +465,7 @@ def run_command(
         return 1
     plan = plan_years(paths, files, selected, force=force)
     if not plan.stale:
+        remember_stats(paths.state_dir, plan.stats)
         return up_to_date(paths, plan.current, strict, lang)
     for line in plan.lines():
         print(f"{label('rebuilding', lang)} {line}")

@@ -35,7 +35,7 @@ import json
 import os
 import uuid
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -309,6 +309,9 @@ class Plan:
     # A digest of what the stale years would be built from (their files and the rules):
     # the raw/ sensor's run key, so that each change runs once.
     key: str = ""
+    # The stat cache as this listing found it (source_file -> (size, mtime_ns, digest)):
+    # `remember_stats` keeps it when nothing is built, so a touched file is hashed once.
+    stats: dict[str, tuple] = field(default_factory=dict)
 
     @property
     def years(self) -> list[int]:
@@ -334,13 +337,13 @@ def plan_years(paths, raw_files: list, years: Collection[int] | None = None,
     from orchestration.publish.warehouse import published_years
 
     records = read_records(paths.state_dir)
-    digests, _ = file_digests(raw_files, records.stats)
+    digests, stats = file_digests(raw_files, records.stats)
     undated = digests.pop(None, {})
     selected = sorted(digests if years is None else set(digests) & set(years))
     inputs = input_digests()
     if force:
         stale = {year: [Reason("forced")] for year in selected}
-        return Plan(stale, [], _plan_key(stale, digests, inputs))
+        return Plan(stale, [], _plan_key(stale, digests, inputs), stats)
     stale = stale_years(
         digests,
         inputs,
@@ -352,7 +355,7 @@ def plan_years(paths, raw_files: list, years: Collection[int] | None = None,
     )
     chosen = {year: reasons for year, reasons in stale.items() if year in selected}
     current = [year for year in selected if year not in chosen]
-    return Plan(chosen, current, _plan_key(chosen, digests, inputs))
+    return Plan(chosen, current, _plan_key(chosen, digests, inputs), stats)
 
 
 def _plan_key(stale: Mapping[int, list], digests: Mapping, inputs: Mapping[str, str]) -> str:
@@ -362,6 +365,21 @@ def _plan_key(stale: Mapping[int, list], digests: Mapping, inputs: Mapping[str, 
 
 
 # ---- the record, written by the run -------------------------------------------------------
+def remember_stats(state_dir: Path, stats: Mapping[str, tuple]) -> bool:
+    """Keep the stat cache a listing found (`Plan.stats`) when the run builds nothing: a
+    file touched without a change of content (a sync tool delivering it again) is then
+    hashed by this run only, not by every later one. Returns whether the record changed.
+
+    Only under the writer lock (`junheng run`): the sensor and the schedule, which plan
+    without it, leave the record to the run they start."""
+    records = read_records(state_dir)
+    merged = {**records.stats, **{name: tuple(value) for name, value in stats.items()}}
+    if merged == records.stats:
+        return False
+    write_records(state_dir, replace(records, stats=merged))
+    return True
+
+
 def mark_pending(state_dir: Path, raw_files: list, years: Collection[int]) -> Records:
     """Record, for `years` about to be built, the digests of the files listed now and of
     the rules: pending until mark_built. A run that dies leaves them pending, and so stale."""

@@ -174,6 +174,33 @@ def test_a_touched_file_is_no_change_but_new_content_is(deployment):
     assert codes(plan(deployment, years=[2023]).stale) == {2023: ["changed_file"]}
 
 
+def test_a_run_that_builds_nothing_keeps_a_touched_files_new_time(deployment, monkeypatch):
+    file = deployment.raw_dir / "2023/石家庄市/正定县2023年均衡数据.xlsx"
+    os.utime(file, ns=(1, 1))  # delivered again: the same bytes, another modification time
+    for name, folder in (
+        ("RAW", deployment.raw_dir),
+        ("WAREHOUSE", deployment.warehouse_dir),
+        ("STATE", deployment.state_dir),
+    ):
+        monkeypatch.setenv(f"JUNHENG_{name}_DIR", str(folder))
+    monkeypatch.setattr(cli, "ensure_dagster_home", lambda paths: pytest.fail("a run started"))
+    assert cli.main(["run", "--lang", "en"]) == 0
+    source = f"2023/石家庄市/{file.name}"
+    assert read_records(deployment.state_dir).stats[source][:2] == (file.stat().st_size, 1)
+
+    # the next listing takes the digest from the record: the file is not opened again
+    opened = []
+    real_open = open
+
+    def spy(path, *args, **kwargs):
+        opened.append(Path(path).name)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", spy)
+    assert plan(deployment).stale == {}
+    assert file.name not in opened
+
+
 def test_a_run_that_died_before_publishing_leaves_its_years_stale(deployment):
     mark_pending(deployment.state_dir, discover_raw_files(deployment.raw_dir), [2024])
     assert codes(plan(deployment).stale) == {2024: ["previous_run_failed"]}
