@@ -87,6 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     backfill.add_argument("last", type=int)
 
     for command in (run, backfill):
+        command.epilog = (
+            "settings: JUNHENG_RAW_DIR, JUNHENG_WAREHOUSE_DIR, JUNHENG_STATE_DIR (the folders), "
+            "JUNHENG_READ_WORKERS, JUNHENG_REPORT_WORKERS, JUNHENG_DUCKDB_MEMORY_LIMIT, "
+            "JUNHENG_KEEP_SNAPSHOTS: docs/operations.md"
+        )
         command.add_argument(
             "--verbose", action="store_true", help="print Dagster's and dbt's log as the run goes"
         )
@@ -178,7 +183,13 @@ def locked_run(paths: Paths, years, write_demo: bool = True, verbose: bool = Fal
     state folder's raw folder.
     """
     from orchestration.runlock import RunLocked, StateBelongsElsewhere, bind_raw_folder, writer_lock
+    from orchestration.settings import setting_problem
 
+    # Before anything is read: a bad worker count or memory limit would otherwise fail a
+    # step minutes into the run (the county pages only after the year is published).
+    if (problem := setting_problem()) is not None:
+        print(f"not started: {problem}")
+        return EXIT_BAD_INPUT
     if (problem := not_a_folder(paths)) is not None:  # the lock lives in the state folder
         print(problem)
         return EXIT_BAD_INPUT
