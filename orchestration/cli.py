@@ -481,6 +481,10 @@ def run_command(
     for line in plan.lines():
         print(f"{label('rebuilding', lang)} {line}")
     selected = plan.years
+    # freshness.mark_pending marks them as following the rebuilt year: said here, so that a
+    # `--years` run does not look as if it left the warehouse consistent.
+    if later := [year for year in found if year > selected[-1]]:
+        print(f"{label('later_years_stale', lang)}: {', '.join(map(str, later))}")
 
     from dagster import BetaWarning, DagsterInstance, PreviewWarning
 

@@ -96,6 +96,10 @@ class YearRecord:
     files: Mapping[str, str]  # source_file -> digest
     inputs: Mapping[str, str]  # 'contracts' | 'dbt_project' | 'code' -> digest
     status: str = BUILT  # BUILT once published; PENDING from listing until then
+    # The earliest year rebuilt after this one was built, by a run that did not build this
+    # one (`junheng run --years 2023` with 2024 built): this year's previous-year figures
+    # and school versions read that year as it was, so it is stale until built again.
+    follows: int | None = None
 
 
 def stale_years(
@@ -124,6 +128,8 @@ def stale_years(
             continue
         if record.status != BUILT:
             reasons[year].append(Reason("previous_run_failed"))
+        if record.follows is not None:
+            reasons[year].append(Reason("follows_rebuilt_year", str(record.follows)))
         reasons[year] += _file_changes(current, record.files)
         for name in sorted(set(inputs) | set(record.inputs)):
             if inputs.get(name) != record.inputs.get(name):
@@ -182,7 +188,9 @@ def read_records(state_dir: Path) -> Records:
     try:
         data = json.loads((Path(state_dir) / RECORD_FILE).read_text(encoding="utf-8"))
         years = {
-            int(year): YearRecord(entry["files"], entry["inputs"], entry["status"])
+            int(year): YearRecord(
+                entry["files"], entry["inputs"], entry["status"], entry.get("follows")
+            )
             for year, entry in data["years"].items()
         }
         stats = {name: tuple(value) for name, value in data.get("stats", {}).items()}
@@ -204,7 +212,12 @@ def write_records(state_dir: Path, records: Records) -> Path:
     data = {
         "written_at": datetime.now(UTC).isoformat(),
         "years": {
-            str(year): {"status": r.status, "inputs": dict(r.inputs), "files": dict(r.files)}
+            str(year): {
+                "status": r.status,
+                "inputs": dict(r.inputs),
+                "files": dict(r.files),
+                **({"follows": r.follows} if r.follows is not None else {}),
+            }
             for year, r in sorted(records.years.items())
         },
         "undated": dict(records.undated),
@@ -382,11 +395,20 @@ def remember_stats(state_dir: Path, stats: Mapping[str, tuple]) -> bool:
 
 def mark_pending(state_dir: Path, raw_files: list, years: Collection[int]) -> Records:
     """Record, for `years` about to be built, the digests of the files listed now and of
-    the rules: pending until mark_built. A run that dies leaves them pending, and so stale."""
+    the rules: pending until mark_built. A run that dies leaves them pending, and so stale.
+
+    A recorded year after the earliest of `years` that this run does not build read the
+    earlier year as it was: it is marked as following a rebuilt year (`YearRecord.follows`),
+    and so stale until a run builds it."""
     records = read_records(state_dir)
     digests, stats = file_digests(raw_files, records.stats)
     inputs = input_digests()
     updated = dict(records.years)
+    earliest = min(years, default=None)
+    for year, record in records.years.items():
+        if earliest is not None and year > earliest and year not in years:
+            follows = earliest if record.follows is None else min(record.follows, earliest)
+            updated[year] = replace(record, follows=follows)
     for year in years:
         updated[year] = YearRecord(digests.get(year, {}), inputs, PENDING)
     written = Records(
