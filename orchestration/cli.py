@@ -87,6 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     backfill.add_argument("last", type=int)
 
     for command in (run, backfill):
+        command.epilog = (
+            "settings: JUNHENG_RAW_DIR, JUNHENG_WAREHOUSE_DIR, JUNHENG_STATE_DIR (the folders), "
+            "JUNHENG_READ_WORKERS, JUNHENG_REPORT_WORKERS, JUNHENG_DUCKDB_MEMORY_LIMIT, "
+            "JUNHENG_KEEP_SNAPSHOTS: docs/operations.md"
+        )
         command.add_argument(
             "--verbose", action="store_true", help="print Dagster's and dbt's log as the run goes"
         )
@@ -178,7 +183,13 @@ def locked_run(paths: Paths, years, write_demo: bool = True, verbose: bool = Fal
     state folder's raw folder.
     """
     from orchestration.runlock import RunLocked, StateBelongsElsewhere, bind_raw_folder, writer_lock
+    from orchestration.settings import setting_problem
 
+    # Before anything is read: a bad worker count or memory limit would otherwise fail a
+    # step minutes into the run (the county pages only after the year is published).
+    if (problem := setting_problem()) is not None:
+        print(f"not started: {problem}")
+        return EXIT_BAD_INPUT
     if (problem := not_a_folder(paths)) is not None:  # the lock lives in the state folder
         print(problem)
         return EXIT_BAD_INPUT
@@ -445,7 +456,7 @@ def run_command(
     `<state>/logs/last_run.log` (the run's events are also in the Dagster UI) and only the
     summary is printed.
     """
-    from orchestration.freshness import plan_years
+    from orchestration.freshness import plan_years, remember_stats
     from orchestration.ingest.discover import discover_raw_files, survey_years
     from orchestration.summary import label
 
@@ -465,10 +476,15 @@ def run_command(
         return 1
     plan = plan_years(paths, files, selected, force=force)
     if not plan.stale:
+        remember_stats(paths.state_dir, plan.stats)
         return up_to_date(paths, plan.current, strict, lang)
     for line in plan.lines():
         print(f"{label('rebuilding', lang)} {line}")
     selected = plan.years
+    # freshness.mark_pending marks them as following the rebuilt year: said here, so that a
+    # `--years` run does not look as if it left the warehouse consistent.
+    if later := [year for year in found if year > selected[-1]]:
+        print(f"{label('later_years_stale', lang)}: {', '.join(map(str, later))}")
 
     from dagster import BetaWarning, DagsterInstance, PreviewWarning
 

@@ -35,7 +35,7 @@ import json
 import os
 import uuid
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -96,6 +96,10 @@ class YearRecord:
     files: Mapping[str, str]  # source_file -> digest
     inputs: Mapping[str, str]  # 'contracts' | 'dbt_project' | 'code' -> digest
     status: str = BUILT  # BUILT once published; PENDING from listing until then
+    # The earliest year rebuilt after this one was built, by a run that did not build this
+    # one (`junheng run --years 2023` with 2024 built): this year's previous-year figures
+    # and school versions read that year as it was, so it is stale until built again.
+    follows: int | None = None
 
 
 def stale_years(
@@ -124,6 +128,8 @@ def stale_years(
             continue
         if record.status != BUILT:
             reasons[year].append(Reason("previous_run_failed"))
+        if record.follows is not None:
+            reasons[year].append(Reason("follows_rebuilt_year", str(record.follows)))
         reasons[year] += _file_changes(current, record.files)
         for name in sorted(set(inputs) | set(record.inputs)):
             if inputs.get(name) != record.inputs.get(name):
@@ -182,7 +188,9 @@ def read_records(state_dir: Path) -> Records:
     try:
         data = json.loads((Path(state_dir) / RECORD_FILE).read_text(encoding="utf-8"))
         years = {
-            int(year): YearRecord(entry["files"], entry["inputs"], entry["status"])
+            int(year): YearRecord(
+                entry["files"], entry["inputs"], entry["status"], entry.get("follows")
+            )
             for year, entry in data["years"].items()
         }
         stats = {name: tuple(value) for name, value in data.get("stats", {}).items()}
@@ -204,7 +212,12 @@ def write_records(state_dir: Path, records: Records) -> Path:
     data = {
         "written_at": datetime.now(UTC).isoformat(),
         "years": {
-            str(year): {"status": r.status, "inputs": dict(r.inputs), "files": dict(r.files)}
+            str(year): {
+                "status": r.status,
+                "inputs": dict(r.inputs),
+                "files": dict(r.files),
+                **({"follows": r.follows} if r.follows is not None else {}),
+            }
             for year, r in sorted(records.years.items())
         },
         "undated": dict(records.undated),
@@ -309,6 +322,9 @@ class Plan:
     # A digest of what the stale years would be built from (their files and the rules):
     # the raw/ sensor's run key, so that each change runs once.
     key: str = ""
+    # The stat cache as this listing found it (source_file -> (size, mtime_ns, digest)):
+    # `remember_stats` keeps it when nothing is built, so a touched file is hashed once.
+    stats: dict[str, tuple] = field(default_factory=dict)
 
     @property
     def years(self) -> list[int]:
@@ -334,13 +350,13 @@ def plan_years(paths, raw_files: list, years: Collection[int] | None = None,
     from orchestration.publish.warehouse import published_years
 
     records = read_records(paths.state_dir)
-    digests, _ = file_digests(raw_files, records.stats)
+    digests, stats = file_digests(raw_files, records.stats)
     undated = digests.pop(None, {})
     selected = sorted(digests if years is None else set(digests) & set(years))
     inputs = input_digests()
     if force:
         stale = {year: [Reason("forced")] for year in selected}
-        return Plan(stale, [], _plan_key(stale, digests, inputs))
+        return Plan(stale, [], _plan_key(stale, digests, inputs), stats)
     stale = stale_years(
         digests,
         inputs,
@@ -352,7 +368,7 @@ def plan_years(paths, raw_files: list, years: Collection[int] | None = None,
     )
     chosen = {year: reasons for year, reasons in stale.items() if year in selected}
     current = [year for year in selected if year not in chosen]
-    return Plan(chosen, current, _plan_key(chosen, digests, inputs))
+    return Plan(chosen, current, _plan_key(chosen, digests, inputs), stats)
 
 
 def _plan_key(stale: Mapping[int, list], digests: Mapping, inputs: Mapping[str, str]) -> str:
@@ -362,13 +378,37 @@ def _plan_key(stale: Mapping[int, list], digests: Mapping, inputs: Mapping[str, 
 
 
 # ---- the record, written by the run -------------------------------------------------------
+def remember_stats(state_dir: Path, stats: Mapping[str, tuple]) -> bool:
+    """Keep the stat cache a listing found (`Plan.stats`) when the run builds nothing: a
+    file touched without a change of content (a sync tool delivering it again) is then
+    hashed by this run only, not by every later one. Returns whether the record changed.
+
+    Only under the writer lock (`junheng run`): the sensor and the schedule, which plan
+    without it, leave the record to the run they start."""
+    records = read_records(state_dir)
+    merged = {**records.stats, **{name: tuple(value) for name, value in stats.items()}}
+    if merged == records.stats:
+        return False
+    write_records(state_dir, replace(records, stats=merged))
+    return True
+
+
 def mark_pending(state_dir: Path, raw_files: list, years: Collection[int]) -> Records:
     """Record, for `years` about to be built, the digests of the files listed now and of
-    the rules: pending until mark_built. A run that dies leaves them pending, and so stale."""
+    the rules: pending until mark_built. A run that dies leaves them pending, and so stale.
+
+    A recorded year after the earliest of `years` that this run does not build read the
+    earlier year as it was: it is marked as following a rebuilt year (`YearRecord.follows`),
+    and so stale until a run builds it."""
     records = read_records(state_dir)
     digests, stats = file_digests(raw_files, records.stats)
     inputs = input_digests()
     updated = dict(records.years)
+    earliest = min(years, default=None)
+    for year, record in records.years.items():
+        if earliest is not None and year > earliest and year not in years:
+            follows = earliest if record.follows is None else min(record.follows, earliest)
+            updated[year] = replace(record, follows=follows)
     for year in years:
         updated[year] = YearRecord(digests.get(year, {}), inputs, PENDING)
     written = Records(

@@ -84,3 +84,77 @@ class Paths:
     def exports_dir(self) -> Path:
         """Files for the bureaus to open: the gap-list workbooks (一校一册) per year and county."""
         return self.warehouse_dir / "exports"
+
+
+# ---- the run's settings (docs/operations.md "Settings") ---------------------------------
+class SettingError(ValueError):
+    """An environment variable whose value Junheng can not use; the message, one sentence,
+    names the variable, the value and what it accepts (docs/operations.md "Settings")."""
+
+
+def _whole_number(variable: str, minimum: int, accepted: str) -> int | None:
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        raise SettingError(f"{variable}={text!r} is not {accepted}")
+    return value
+
+
+def read_workers() -> int | None:
+    """JUNHENG_READ_WORKERS: processes reading files at once (0: in the calling process,
+    without the per-file limits, for debugging); None when unset (contracts/read_limits.yaml).
+
+    Raises SettingError when it is not a whole number >= 0."""
+    return _whole_number(
+        "JUNHENG_READ_WORKERS", 0, "a whole number of reading processes (0: read in-process)"
+    )
+
+
+def report_workers() -> int | None:
+    """JUNHENG_REPORT_WORKERS: processes drawing a year's county pages; None when unset (the
+    machine's cores). Raises SettingError when it is not a whole number >= 1."""
+    return _whole_number("JUNHENG_REPORT_WORKERS", 1, "a whole number of processes, 1 or more")
+
+
+def duckdb_memory_limit() -> str | None:
+    """JUNHENG_DUCKDB_MEMORY_LIMIT: DuckDB's memory_limit for the dbt build (for example
+    `2GB`, `512MiB`, `60%`); None when unset (dbt_project/profiles.yml: 2GB).
+
+    Raises SettingError when DuckDB's own parser refuses it, before any run starts (dbt would
+    otherwise fail minutes later, with DuckDB's message only in the run log)."""
+    text = os.environ.get("JUNHENG_DUCKDB_MEMORY_LIMIT", "").strip()
+    if not text:
+        return None
+    accepted = "a DuckDB memory size such as 2GB, 512MiB or 60%"
+    if "'" in text:
+        raise SettingError(f"JUNHENG_DUCKDB_MEMORY_LIMIT={text!r} is not {accepted}")
+    import duckdb
+
+    try:
+        duckdb.connect().execute(f"set memory_limit = '{text}'")
+    except duckdb.Error as error:
+        raise SettingError(f"JUNHENG_DUCKDB_MEMORY_LIMIT={text!r} is not {accepted}") from error
+    return text
+
+
+def keep_snapshots() -> int | None:
+    """JUNHENG_KEEP_SNAPSHOTS: warehouse snapshots a publish keeps, the current one included;
+    None when unset (publish/warehouse.py: 3). Raises SettingError when it is not a whole
+    number >= 1."""
+    return _whole_number("JUNHENG_KEEP_SNAPSHOTS", 1, "a whole number of snapshots, 1 or more")
+
+
+def setting_problem() -> str | None:
+    """The first setting of a run (workers, memory, snapshots kept) Junheng can not use, in
+    one sentence, or None."""
+    for setting in (read_workers, report_workers, duckdb_memory_limit, keep_snapshots):
+        try:
+            setting()
+        except SettingError as error:
+            return str(error)
+    return None

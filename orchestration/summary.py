@@ -67,6 +67,11 @@ LABELS = {
         "(--force rebuilds)",
     ),
     "rebuilding": ("重建", "rebuilding"),
+    "later_years_stale": (
+        "以后的年份引用本年数据(上年值、学校版本),将在下次不带 --years 的运行中重建",
+        "later years read these (previous-year figures, school versions) and are rebuilt by "
+        "the next run without --years",
+    ),
     "run_failed": ("本次运行失败", "the run failed"),
     "failed_steps": ("失败的步骤", "failed steps"),
     "see_log": (

@@ -40,7 +40,7 @@ import yaml
 from orchestration.ingest.discover import RawFile
 from orchestration.ingest.reader import FileReader, FileReading, file_receipt, file_sha256
 from orchestration.ingest.sniff import HTML, OTHER_XML, SPREADSHEETML, TEXT, ZIP, sniff
-from orchestration.settings import CONTRACTS_DIR
+from orchestration.settings import CONTRACTS_DIR, read_workers
 
 LIMITS_FILE = "read_limits.yaml"
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=[\"']([A-Z]*)(\d*)(?::([A-Z]+)(\d+))?[\"']")
@@ -71,8 +71,8 @@ def read_limits(contracts_dir: Path = CONTRACTS_DIR) -> ReadLimits:
     """contracts/read_limits.yaml, with JUNHENG_READ_WORKERS overriding `workers`."""
     values = yaml.safe_load((Path(contracts_dir) / LIMITS_FILE).read_text(encoding="utf-8"))
     limits = ReadLimits(**values)
-    if workers := os.environ.get("JUNHENG_READ_WORKERS"):
-        limits = replace(limits, workers=int(workers))
+    if (workers := read_workers()) is not None:
+        limits = replace(limits, workers=workers)
     return limits
 
 

@@ -1159,9 +1159,10 @@ class _PageJob:
 
 def report_workers() -> int:
     """Processes drawing county pages: JUNHENG_REPORT_WORKERS, else the machine's cores."""
-    if workers := os.environ.get("JUNHENG_REPORT_WORKERS"):
-        return int(workers)
-    return os.cpu_count() or 1
+    from orchestration.settings import report_workers as setting
+
+    workers = setting()
+    return (os.cpu_count() or 1) if workers is None else workers
 
 
 def _draw_pages(jobs: list[_PageJob], renderer: str, workers: int) -> dict[str, str]:

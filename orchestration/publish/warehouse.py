@@ -81,11 +81,13 @@ class Publication:
 
 
 def keep_from_env() -> int:
-    """How many snapshots a publish keeps (the current one included): JUNHENG_KEEP_SNAPSHOTS,
-    at least 1, else DEFAULT_KEEP (3). Raises ValueError when the variable is not an integer.
+    """How many snapshots a publish keeps (the current one included): JUNHENG_KEEP_SNAPSHOTS
+    (settings.keep_snapshots: a whole number >= 1, else SettingError), else DEFAULT_KEEP (3).
     """
-    value = os.environ.get("JUNHENG_KEEP_SNAPSHOTS")
-    return max(1, int(value)) if value else DEFAULT_KEEP
+    from orchestration.settings import keep_snapshots
+
+    value = keep_snapshots()
+    return DEFAULT_KEEP if value is None else value
 
 
 def _fault(point: str) -> None:

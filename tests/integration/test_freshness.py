@@ -15,12 +15,14 @@ from orchestration.freshness import (
     BUILT,
     PENDING,
     Reason,
+    Records,
     YearRecord,
     mark_built,
     mark_pending,
     plan_years,
     read_records,
     stale_years,
+    write_records,
 )
 from orchestration.ingest.discover import discover_raw_files
 from orchestration.publish.warehouse import SNAPSHOTS
@@ -174,6 +176,33 @@ def test_a_touched_file_is_no_change_but_new_content_is(deployment):
     assert codes(plan(deployment, years=[2023]).stale) == {2023: ["changed_file"]}
 
 
+def test_a_run_that_builds_nothing_keeps_a_touched_files_new_time(deployment, monkeypatch):
+    file = deployment.raw_dir / "2023/石家庄市/正定县2023年均衡数据.xlsx"
+    os.utime(file, ns=(1, 1))  # delivered again: the same bytes, another modification time
+    for name, folder in (
+        ("RAW", deployment.raw_dir),
+        ("WAREHOUSE", deployment.warehouse_dir),
+        ("STATE", deployment.state_dir),
+    ):
+        monkeypatch.setenv(f"JUNHENG_{name}_DIR", str(folder))
+    monkeypatch.setattr(cli, "ensure_dagster_home", lambda paths: pytest.fail("a run started"))
+    assert cli.main(["run", "--lang", "en"]) == 0
+    source = f"2023/石家庄市/{file.name}"
+    assert read_records(deployment.state_dir).stats[source][:2] == (file.stat().st_size, 1)
+
+    # the next listing takes the digest from the record: the file is not opened again
+    opened = []
+    real_open = open
+
+    def spy(path, *args, **kwargs):
+        opened.append(Path(path).name)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", spy)
+    assert plan(deployment).stale == {}
+    assert file.name not in opened
+
+
 def test_a_run_that_died_before_publishing_leaves_its_years_stale(deployment):
     mark_pending(deployment.state_dir, discover_raw_files(deployment.raw_dir), [2024])
     assert codes(plan(deployment).stale) == {2024: ["previous_run_failed"]}
@@ -239,3 +268,32 @@ def test_the_nightly_schedule_skips_when_nothing_changed(deployment):
         with build_schedule_context(instance=instance, resources=resources) as context:
             [request] = nightly_refresh(context)
     assert (request.partition_key_range.start, request.partition_key_range.end) == ("2024", "2024")
+
+
+def test_a_year_rebuilt_alone_leaves_the_later_built_years_stale_until_built(deployment):
+    file = deployment.raw_dir / "2023/石家庄市/正定县2023年均衡数据.xlsx"
+    file.write_bytes(b"corrected")
+    files = discover_raw_files(deployment.raw_dir)
+    # `junheng run --years 2023`: only 2023 is built
+    assert codes(plan(deployment, years=[2023]).stale) == {2023: ["changed_file"]}
+    mark_pending(deployment.state_dir, files, [2023])
+    mark_built(deployment.state_dir, [2023])
+
+    # 2024's previous-year figures read the old 2023: stale, and says why
+    stale = plan(deployment).stale
+    assert codes(stale) == {2024: ["follows_rebuilt_year"]}
+    assert stale[2024][0].detail == "2023"
+    assert 2022 not in stale
+
+    mark_pending(deployment.state_dir, files, [2024])
+    mark_built(deployment.state_dir, [2024])
+    assert plan(deployment).stale == {}
+
+
+def test_a_record_that_follows_a_rebuilt_year_is_stale_and_kept_across_reads(tmp_path):
+    records = built()
+    records[2024] = YearRecord(FILES[2024], INPUTS, BUILT, follows=2023)
+    assert codes(decide(records=records)) == {2024: ["follows_rebuilt_year"]}
+    write_records(tmp_path, Records(records))
+    assert read_records(tmp_path).years[2024].follows == 2023
+    assert read_records(tmp_path).years[2023].follows is None

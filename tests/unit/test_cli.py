@@ -214,3 +214,61 @@ def test_an_install_without_the_checkout_stops_at_once_saying_how_to_install(
 
 def test_the_checkout_itself_passes_the_check():
     settings.require_checkout()  # dbt_project/ beside orchestration/
+
+
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("JUNHENG_READ_WORKERS", "abc"),
+        ("JUNHENG_READ_WORKERS", "-1"),
+        ("JUNHENG_READ_WORKERS", "1.5"),
+        ("JUNHENG_REPORT_WORKERS", "abc"),
+        ("JUNHENG_REPORT_WORKERS", "0"),
+        ("JUNHENG_DUCKDB_MEMORY_LIMIT", "lots"),
+        ("JUNHENG_DUCKDB_MEMORY_LIMIT", "2GB'; drop table x; --"),
+        ("JUNHENG_KEEP_SNAPSHOTS", "three"),
+        ("JUNHENG_KEEP_SNAPSHOTS", "0"),
+    ],
+)
+@pytest.mark.parametrize("command", [["run"], ["backfill", "2019", "2019"]])
+def test_a_setting_it_can_not_use_stops_the_run_before_it_starts(
+    calls, monkeypatch, capsys, variable, value, command
+):
+    monkeypatch.setenv(variable, value)
+    assert cli.main(command) == cli.EXIT_BAD_INPUT
+    out = capsys.readouterr().out
+    assert out.startswith("not started: ") and variable in out and repr(value) in out
+    assert len(out.strip().splitlines()) == 1
+    assert calls == []  # nothing listed, read or built
+
+
+@pytest.mark.parametrize(
+    "variable, value, read, expected",
+    [
+        ("JUNHENG_READ_WORKERS", "0", settings.read_workers, 0),
+        ("JUNHENG_READ_WORKERS", " 3 ", settings.read_workers, 3),
+        ("JUNHENG_READ_WORKERS", "", settings.read_workers, None),
+        ("JUNHENG_REPORT_WORKERS", "2", settings.report_workers, 2),
+        ("JUNHENG_DUCKDB_MEMORY_LIMIT", "512MiB", settings.duckdb_memory_limit, "512MiB"),
+        ("JUNHENG_DUCKDB_MEMORY_LIMIT", "60%", settings.duckdb_memory_limit, "60%"),
+        ("JUNHENG_KEEP_SNAPSHOTS", "5", settings.keep_snapshots, 5),
+    ],
+)
+def test_settings_it_can_use_are_read_as_given(monkeypatch, variable, value, read, expected):
+    monkeypatch.setenv(variable, value)
+    assert read() == expected
+    assert settings.setting_problem() is None
+
+
+def test_the_readers_and_the_pages_workers_come_from_the_settings(monkeypatch):
+    from orchestration.ingest.isolation import read_limits
+    from orchestration.publish.county_report import report_workers
+
+    monkeypatch.setenv("JUNHENG_READ_WORKERS", "0")
+    monkeypatch.setenv("JUNHENG_REPORT_WORKERS", "3")
+    read_limits.cache_clear()
+    try:
+        assert read_limits().workers == 0
+    finally:
+        read_limits.cache_clear()
+    assert report_workers() == 3
