@@ -1,4 +1,4 @@
--- The 15 indicators of every in-scope school-stage, every staged year, in long form, with
+-- The 15 indicators of every in-scope school-stage, the built years and the one before, in long form, with
 -- the standard of the quality regime and the same school-stage's value the year before.
 {%- set quantities = teacher_fields() + resource_fields() %}
 with school_stages as (

@@ -1,7 +1,8 @@
 -- Province and prefecture figures per survey year and stage
 -- (docs/spec/balance-indicators.md §5),
--- with the previous year's beside them. Built over every staged year so that the first
--- kept year still finds its predecessor. Each indicator's mean is also given apart for the
+-- with the previous year's beside them. Built over the years of the intermediate models (the
+-- built years and the one before, in_history_window) so that the first kept year finds its
+-- predecessor. Each indicator's mean is also given apart for the
 -- urban, town and rural school-stages (城乡, dim_school.urban_rural), and for those whose
 -- 城乡 is unknown, so that the four groups' enrollments add up to the region's.
 {%- set counted = ['counties', 'counties_assessable', 'counties_basic_pass', 'counties_quality_pass',
