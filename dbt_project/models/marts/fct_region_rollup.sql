@@ -10,6 +10,7 @@
                    'enrollment'] %}
 {%- set areas = ['urban', 'town', 'rural', 'unknown'] %}
 {%- set area_is = {'urban': "= 'urban'", 'town': "= 'town'", 'rural': "= 'rural'", 'unknown': 'is null'} %}
+{%- set indicator_keys = 'survey_year, region_level, region_code, stage, indicator_code' %}
 with regions as (
     select * from {{ ref('dim_region') }}
 ),
@@ -94,40 +95,25 @@ indicator_rows as (
     left join schools on school_indicators.school_key = schools.school_key
 ),
 
-indicator_totals as (
+-- Two groupings rather than `grouping sets` (DuckDB adds a grouping set's rows in another
+-- order than a plain `group by`, and the last bits of the means would change): over every
+-- 城乡 group, and by 城乡.
+indicator_area_means as (
     select
-        survey_year,
-        region_level,
-        region_code,
-        stage,
-        indicator_code,
+        {{ indicator_keys }},
         true as over_every_area,
         null::varchar as urban_rural,
         {{ weighted_mean('value', 'students') }} as weighted_mean
     from indicator_rows
-    group by survey_year, region_level, region_code, stage, indicator_code
-),
-
-indicator_area_totals as (
+    group by {{ indicator_keys }}
+    union all
     select
-        survey_year,
-        region_level,
-        region_code,
-        stage,
-        indicator_code,
+        {{ indicator_keys }},
         false as over_every_area,
         urban_rural,
         {{ weighted_mean('value', 'students') }} as weighted_mean
     from indicator_rows
-    group by survey_year, region_level, region_code, stage, indicator_code, urban_rural
-),
-
--- Two groupings rather than `grouping sets`: DuckDB adds a grouping set's rows in another
--- order than a plain `group by`, and the last bits of the means would change.
-indicator_area_means as (
-    select * from indicator_totals
-    union all
-    select * from indicator_area_totals
+    group by {{ indicator_keys }}, urban_rural
 ),
 
 indicator_means as (

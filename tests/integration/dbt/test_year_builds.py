@@ -9,28 +9,18 @@ import json
 import duckdb
 import pytest
 
-from tests.integration.dbt.conftest import DbtBuild, invoke_dbt
-from tests.integration.dbt.staged_fixture import YEARS, write_staged
+from tests.integration.dbt.conftest import DbtBuild, build_staged, invoke_dbt
+from tests.integration.dbt.staged_fixture import YEARS
 
 LAST = YEARS[-1]
 
 
 @pytest.fixture(scope="module")
 def last_year_build(tmp_path_factory: pytest.TempPathFactory) -> DbtBuild:
-    state_dir = tmp_path_factory.mktemp("last_year_state")
-    write_staged(state_dir)
-    (state_dir / "dbt" / "marts").mkdir(parents=True)
-    work_dir = tmp_path_factory.mktemp("last_year_dbt")
-    result = invoke_dbt(
-        "build",
-        "--vars",
-        json.dumps({"survey_years": [LAST]}),
-        "--exclude-resource-type",
-        "unit_test",
-        state_dir=state_dir,
-        work_dir=work_dir,
+    years = json.dumps({"survey_years": [LAST]})
+    return build_staged(
+        tmp_path_factory, "last_year", "--vars", years, "--exclude-resource-type", "unit_test"
     )
-    return DbtBuild(result=result, state_dir=state_dir, work_dir=work_dir)
 
 
 def test_a_one_year_build_passes_its_tests(dbt_build: DbtBuild, last_year_build: DbtBuild) -> None:
