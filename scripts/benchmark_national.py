@@ -22,8 +22,8 @@ Steps (each in its own process, so that its peak RSS is its own):
 
 rows/s divides the corpus's sheet rows (every row of every sheet, as written) by a
 step's seconds, so that every step is measured against the same work. CPU s is the user +
-system time of the step's processes (on a shared machine the wall clock measures the load
-too). After step d it prints each Dagster step's seconds and the run's peak RSS while the
+system time of the step's processes (those it waited for, or every process sampled in its
+tree, whichever is larger; on a shared machine the wall clock measures the load too). After step d it prints each Dagster step's seconds and the run's peak RSS while the
 step ran (from the run's event log and the /proc samples), and when the warehouse and
 catalog were published (the end of the step warehouse_tables, from the command's start):
 the issue's "raw files to published warehouse and catalog" goal is measured on that, and
@@ -502,19 +502,29 @@ def own_peak_kb() -> int:
 
 
 # ---- measuring a child ------------------------------------------------------------------
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants, from /proc (0 where unreadable)."""
+def tree_rss(pid: int, cpu: dict[int, float] | None = None) -> int:
+    """Resident bytes of a process and all its descendants, from /proc (0 where unreadable).
+
+    With `cpu`, also records each process's own user + system seconds so far (the largest
+    seen for its pid): pool workers started by a forkserver are never waited for by the
+    step, so getrusage(RUSAGE_CHILDREN) misses their CPU time.
+    """
     total, pending = 0, [pid]
-    page = os.sysconf("SC_PAGE_SIZE")
+    page, tick = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
     while pending:
         current = pending.pop()
         try:
             with open(f"/proc/{current}/statm") as handle:
                 total += int(handle.read().split()[1]) * page
+            if cpu is not None:
+                with open(f"/proc/{current}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+                seconds = (int(fields[11]) + int(fields[12])) / tick
+                cpu[current] = max(cpu.get(current, 0.0), seconds)
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as handle:
                     pending += [int(c) for c in handle.read().split()]
-        except (OSError, ValueError):
+        except (OSError, ValueError, IndexError):
             continue
     return total
 
@@ -527,11 +537,12 @@ def measure(
     command += ["--child-years", ",".join(map(str, years)), "--work", str(work_dir)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     samples: list[tuple[float, int]] = []
+    process_cpu: dict[int, float] = {}
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
-            samples.append((time.time(), tree_rss(process.pid)))
+            samples.append((time.time(), tree_rss(process.pid, process_cpu)))
             stop.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -544,6 +555,10 @@ def measure(
     figures = json.loads(stdout.strip().splitlines()[-1])
     peak = max((rss for _, rss in samples), default=0)
     figures["peak_rss_bytes"] = max(peak, figures["max_process_rss_kb"] * 1024)
+    # The CPU of the processes the step waited for, or of every process seen in its tree
+    # (sampled, so a little short), whichever is larger.
+    sampled_cpu = round(sum(process_cpu.values()), 2)
+    figures["cpu_seconds"] = max(figures["cpu_seconds"], sampled_cpu)
     return figures, samples
 
 
