@@ -478,6 +478,7 @@ def child(step: str, raw_dir: Path, years: list[int], work_dir: Path) -> None:
     # memory at fork. VmHWM starts afresh with the exec'd image.
     peak_kb = max(own_peak_kb(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     figures = {"seconds": seconds, "cpu_seconds": round(cpu, 2), "count": count}
+    figures["cpu_before_clock"] = round(cpu_before, 2)  # imports and setup, not the step's
     figures |= {"max_process_rss_kb": peak_kb, "started_at": started_at}
     print(json.dumps(figures))
 
@@ -557,7 +558,7 @@ def measure(
     figures["peak_rss_bytes"] = max(peak, figures["max_process_rss_kb"] * 1024)
     # The CPU of the processes the step waited for, or of every process seen in its tree
     # (sampled, so a little short), whichever is larger.
-    sampled_cpu = round(sum(process_cpu.values()), 2)
+    sampled_cpu = round(sum(process_cpu.values()) - figures["cpu_before_clock"], 2)
     figures["cpu_seconds"] = max(figures["cpu_seconds"], sampled_cpu)
     return figures, samples
 
