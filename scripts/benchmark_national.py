@@ -21,7 +21,14 @@ Steps (each in its own process, so that its peak RSS is its own):
     f  startup    a fresh interpreter importing orchestration.definitions and loading it
 
 rows/s divides the corpus's sheet rows (every row of every sheet, as written) by a
-step's seconds, so that every step is measured against the same work. Peak RSS is the
+step's seconds, so that every step is measured against the same work. CPU s is the user +
+system time of the step's processes (those it waited for, or every process sampled in its
+tree, whichever is larger; on a shared machine the wall clock measures the load too). After step d it prints each Dagster step's seconds and the run's peak RSS while the
+step ran (from the run's event log and the /proc samples), and when the warehouse and
+catalog were published (the end of the step warehouse_tables, from the command's start):
+the issue's "raw files to published warehouse and catalog" goal is measured on that, and
+the whole `junheng run` (county pages and gap-list workbooks included) is printed on a
+line of its own beside it, with no goal. Peak RSS is the
 larger of the step's process tree sampled from /proc (resident memory summed over the
 tree) and getrusage's maximum of any one process in it. The goals of issue 13 are
 printed beside the figures; a figure measured on fewer counties or years than the goal
@@ -288,9 +295,10 @@ def step_run_cold(raw_dir: Path, years: list[int], work_dir: Path) -> int:
     return 0
 
 
-def run_step_seconds(work_dir: Path) -> dict[str, float]:
-    """Seconds of each step (asset or check) of the last Dagster run in `work_dir`'s state,
-    from its event log: where a `junheng run` spent its time."""
+def run_steps(work_dir: Path) -> dict[str, tuple[float, float]]:
+    """Each step (asset or check) of the last Dagster run in `work_dir`'s state, from its
+    event log: its (start, end) as Unix times, so where a `junheng run` spent its time and
+    when the warehouse was published."""
     from dagster import DagsterInstance
 
     home = work_dir / "state" / "dagster"
@@ -305,7 +313,7 @@ def run_step_seconds(work_dir: Path) -> dict[str, float]:
                 return {}
             stats = instance.get_run_step_stats(runs[0].run_id)
             return {
-                stat.step_key: round(stat.end_time - stat.start_time, 1)
+                stat.step_key: (stat.start_time, stat.end_time)
                 for stat in stats
                 if stat.start_time and stat.end_time
             }
@@ -314,6 +322,35 @@ def run_step_seconds(work_dir: Path) -> dict[str, float]:
             os.environ.pop("DAGSTER_HOME", None)
         else:
             os.environ["DAGSTER_HOME"] = previous
+
+
+# The step that publishes the warehouse's Parquet tables and its DuckDB catalog: the end of
+# the issue's "raw files to published warehouse and catalog". The county pages and gap-list
+# workbooks (bureau_reports) come after it in the same run.
+PUBLISH_STEP = "warehouse_tables"
+
+
+def run_breakdown(
+    steps: dict[str, tuple[float, float]], started_at: float, samples: list[tuple[float, int]]
+) -> dict:
+    """Per Dagster step of a `junheng run`: seconds, and the peak resident memory of the
+    run's process tree while the step ran (the tree's /proc samples taken within the step's
+    span; the run executes its steps one at a time, in one process and the processes it
+    starts). `published_seconds`: the end of PUBLISH_STEP, in seconds from the command's
+    start (`started_at`, a Unix time), so start-up and discovery count; None when the run
+    published nothing."""
+    by_step = {}
+    for key, (start, end) in steps.items():
+        peaks = [rss for at, rss in samples if start <= at <= end]
+        by_step[key] = {
+            "seconds": round(end - start, 1),
+            "peak_rss_bytes": max(peaks) if peaks else None,
+        }
+    published = steps.get(PUBLISH_STEP)
+    return {
+        "steps": by_step,
+        "published_seconds": round(published[1] - started_at, 1) if published else None,
+    }
 
 
 def step_run_nightly(raw_dir: Path, years: list[int], work_dir: Path) -> int:
@@ -432,13 +469,26 @@ def child(step: str, raw_dir: Path, years: list[int], work_dir: Path) -> None:
         importlib.import_module(module)
     if step in STEP_SETUP:
         STEP_SETUP[step](raw_dir, years, work_dir)
-    started = time.perf_counter()
+    started_at, started = time.time(), time.perf_counter()
+    cpu_before = cpu_seconds()
     count = STEP_FUNCTIONS[step](raw_dir, years, work_dir)
     seconds = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu_before
     # Not RUSAGE_SELF: Linux keeps ru_maxrss across exec, so it would count the parent's
     # memory at fork. VmHWM starts afresh with the exec'd image.
     peak_kb = max(own_peak_kb(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    print(json.dumps({"seconds": seconds, "count": count, "max_process_rss_kb": peak_kb}))
+    figures = {"seconds": seconds, "cpu_seconds": round(cpu, 2), "count": count}
+    figures["cpu_before_clock"] = round(cpu_before, 2)  # imports and setup, not the step's
+    figures |= {"max_process_rss_kb": peak_kb, "started_at": started_at}
+    print(json.dumps(figures))
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and the children it has waited for: on a
+    shared machine the wall clock measures the load too, CPU time less so."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def own_peak_kb() -> int:
@@ -453,34 +503,47 @@ def own_peak_kb() -> int:
 
 
 # ---- measuring a child ------------------------------------------------------------------
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants, from /proc (0 where unreadable)."""
+def tree_rss(pid: int, cpu: dict[int, float] | None = None) -> int:
+    """Resident bytes of a process and all its descendants, from /proc (0 where unreadable).
+
+    With `cpu`, also records each process's own user + system seconds so far (the largest
+    seen for its pid): pool workers started by a forkserver are never waited for by the
+    step, so getrusage(RUSAGE_CHILDREN) misses their CPU time.
+    """
     total, pending = 0, [pid]
-    page = os.sysconf("SC_PAGE_SIZE")
+    page, tick = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
     while pending:
         current = pending.pop()
         try:
             with open(f"/proc/{current}/statm") as handle:
                 total += int(handle.read().split()[1]) * page
+            if cpu is not None:
+                with open(f"/proc/{current}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+                seconds = (int(fields[11]) + int(fields[12])) / tick
+                cpu[current] = max(cpu.get(current, 0.0), seconds)
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as handle:
                     pending += [int(c) for c in handle.read().split()]
-        except (OSError, ValueError):
+        except (OSError, ValueError, IndexError):
             continue
     return total
 
 
-def measure(step: str, raw_dir: Path, years: list[int], work_dir: Path) -> dict:
+def measure(
+    step: str, raw_dir: Path, years: list[int], work_dir: Path
+) -> tuple[dict, list[tuple[float, int]]]:
+    """Run `step` in a child process: its figures, and the (Unix time, tree RSS) samples."""
     command = [sys.executable, __file__, "--child", step, "--raw", str(raw_dir)]
     command += ["--child-years", ",".join(map(str, years)), "--work", str(work_dir)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
+    samples: list[tuple[float, int]] = []
+    process_cpu: dict[int, float] = {}
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
         while not stop.is_set():
-            peak = max(peak, tree_rss(process.pid))
+            samples.append((time.time(), tree_rss(process.pid, process_cpu)))
             stop.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -491,8 +554,13 @@ def measure(step: str, raw_dir: Path, years: list[int], work_dir: Path) -> dict:
     if process.returncode:
         raise SystemExit(f"step {step} ({STEPS[step]}) failed:\n{stderr[-3000:]}")
     figures = json.loads(stdout.strip().splitlines()[-1])
+    peak = max((rss for _, rss in samples), default=0)
     figures["peak_rss_bytes"] = max(peak, figures["max_process_rss_kb"] * 1024)
-    return figures
+    # The CPU of the processes the step waited for, or of every process seen in its tree
+    # (sampled, so a little short), whichever is larger.
+    sampled_cpu = round(sum(process_cpu.values()) - figures["cpu_before_clock"], 2)
+    figures["cpu_seconds"] = max(figures["cpu_seconds"], sampled_cpu)
+    return figures, samples
 
 
 # ---- the report -------------------------------------------------------------------------
@@ -529,9 +597,11 @@ def goals(results: dict, counties: int, years: int) -> list[dict]:
     rows = []
 
     def goal(text: str, target: str, value: float, unit: str, ok: bool, scale: int = 0,
-             estimated: bool = False) -> None:  # fmt: skip
+             estimated: bool = False, informative: bool = False) -> None:  # fmt: skip
         at_scale = counties * years >= scale
         verdict = "PASS" if ok and at_scale else ("MISS" if not ok else "n/a")
+        if informative:  # a figure beside a goal, with no goal of its own
+            verdict = "-"
         rows.append(
             {
                 "goal": text,
@@ -540,7 +610,10 @@ def goals(results: dict, counties: int, years: int) -> list[dict]:
                 "unit": unit,
                 "at_scale": at_scale,
                 "estimated": estimated,
-                "verdict": f"{verdict} est." if estimated and verdict != "n/a" else verdict,
+                "informative": informative,
+                "verdict": f"{verdict} est."
+                if estimated and verdict not in ("n/a", "-")
+                else verdict,
             }
         )
 
@@ -552,14 +625,32 @@ def goals(results: dict, counties: int, years: int) -> list[dict]:
         goal("ingestion speed / openpyxl approach", ">= 5", ratio, "x", ratio >= 5)
     national, decade = NATIONAL_COUNTIES, NATIONAL_COUNTIES * DECADE
     if "d" in seconds:
-        value = seconds["d"]
-        goal("one national year end to end, cold", "<= 60 s", value, "s", value <= 60, national)
-        if years >= DECADE or counties < national:
-            goal("ten-year national backfill", "<= 600 s", value, "s", value <= 600, decade)
+        # The goal is "raw files to published warehouse and catalog": the end of the publish
+        # step. The whole `junheng run` also draws the county pages and gap-list workbooks
+        # after it; it is shown on a line of its own, with no goal, so that neither is
+        # mistaken for the other.
+        published = results["d"].get("published_seconds")
+        whole = seconds["d"]
+        if published is None:  # no event log (the run failed before publishing)
+            published, label = whole, "(whole run: no publish step found)"
         else:
-            value = value * DECADE / years
-            goal("ten-year national backfill (d x 10 / years)", "<= 600 s", value, "s",
-                 value <= 600, national, estimated=True)  # fmt: skip
+            label = "to published warehouse + catalog"
+        goal(f"one national year, cold, {label}", "<= 60 s", published, "s",
+             published <= 60, national)  # fmt: skip
+        goal("  the whole `junheng run` incl. county pages", "-", whole, "s", True, national,
+             informative=True)  # fmt: skip
+        if years >= DECADE or counties < national:
+            goal(f"ten-year national backfill, {label}", "<= 600 s", published, "s",
+                 published <= 600, decade)  # fmt: skip
+            goal("  the whole `junheng run` incl. county pages", "-", whole, "s", True, decade,
+                 informative=True)  # fmt: skip
+        else:
+            scaled = published * DECADE / years
+            goal(f"ten-year national backfill, {label} (x 10 / years)", "<= 600 s", scaled,
+                 "s", scaled <= 600, national, estimated=True)  # fmt: skip
+            goal("  the whole `junheng run` incl. county pages (x 10 / years)", "-",
+                 whole * DECADE / years, "s", True, national, estimated=True,
+                 informative=True)  # fmt: skip
         gb = peak["d"]
         goal("peak memory of a run", "<= 4 GB", gb, "GB", gb <= 4, national)
     if "g" in seconds:
@@ -593,32 +684,55 @@ def report(data: dict) -> str:
         f"{corpus['bytes'] / MB:.1f} MB (written in {corpus['generation_seconds']} s)"
     )
     lines.append("")
-    lines.append(f"{'step':<26}{'seconds':>9}{'rows/s':>12}{'peak RSS':>11}{'vs calamine':>13}")
+    lines.append(
+        f"{'step':<26}{'seconds':>9}{'CPU s':>9}{'rows/s':>12}{'peak RSS':>11}{'vs calamine':>13}"
+    )
     calamine = data["steps"].get("a", {}).get("seconds")
     for step, figures in data["steps"].items():
         seconds = figures["seconds"]
         rate = f"{corpus['sheet_rows'] / seconds:,.0f}" if step in "abcde" else "-"
         share = f"{calamine / seconds:.2f}" if calamine and step in "bcde" else "-"
+        cpu = figures.get("cpu_seconds")
+        cpu = f"{cpu:.1f}" if cpu is not None else "-"
         lines.append(
-            f"{step} {STEPS[step]:<24}{seconds:>9.2f}{rate:>12}"
+            f"{step} {STEPS[step]:<24}{seconds:>9.2f}{cpu:>9}{rate:>12}"
             f"{figures['peak_rss_bytes'] / MB:>8.0f} MB{share:>13}"
         )
     if data.get("run_steps"):
-        slowest = sorted(data["run_steps"].items(), key=lambda item: -item[1])[:8]
         lines.append("")
-        lines.append("d by Dagster step (seconds, slowest first): " + ", ".join(
-            f"{step} {seconds:g}" for step, seconds in slowest
-        ))  # fmt: skip
+        lines.append(
+            "d by Dagster step, slowest first (seconds; peak RSS of the run's process tree "
+            "while the step ran):"
+        )
+        slowest = sorted(data["run_steps"].items(), key=lambda item: -item[1]["seconds"])
+        for key, step in slowest[:10]:
+            rss = step["peak_rss_bytes"]
+            rss = f"{rss / MB:8.0f} MB" if rss else f"{'-':>11}"
+            lines.append(f"  {key:<48}{step['seconds']:>9.1f}{rss}")
+    published = data["steps"].get("d", {}).get("published_seconds")
+    if published is not None:
+        lines.append("")
+        lines.append(
+            f"d published the warehouse and catalog {published:g} s after the command started "
+            f"(end of {PUBLISH_STEP}); the whole `junheng run`, county pages and gap-list "
+            f"workbooks included, took {data['steps']['d']['seconds']:.1f} s"
+        )
     if data["goals"]:
+        width = max(44, *(len(row["goal"]) + 2 for row in data["goals"]))
         lines.append("")
-        lines.append(f"{'goal (issue 13)':<44}{'target':>10}{'measured':>14}  verdict")
+        lines.append(f"{'goal (issue 13)':<{width}}{'target':>10}{'measured':>14}  verdict")
         for row in data["goals"]:
             value = f"{row['measured']:g} {row['unit']}"
-            lines.append(f"{row['goal']:<44}{row['target']:>10}{value:>14}  {row['verdict']}")
+            lines.append(f"{row['goal']:<{width}}{row['target']:>10}{value:>14}  {row['verdict']}")
         if any(row.get("estimated") for row in data["goals"]):
             lines.append(
                 "est.: the ten-year backfill is the cold run of fewer years scaled to ten, not "
                 "measured"
+            )
+        if any(row["informative"] for row in data["goals"]):
+            lines.append(
+                "-: no goal of its own; the whole run, beside the goal's figure (which ends when "
+                "the warehouse and catalog are published)"
             )
         if "g" in data["steps"]:
             lines.append(
@@ -627,7 +741,7 @@ def report(data: dict) -> str:
                 "(its record, staged and published year folders): building ten years first "
                 "takes hours here"
             )
-        if not all(row["at_scale"] for row in data["goals"]):
+        if not all(row["at_scale"] or row["informative"] for row in data["goals"]):
             lines.append(
                 "n/a: measured on a smaller corpus than the goal names (2 849 counties, or ten "
                 "years of them); a miss there is a miss at scale too"
@@ -695,9 +809,13 @@ def main(argv: list[str] | None = None) -> int:
         }
         for step in steps:
             print(f"step {step}: {STEPS[step]} ...", file=sys.stderr, flush=True)
-            data["steps"][step] = measure(step, out_dir / "raw", years, work_dir)
+            data["steps"][step], samples = measure(step, out_dir / "raw", years, work_dir)
             if step == "d":
-                data["run_steps"] = run_step_seconds(work_dir / "run")
+                breakdown = run_breakdown(
+                    run_steps(work_dir / "run"), data["steps"][step]["started_at"], samples
+                )
+                data["run_steps"] = breakdown["steps"]
+                data["steps"][step]["published_seconds"] = breakdown["published_seconds"]
         data["goals"] = goals(data["steps"], corpus["key"]["counties"], len(years))
         print(report(data))
         if args.json:

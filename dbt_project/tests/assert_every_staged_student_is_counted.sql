@@ -5,6 +5,7 @@
 with staged as (
     select survey_year, sum(coalesce(students_primary, 0) + coalesce(students_junior, 0)) as students
     from {{ ref('stg_school_survey') }}
+    where {{ in_history_window('survey_year') }}
     group by survey_year
 ),
 

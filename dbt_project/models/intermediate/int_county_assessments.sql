@@ -1,6 +1,7 @@
--- Both regimes' verdicts for every county, stage and survey year (every staged year), with
--- the previous year's beside them. A verdict that rests on a CV that can not be computed is
--- null ("not assessable"), never a pass or a fail; thresholds are compared unrounded.
+-- Both regimes' verdicts for every county, stage and survey year (the built years and the
+-- one before: in_history_window), with the previous year's beside them. A verdict that
+-- rests on a CV that can not be computed is null ("not assessable"), never a pass or a
+-- fail; thresholds are compared unrounded.
 with county_indicators as (
     select * from {{ ref('int_county_indicators') }}
 ),

@@ -1,5 +1,6 @@
 -- The enrollment-weighted dispersion of every indicator over the in-scope school-stages of
--- each county, stage and survey year (every staged year), with the previous year's CV.
+-- each county, stage and survey year (the built years and the one before:
+-- in_history_window), with the previous year's CV.
 with school_indicators as (
     select * from {{ ref('int_school_indicators') }}
 ),

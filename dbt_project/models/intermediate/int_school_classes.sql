@@ -4,6 +4,7 @@
 -- column makes the total unknown, not smaller.
 with school_rows as (
     select * from {{ ref('int_school_rows') }}
+    where {{ in_history_window('survey_year') }}
 ),
 
 school_stages as (

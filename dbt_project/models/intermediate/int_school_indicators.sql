@@ -1,5 +1,5 @@
--- The 15 indicators of every in-scope school-stage, every staged year, in long form, with
--- the standard of the quality regime and the same school-stage's value the year before.
+-- The 15 indicators of every in-scope school-stage, the built years and the one before, in
+-- long form, with the standard of the quality regime and the same school-stage's value the year before.
 {%- set quantities = teacher_fields() + resource_fields() %}
 with school_stages as (
     select * from {{ ref('int_school_stages') }}

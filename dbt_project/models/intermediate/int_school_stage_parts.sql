@@ -27,6 +27,7 @@
 -- them (orchestration/ingest/records.py: _is_attached_class, _may_include_senior_part).
 with school_rows as (
     select * from {{ ref('int_school_rows') }}
+    where {{ in_history_window('survey_year') }}
 ),
 
 stage_split_weights as (

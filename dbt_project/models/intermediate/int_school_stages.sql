@@ -1,6 +1,7 @@
--- One row per survey year × school × stage part, every staged year (history reads the
--- previous one). Teaching points are folded into the primary part of the parent school
--- they name (matched by name key in the same county and year); a teaching point whose
+-- One row per survey year × school × stage part, for the built years and the one before
+-- (in_history_window: history reads the previous one). Teaching points are folded into
+-- the primary part of the parent school they name (matched by name key in the same county
+-- and year); a teaching point whose
 -- named parent is not found is treated as one that names none: it is a school-stage of its
 -- own with at least 50 students (teaching_point_min_students, contracts/national_rules.csv)
 -- and excluded below. Every part that does not enter the calculation stays here with
@@ -19,6 +20,7 @@ with stage_parts as (
 
 school_years as (
     select * from {{ ref('int_school_years') }}
+    where {{ in_history_window('survey_year') }}
 ),
 
 -- Several schools of one county may share a name key; the first identity is taken.

@@ -1,7 +1,8 @@
 -- Province and prefecture figures per survey year and stage
 -- (docs/spec/balance-indicators.md §5),
--- with the previous year's beside them. Built over every staged year so that the first
--- kept year still finds its predecessor. Each indicator's mean is also given apart for the
+-- with the previous year's beside them. Built over the years of the intermediate models (the
+-- built years and the one before, in_history_window) so that the first kept year finds its
+-- predecessor. Each indicator's mean is also given apart for the
 -- urban, town and rural school-stages (城乡, dim_school.urban_rural), and for those whose
 -- 城乡 is unknown, so that the four groups' enrollments add up to the region's.
 {%- set counted = ['counties', 'counties_assessable', 'counties_basic_pass', 'counties_quality_pass',
@@ -9,6 +10,7 @@
                    'enrollment'] %}
 {%- set areas = ['urban', 'town', 'rural', 'unknown'] %}
 {%- set area_is = {'urban': "= 'urban'", 'town': "= 'town'", 'rural': "= 'rural'", 'unknown': 'is null'} %}
+{%- set indicator_keys = 'survey_year, region_level, region_code, stage, indicator_code' %}
 with regions as (
     select * from {{ ref('dim_region') }}
 ),
@@ -73,31 +75,68 @@ school_stage_figures as (
     group by all
 ),
 
-indicator_means as (
+-- Each indicator's weighted mean once per region, stage, indicator and 城乡 group (and over
+-- all the region's school-stages), then pivoted wide: two sums a group over the
+-- school-indicator rows rather than 150 filtered ones a region (a national year: 39 s to 2 s).
+-- Each sum adds the same rows in the same order as a filtered aggregate over the region
+-- would, so the means are the same to the last bit.
+indicator_rows as (
     select
         school_indicators.survey_year,
         county_regions.region_level,
         county_regions.region_code,
         school_indicators.stage,
+        school_indicators.indicator_code,
+        schools.urban_rural,
+        school_indicators.students,
+        school_indicators.value
+    from school_indicators
+    inner join county_regions on school_indicators.county_code = county_regions.county_code
+    left join schools on school_indicators.school_key = schools.school_key
+),
+
+-- Two groupings rather than `grouping sets` (DuckDB adds a grouping set's rows in another
+-- order than a plain `group by`, and the last bits of the means would change): over every
+-- 城乡 group, and by 城乡.
+indicator_area_means as (
+    select
+        {{ indicator_keys }},
+        true as over_every_area,
+        null::varchar as urban_rural,
+        {{ weighted_mean('value', 'students') }} as weighted_mean
+    from indicator_rows
+    group by {{ indicator_keys }}
+    union all
+    select
+        {{ indicator_keys }},
+        false as over_every_area,
+        urban_rural,
+        {{ weighted_mean('value', 'students') }} as weighted_mean
+    from indicator_rows
+    group by {{ indicator_keys }}, urban_rural
+),
+
+indicator_means as (
+    select
+        survey_year,
+        region_level,
+        region_code,
+        stage,
         {%- for code in indicator_codes() %}
-        {{ weighted_mean(
-            'school_indicators.value', 'school_indicators.students',
-            "school_indicators.indicator_code = '" ~ code ~ "'"
-        ) }} as weighted_mean_{{ code | lower }},
+        any_value(weighted_mean) filter (
+            where indicator_code = '{{ code }}' and over_every_area
+        ) as weighted_mean_{{ code | lower }},
         {%- endfor %}
         {%- for code in indicator_codes() %}
         {%- set outer_last = loop.last %}
         {%- for area in areas %}
-        {{ weighted_mean(
-            'school_indicators.value', 'school_indicators.students',
-            "school_indicators.indicator_code = '" ~ code ~ "' and schools.urban_rural " ~ area_is[area]
-        ) }} as weighted_mean_{{ code | lower }}_{{ area }}{% if not (outer_last and loop.last) %},{% endif %}
+        any_value(weighted_mean) filter (
+            where indicator_code = '{{ code }}' and not over_every_area and urban_rural {{ area_is[area] }}
+        ) as weighted_mean_{{ code | lower }}_{{ area }}{% if not (outer_last and loop.last) %},{% endif %}
         {%- endfor %}
         {%- endfor %}
-    from school_indicators
-    inner join county_regions on school_indicators.county_code = county_regions.county_code
-    left join schools on school_indicators.school_key = schools.school_key
-    group by all
+    from indicator_area_means
+    group by survey_year, region_level, region_code, stage
 ),
 
 region_names as (

@@ -45,12 +45,17 @@ def invoke_dbt(*args: str, state_dir: Path, work_dir: Path) -> dbtRunnerResult:
         )
 
 
-@pytest.fixture(scope="session")
-def dbt_build(tmp_path_factory: pytest.TempPathFactory) -> DbtBuild:
-    state_dir = tmp_path_factory.mktemp("state")
+def build_staged(factory: pytest.TempPathFactory, name: str, *args: str) -> DbtBuild:
+    """`dbt build *args` over the synthetic staged dataset, in folders of its own."""
+    state_dir = factory.mktemp(f"{name}_state")
     write_staged(state_dir)
     # dbt-duckdb creates neither the database's folder nor the external root.
     (state_dir / "dbt" / "marts").mkdir(parents=True)
-    work_dir = tmp_path_factory.mktemp("dbt")
-    result = invoke_dbt("build", state_dir=state_dir, work_dir=work_dir)
+    work_dir = factory.mktemp(f"{name}_dbt")
+    result = invoke_dbt("build", *args, state_dir=state_dir, work_dir=work_dir)
     return DbtBuild(result=result, state_dir=state_dir, work_dir=work_dir)
+
+
+@pytest.fixture(scope="session")
+def dbt_build(tmp_path_factory: pytest.TempPathFactory) -> DbtBuild:
+    return build_staged(tmp_path_factory, "full")
