@@ -113,3 +113,33 @@ def test_the_cold_run_reports_when_the_warehouse_was_published_apart_from_the_wh
     whole_line = lines[lines.index(goal_line) + 1]
     assert "whole `junheng run`" in whole_line and "600 s" in whole_line
     assert "bureau_reports" in text and "700.0" in text  # CPU seconds beside the wall clock
+
+
+def test_a_raw_folder_it_did_not_write_is_never_written_over(tmp_path, capsys):
+    """`--out` naming a folder whose raw/ holds someone's files (a checkout's landing
+    folder) or a corpus of other parameters: nothing is written or deleted, exit 2."""
+    bench = load_script()
+    precious = tmp_path / "raw" / "2024" / "precious.csv"
+    precious.parent.mkdir(parents=True)
+    precious.write_text("real county data")
+    assert bench.main(["--counties", "2", "--steps", "a", "--out", str(tmp_path)]) == 2
+    assert precious.read_text() == "real county data"
+    assert "not started" in capsys.readouterr().err
+
+    (tmp_path / "corpus.json").write_text(json.dumps({"key": {"counties": 7, "years": [2024]}}))
+    assert bench.main(["--counties", "2", "--steps", "a", "--out", str(tmp_path)]) == 2
+    assert precious.exists() and (tmp_path / "corpus.json").exists()
+    assert "a corpus of other parameters" in capsys.readouterr().err
+
+
+def test_a_goal_measured_on_another_corpus_says_so_and_never_passes():
+    """300 counties x 10 years is about a national year's rows, but not a national year."""
+    bench = load_script()
+    run = {"seconds": 50.0, "peak_rss_bytes": MB, "published_seconds": 40.0}
+    rows = bench.goals({"d": run}, 300, 10)
+    year = next(row for row in rows if row["goal"].startswith("one national year"))
+    assert "[measured: 300 counties x 10 year(s)]" in year["goal"]
+    assert year["verdict"] == "n/a"
+    national = bench.goals({"d": run}, bench.NATIONAL_COUNTIES, 1)
+    year = next(row for row in national if row["goal"].startswith("one national year"))
+    assert "measured:" not in year["goal"] and year["verdict"] == "PASS"

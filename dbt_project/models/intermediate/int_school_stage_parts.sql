@@ -213,7 +213,13 @@ shared as (
             else split_weight / nullif(sum(split_weight) over by_row, 0)
         end as stage_share
     from row_stages
-    window by_row as (partition by school_row_key)
+    -- Ordered by stage over the whole row: a sum of doubles depends on the order it adds
+    -- them, and without an order that is the order the rows arrive in, which changes with
+    -- the years a run builds (a one-year rebuild differed from a full build in the last bit).
+    window by_row as (
+        partition by school_row_key order by stage
+        rows between unbounded preceding and unbounded following
+    )
 ),
 
 stage_teachers as (
