@@ -130,18 +130,20 @@ def variance_shares(school_indicators: pd.DataFrame) -> pd.DataFrame:
 
 
 def urban_rural_means(school_indicators: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
-    """Enrollment-weighted mean of each indicator per stage and urban_rural class.
+    """Enrollment-weighted mean of each indicator per county, stage and urban_rural class.
 
     `schools` is dim_school (school_key, urban_rural); school-stages whose urban_rural is
-    unknown form the class 'unknown'. Columns: stage, indicator_code, urban_rural,
-    school_stages, students, weighted_mean.
+    unknown form the class 'unknown'. Columns: county_code, stage, indicator_code,
+    urban_rural, school_stages, students, weighted_mean. Each county's rows are those of
+    its school-stages alone (grouped, so one call serves every county of the input).
     """
     rows = school_indicators.dropna(subset=["value"]).merge(
         schools[["school_key", "urban_rural"]], on="school_key", how="left"
     )
     rows["urban_rural"] = rows["urban_rural"].fillna("unknown")
     rows["weighted"] = rows["students"] * rows["value"]
-    grouped = rows.groupby(["stage", "indicator_code", "urban_rural"], as_index=False).agg(
+    keys = ["county_code", "stage", "indicator_code", "urban_rural"]
+    grouped = rows.groupby(keys, as_index=False).agg(
         school_stages=("value", "size"), students=("students", "sum"), weighted=("weighted", "sum")
     )
     grouped["weighted_mean"] = grouped["weighted"] / grouped["students"]
@@ -455,11 +457,10 @@ def render_county_page(figures: WarehouseFigures, county_code: str, workbook_hre
     school_indicators = figures.school_indicators[
         figures.school_indicators["county_code"] == county_code
     ]
-    shares = (
-        variance_shares(school_indicators) if not school_indicators.empty else school_indicators
-    )
-    # The top contributors of every stage and indicator, found once for the page's tables.
-    top_shares = None if shares.empty else _top_shares(shares)
+    # The top contributors of every stage and indicator and the urban/rural means, found
+    # for every county of `figures` at once (a worker's chunk of counties, or the nation).
+    derived = _derived(figures)
+    top_shares = derived.top_shares.get(county_code)
 
     def school_link(school_key: str, stage: str, code: str | None = None) -> str:
         target = (
@@ -498,7 +499,12 @@ def render_county_page(figures: WarehouseFigures, county_code: str, workbook_hre
             )
         )
     parts.append(_size_section(figures, county_code, names))
-    parts.append(_urban_rural_section(figures, school_indicators, indicator_names))
+    parts.append(
+        _urban_rural_section(
+            derived.means.get(county_code, []) if not school_indicators.empty else None,
+            indicator_names,
+        )
+    )
     parts.append(_gap_section(gaps))
     parts.append(_schools_section(figures, county_code, names))
     return _page(f"{county_name} {year} 均衡发展报告", "".join(parts), SORT_SCRIPT)
@@ -627,7 +633,7 @@ def _stage_section(
         (figures.assessments["county_code"] == county_code)
         & (figures.assessments["stage"] == stage)
     ]
-    cv_by_year = empty_cvs = None
+    cv_by_year = years = None
     for regime, zh, en in (
         ("basic", "基本均衡", "basic balance (2012)"),
         ("quality", "优质均衡", "high-quality balance (2017)"),
@@ -658,16 +664,16 @@ def _stage_section(
             f"{escape(stage_zh + zh)}差异系数历年走势,虚线为阈值 "
             f'<span class="en">CV trend, dashed line: threshold</span></figcaption></figure>'
         )
-        years = sorted(cvs["survey_year"].unique())
-        if cv_by_year is None:  # each indicator's CV by survey year: grouped once a stage
-            cv_by_year = {
-                code: part.set_index("survey_year")["cv"]
-                for code, part in cvs.groupby("indicator_code", sort=False)
-            }
-            empty_cvs = cvs.iloc[0:0].set_index("survey_year")["cv"]
+        if cv_by_year is None:  # each indicator's CV by survey year: read once a stage
+            years = sorted(cvs["survey_year"].unique())
+            cv_by_year = {}
+            for code, survey_year, cv in zip(
+                cvs["indicator_code"].tolist(), cvs["survey_year"].tolist(), cvs["cv"].tolist()
+            ):
+                cv_by_year.setdefault(code, {})[survey_year] = cv
         rows = []
         for row in regime_cvs.itertuples():
-            by_year = cv_by_year.get(row.indicator_code, empty_cvs)
+            by_year = cv_by_year.get(row.indicator_code, {})
             within = None if pd.isna(row.cv) else row.cv <= row.cv_threshold
             rows.append(
                 "<tr>"
@@ -741,28 +747,64 @@ def _contributors(top_shares, stage, codes, school_link, regime) -> str:
     return title + _table(headers, rows)
 
 
-def _top_shares(shares: pd.DataFrame) -> dict[tuple[str, str], list]:
-    """The TOP_CONTRIBUTORS rows (itertuples) of largest variance_share per (stage,
-    indicator_code), largest first, in the order `sort_values("variance_share",
+def _top_shares(shares: pd.DataFrame) -> dict[str, dict[tuple[str, str], list]]:
+    """By county_code, the TOP_CONTRIBUTORS rows (itertuples) of largest variance_share per
+    (stage, indicator_code), largest first, in the order `sort_values("variance_share",
     ascending=False)` gives each group (ties included): a page asks for 30 groups, one
-    grouping of the county's shares instead of a filter and a sort per group."""
+    grouping of every county's shares instead of a filter and a sort per group. A county
+    with shares but none known has an empty dict."""
+    tops: dict[str, dict[tuple[str, str], list]] = {
+        code: {} for code in shares["county_code"].unique()
+    }
     known = shares.dropna(subset=["variance_share"])
     if known.empty:
-        return {}
+        return tops
     values = known["variance_share"].to_numpy(dtype=float)
     picked = {}
-    for key, positions in known.groupby(["stage", "indicator_code"], sort=False).indices.items():
+    keys = ["county_code", "stage", "indicator_code"]
+    for key, positions in known.groupby(keys, sort=False).indices.items():
         # pandas' descending sort (pandas.core.sorting.nargsort): argsort the reversed
         # values, then reverse, so equal shares keep the order sort_values gives them.
         reverse = positions[::-1]
         order = reverse[values[reverse].argsort(kind="quicksort")][::-1]
         picked[key] = order[:TOP_CONTRIBUTORS]
     rows = list(known.iloc[np.concatenate(list(picked.values()))].itertuples())
-    tops, start = {}, 0
-    for key, positions in picked.items():
-        tops[key] = rows[start : start + len(positions)]
+    start = 0
+    for (county_code, stage, code), positions in picked.items():
+        tops[county_code][stage, code] = rows[start : start + len(positions)]
         start += len(positions)
     return tops
+
+
+@dataclass
+class _Derived:
+    """What a page computes over its county's school-stages, computed for every county of a
+    WarehouseFigures at once: `top_shares` (_top_shares; a county without a school-stage
+    value is absent) and `means` (urban_rural_means rows as (stage, indicator_code,
+    urban_rural, school_stages, weighted_mean) tuples)."""
+
+    top_shares: dict[str, dict[tuple[str, str], list]]
+    means: dict[str, list[tuple]]
+
+
+def _derived(figures: WarehouseFigures) -> _Derived:
+    """`figures`' _Derived, computed on first use and kept with them (the tables of a
+    WarehouseFigures are not changed once it is drawn from)."""
+    derived = figures.__dict__.get("_derived")
+    if derived is None:
+        rows = figures.school_indicators
+        shares = variance_shares(rows) if not rows.empty else rows
+        means = urban_rural_means(rows, figures.schools) if not rows.empty else None
+        by_county: dict[str, list[tuple]] = {}
+        if means is not None:
+            columns = ["stage", "indicator_code", "urban_rural", "school_stages", "weighted_mean"]
+            for county_code, *values in zip(
+                means["county_code"].tolist(), *(means[c].tolist() for c in columns)
+            ):
+                by_county.setdefault(county_code, []).append(tuple(values))
+        derived = _Derived({} if shares.empty else _top_shares(shares), by_county)
+        figures.__dict__["_derived"] = derived
+    return derived
 
 
 SIZE_REASON_ZH = {
@@ -849,27 +891,28 @@ def _size_section(figures, county_code, names) -> str:
     return "".join(out)
 
 
-def _urban_rural_section(figures, school_indicators, indicator_names) -> str:
-    if school_indicators.empty:
+def _urban_rural_section(means: list[tuple] | None, indicator_names) -> str:
+    """`means`: the county's urban_rural_means rows as (stage, indicator_code, urban_rural,
+    school_stages, weighted_mean) tuples (none: the county has no school-stage indicators)."""
+    if means is None:
         return ""
-    means = urban_rural_means(school_indicators, figures.schools)
-    classes = [c for c in ("urban", "town", "rural", "unknown") if c in set(means["urban_rural"])]
+    classes = [c for c in ("urban", "town", "rural", "unknown") if c in {m[2] for m in means}]
     out = [_h("城乡对比", "urban, town and rural school-stages (enrollment-weighted means)")]
     for stage in STAGES:
-        stage_means = means[means["stage"] == stage]
-        if stage_means.empty:
+        stage_means = [m for m in means if m[0] == stage]
+        if not stage_means:
             continue
-        pivot = stage_means.pivot(
-            index="indicator_code", columns="urban_rural", values="weighted_mean"
-        )
-        counts = stage_means.groupby("urban_rural")["school_stages"].max()
+        value = {(code, kind): mean for _, code, kind, _, mean in stage_means}
+        counts: dict[str, int] = {}
+        for _, _, kind, school_stages, _ in stage_means:
+            counts[kind] = max(counts.get(kind, school_stages), school_stages)
         rows = [
             "<tr>"
             + _td(code)
             + _td(indicator_names.get(code, ""))
-            + "".join(_td(pivot.loc[code].get(c), numeric=True) for c in classes)
+            + "".join(_td(value.get((code, c)), numeric=True) for c in classes)
             + "</tr>"
-            for code in pivot.index
+            for code in sorted({code for _, code, _, _, _ in stage_means})
         ]
         headers = [("指标", "code"), ("名称", "indicator")] + [
             (f"{URBAN_RURAL_ZH[c]} ({int(counts.get(c, 0))})", c) for c in classes
@@ -951,13 +994,18 @@ def _totals_table(gaps: pd.DataFrame) -> str:
 
 def _schools_section(figures, county_code, names) -> str:
     stages = figures.school_stages[figures.school_stages["county_code"] == county_code]
-    quality = figures.school_quality.set_index(["school_key", "stage"])
+    quality = figures.school_quality
+    # (school_key, stage) -> its fct_school_quality row's figures (one row per key).
+    quality = dict(
+        zip(
+            zip(quality["school_key"].tolist(), quality["stage"].tolist()),
+            zip(quality["indicators_met"].tolist(), quality["passes_quality"].tolist()),
+        )
+    )
     urban = dict(zip(figures.schools["school_key"], figures.schools["urban_rural"]))
     rows = []
     for row in stages.sort_values(["stage", "school_key"]).itertuples():
-        key = (row.school_key, row.stage)
-        met = quality["indicators_met"].get(key) if key in quality.index else None
-        passes = quality["passes_quality"].get(key) if key in quality.index else None
+        met, passes = quality.get((row.school_key, row.stage), (None, None))
         rows.append(
             f'<tr id="{anchor("school", row.school_key, row.stage)}">'
             + _td(names.get(row.school_key, row.school_key))
