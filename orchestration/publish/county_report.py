@@ -21,6 +21,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields, replace
 from html import escape
@@ -31,7 +32,13 @@ import pandas as pd
 
 from contracts.national_rules import national_rule, size_standards
 from orchestration.publish.charts import COMPOSITE, cv_trend_svg
-from orchestration.publish.gap_workbook import STAGE_ZH, cost_totals, export_path
+from orchestration.publish.gap_workbook import (
+    STAGE_ZH,
+    _empty_gaps,
+    cost_totals,
+    export_path,
+    write_gap_workbook,
+)
 from orchestration.publish.published import read_table, write_atomically
 
 # The quality regime's school-stage test as the reports word it (contracts/national_rules.csv).
@@ -387,19 +394,62 @@ class WarehouseFigures:
         """The figures of each county alone (its rows of every table, the dim_school rows
         of the schools they name), split in one pass: a county page filters its county's
         rows only, not the nation's, once per county (national scale: 2 849 counties)."""
-        per_county = {name: _split(getattr(self, name)) for name in _COUNTY_TABLES}
+        rows = self.county_rows()
+        return {code: self.county(code, rows) for code in self.counties()}
+
+    def county_rows(self) -> dict[str, dict[str, np.ndarray]]:
+        """By table (_COUNTY_TABLES and `schools`), the positions of each county's rows:
+        grouped once for every county, in table order. A table without county_code is
+        absent (every county reads it whole)."""
+        rows = {}
+        for name in _COUNTY_TABLES:
+            frame = getattr(self, name)
+            if not frame.empty and "county_code" in frame.columns:
+                rows[name] = frame.groupby("county_code", sort=False).indices
+            elif "county_code" in frame.columns:
+                rows[name] = {}
         named = pd.concat(
             [getattr(self, name)[["county_code", "school_key"]] for name in _SCHOOL_TABLES]
         ).drop_duplicates()
-        rows = named.merge(self.schools[["school_key"]].reset_index(names="_row"), on="school_key")
-        school_rows = {code: sorted(part["_row"]) for code, part in rows.groupby("county_code")}
-        figures = {}
-        for county_code in self.counties():
-            tables = {name: _part(per_county[name], getattr(self, name), county_code)
-                      for name in _COUNTY_TABLES}  # fmt: skip
-            schools = self.schools.loc[school_rows.get(county_code, [])]
-            figures[county_code] = replace(self, **tables, schools=schools)
-        return figures
+        positions = self.schools[["school_key"]].reset_index(drop=True)
+        schools = named.merge(positions.reset_index(names="_row"), on="school_key")
+        rows["schools"] = {
+            code: np.sort(part["_row"].to_numpy()) for code, part in schools.groupby("county_code")
+        }
+        return rows
+
+    def county(self, county_code: str, rows: dict[str, dict[str, np.ndarray]]) -> WarehouseFigures:
+        """The figures of `county_code` alone, from `county_rows()`'s positions."""
+        tables = {}
+        for name, positions in rows.items():
+            frame = getattr(self, name)
+            tables[name] = frame.take(positions.get(county_code, _NO_ROWS))
+        return replace(self, **tables)
+
+    def take_counties(self, county_codes: list[str], rows) -> WarehouseFigures:
+        """The figures of `county_codes` together (their rows of every table, in table
+        order): what a worker draws a chunk of counties from, pickled small."""
+        tables = {}
+        for name, positions in rows.items():
+            parts = [positions[code] for code in county_codes if code in positions]
+            taken = np.unique(np.concatenate(parts)) if parts else _NO_ROWS
+            tables[name] = getattr(self, name).take(taken)
+        return replace(self, **tables)
+
+    def plain(self) -> WarehouseFigures:
+        """The same figures with text columns as Python objects, not Arrow strings: a page
+        reads its rows one by one (itertuples, takes), which Arrow-backed text makes several
+        times slower. The values are the same (missing text stays NaN)."""
+        tables = {}
+        for field in fields(self):
+            frame = getattr(self, field.name)
+            if isinstance(frame, pd.DataFrame):
+                text = {c: object for c, t in frame.dtypes.items() if str(t) in ("str", "string")}
+                tables[field.name] = frame.astype(text) if text else frame
+        return replace(self, **tables)
+
+
+_NO_ROWS = np.array([], dtype=np.intp)
 
 
 # The tables a county page filters by county_code, and those naming its schools.
@@ -416,18 +466,6 @@ _COUNTY_TABLES = (
     "ingest_files",
 )
 _SCHOOL_TABLES = ("school_indicators", "school_stages", "school_quality", "gaps", "sizes")
-
-
-def _split(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    if frame.empty or "county_code" not in frame.columns:
-        return {}
-    return {code: part for code, part in frame.groupby("county_code", sort=False)}
-
-
-def _part(parts: dict[str, pd.DataFrame], frame: pd.DataFrame, county_code: str) -> pd.DataFrame:
-    if "county_code" not in frame.columns:
-        return frame
-    return parts.get(county_code, frame.iloc[0:0])
 
 
 def _names(figures: WarehouseFigures) -> dict[str, str]:
@@ -1165,44 +1203,102 @@ def write_county_reports(
     machine's cores); a year of fewer than `POOL_FROM_PAGES` counties, or 1 worker, is
     drawn in this process. Either way every page is the same text.
     """
+    return write_bureau_reports(
+        warehouse_dir, reports_dir, exports_dir, survey_year, workers, workbooks=False
+    ).pages
+
+
+@dataclass
+class BureauReports:
+    """What `write_bureau_reports` wrote (or left as it was, its inputs unchanged)."""
+
+    workbooks: list[Path]  # <exports>/<year>/<code>_一校一册.xlsx, by county code
+    pages: list[Path]  # county pages by county code, then the province and prefecture indexes
+
+
+def write_bureau_reports(
+    warehouse_dir: Path,
+    reports_dir: Path,
+    exports_dir: Path,
+    survey_year: int,
+    workers: int | None = None,
+    workbooks: bool = True,
+) -> BureauReports:
+    """A year's gap-list workbooks (gap_workbook.write_gap_workbooks' files, one per county
+    with in-scope school-stages) and county pages (one per county assessed), drawn together
+    by `workers` processes a chunk of counties at a time, then the region indexes.
+
+    The figures are read once and each chunk's rows taken from them (no copy per county of
+    the nation's tables is kept); a page or workbook whose inputs digest (its county's rows,
+    the code and libraries that draw it) is that of the file on disk is not drawn again.
+    Digests are kept in `.inputs.json` beside the pages and beside the workbooks.
+    """
     figures = WarehouseFigures.load(warehouse_dir, survey_year)
-    inputs_path = Path(reports_dir) / str(survey_year) / "county" / INPUTS_FILE
-    built = _read_inputs(inputs_path)
-    renderer = _renderer_digest()
+    pages_inputs = Path(reports_dir) / str(survey_year) / "county" / INPUTS_FILE
+    books_inputs = Path(exports_dir) / str(survey_year) / INPUTS_FILE
+    built_pages = _read_inputs(pages_inputs)
+    built_books = _read_inputs(books_inputs) if workbooks else {}
+    page_counties = figures.counties()
+    book_counties = _workbook_counties(figures) if workbooks else []
     jobs = []
-    for county_code, county_figures in figures.by_county().items():
+    for county_code in sorted(set(page_counties) | set(book_counties)):
         page = county_page_path(reports_dir, survey_year, county_code)
         workbook = export_path(exports_dir, survey_year, county_code)
-        href = Path(os.path.relpath(workbook, page.parent)).as_posix()
-        jobs.append(_PageJob(county_code, county_figures, page, href, built.get(county_code)))
-    inputs = _draw_pages(jobs, renderer, report_workers() if workers is None else workers)
-    written = [job.page for job in jobs]
-    hrefs = {job.county_code: f"../county/{job.county_code}.html" for job in jobs}
-    if inputs != built:
-        _write_text(inputs_path, json.dumps(inputs, indent=0, sort_keys=True))
+        jobs.append(
+            _CountyJob(
+                county_code,
+                page if county_code in set(page_counties) else None,
+                Path(os.path.relpath(workbook, page.parent)).as_posix(),
+                built_pages.get(county_code),
+                workbook if county_code in set(book_counties) else None,
+                built_books.get(county_code),
+            )
+        )
+    worker_count = report_workers() if workers is None else workers
+    page_inputs, book_inputs = _draw(figures, jobs, _renderer_digest(), worker_count)
+    if page_inputs != built_pages and (page_inputs or built_pages):
+        _write_text(pages_inputs, json.dumps(page_inputs, indent=0, sort_keys=True))
+    if workbooks and book_inputs != built_books:
+        _write_text(books_inputs, json.dumps(book_inputs, indent=0, sort_keys=True))
+    written = [job.page for job in jobs if job.page is not None]
+    hrefs = {job.county_code: f"../county/{job.county_code}.html" for job in jobs if job.page}
     counties = figures.regions[figures.regions["county_code"].isin(hrefs)]
     for level, column in (("province", "province_code"), ("prefecture", "prefecture_code")):
         for region_code in sorted(counties[column].dropna().unique()):
             page = Path(reports_dir) / str(survey_year) / level / f"{region_code}.html"
             written.append(_write_text(page, render_index_page(figures, level, region_code, hrefs)))
-    return written
+    return BureauReports([job.workbook for job in jobs if job.workbook is not None], written)
+
+
+def _workbook_counties(figures: WarehouseFigures) -> list[str]:
+    """The counties with in-scope school-stages in the year (write_gap_workbooks' rule)."""
+    stages = figures.school_stages
+    return sorted(set(stages.get("county_code", pd.Series(dtype=str)).dropna()))
 
 
 # A year of fewer county pages than this is drawn in-process: starting worker processes
 # (importing pandas and altair in each, about 2 s) costs more than it saves.
 POOL_FROM_PAGES = 24
-# Counties a worker draws per task: large enough that pickling a task is a small part of
-# it, small enough that both workers finish together.
+# Counties a worker draws per task: large enough that pickling a task and grouping its
+# figures are a small part of it, small enough that both workers finish together.
 CHUNK_PAGES = 16
 
 
 @dataclass
-class _PageJob:
+class _CountyJob:
     county_code: str
-    figures: WarehouseFigures  # the county's figures alone (WarehouseFigures.by_county)
-    page: Path
+    page: Path | None  # None: the county is not assessed this year (a workbook only)
     href: str  # the county's workbook, relative to its page
     built: str | None  # the inputs digest the page on disk was drawn from
+    workbook: Path | None  # None: no in-scope school-stage (a page only)
+    built_workbook: str | None
+
+
+@dataclass
+class _Chunk:
+    figures: WarehouseFigures  # the chunk's counties' rows of every table
+    jobs: list[_CountyJob]
+    renderer: str
 
 
 def report_workers() -> int:
@@ -1212,34 +1308,77 @@ def report_workers() -> int:
     return os.cpu_count() or 1
 
 
-def _draw_pages(jobs: list[_PageJob], renderer: str, workers: int) -> dict[str, str]:
-    """Draw the pages whose inputs changed; returns every county's inputs digest."""
+def _draw(
+    figures: WarehouseFigures, jobs: list[_CountyJob], renderer: str, workers: int
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Draw the pages and workbooks whose inputs changed; returns every county's page and
+    workbook inputs digests."""
+    rows = figures.county_rows()
+    chunks = (
+        _Chunk(figures.take_counties([job.county_code for job in part], rows), part, renderer)
+        for part in (jobs[i : i + CHUNK_PAGES] for i in range(0, len(jobs), CHUNK_PAGES))
+    )
+    pages: dict[str, str] = {}
+    books: dict[str, str] = {}
     if workers <= 1 or len(jobs) < POOL_FROM_PAGES or os.name != "posix":
-        return _draw_chunk(jobs, renderer)
-    inputs: dict[str, str] = {}
+        results = map(_draw_chunk, chunks)
+    else:
+        results = _pooled(chunks, workers)
+    for drawn_pages, drawn_books in results:
+        pages.update(drawn_pages)
+        books.update(drawn_books)
+    return pages, books
+
+
+def _pooled(chunks, workers: int):
+    """`_draw_chunk` of each chunk in `workers` processes, results in chunk order. Chunks
+    are taken from the nation's figures as workers free up (two a worker in flight), so
+    the parent never holds more than a few chunks' copies."""
     # forkserver: workers fork from a clean process, never from this one's threads (Dagster's,
     # vl-convert's JavaScript runtime).
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        chunks = [jobs[i : i + CHUNK_PAGES] for i in range(0, len(jobs), CHUNK_PAGES)]
-        for drawn in pool.map(_draw_chunk, chunks, [renderer] * len(chunks)):
-            inputs.update(drawn)
-    return inputs
+        pending = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_draw_chunk, chunk))
+            del chunk
+            while len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
-def _draw_chunk(jobs: list[_PageJob], renderer: str) -> dict[str, str]:
-    inputs = {}
-    for job in jobs:
-        inputs[job.county_code] = digest = _inputs_digest(job.figures, job.href, renderer)
-        # A page whose inputs (its county's rows of every table, the code that draws it)
-        # are those it was drawn from is left as it is: a change in one county's file
-        # redraws that county's page, not the nation's.
-        if job.built != digest or not job.page.exists():
-            _write_text(job.page, render_county_page(job.figures, job.county_code, job.href))
-    return inputs
+def _draw_chunk(chunk: _Chunk) -> tuple[dict[str, str], dict[str, str]]:
+    """Draw a chunk's pages and workbooks whose inputs changed; their digests by county."""
+    figures = chunk.figures.plain()
+    rows = figures.county_rows()
+    hashes = _row_hashes(figures)
+    pages, books = {}, {}
+    for job in chunk.jobs:
+        if job.page is not None:
+            county = figures.county(job.county_code, rows)
+            pages[job.county_code] = digest = _county_digest(
+                county, _county_hashes(hashes, rows, job.county_code), job.href, chunk.renderer
+            )
+            # A page whose inputs (its county's rows of every table, the code that draws it)
+            # are those it was drawn from is left as it is: a change in one county's file
+            # redraws that county's page, not the nation's.
+            if job.built != digest or not job.page.exists():
+                _write_text(job.page, render_county_page(county, job.county_code, job.href))
+        if job.workbook is not None:
+            county_gaps = (  # write_gap_workbooks' frame of the county
+                figures.gaps.take(rows["gaps"].get(job.county_code, _NO_ROWS))
+                if "gaps" in rows  # the table is published (it may have no row)
+                else _empty_gaps()
+            )
+            books[job.county_code] = digest = _workbook_digest(county_gaps, chunk.renderer)
+            if job.built_workbook != digest or not job.workbook.exists():
+                write_gap_workbook(job.workbook, county_gaps)
+    return pages, books
 
 
-# Beside the county pages of a year: each page's inputs digest when it was drawn.
+# Beside the county pages of a year, and beside its workbooks: each file's inputs digest
+# when it was drawn.
 INPUTS_FILE = ".inputs.json"
 
 
@@ -1251,13 +1390,17 @@ def _read_inputs(path: Path) -> dict[str, str]:
 
 
 def _renderer_digest() -> str:
-    """The code that draws a page: this package's modules and the chart libraries' versions."""
+    """The code that draws a page or workbook: this package's modules, the unit costs a
+    workbook lists, and the libraries' versions."""
     from importlib import metadata
+
+    from orchestration.publish.gap_workbook import UNIT_COSTS_CSV
 
     digest = hashlib.sha256()
     for module in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(module.read_bytes())
-    for name in ("altair", "vl-convert-python", "pandas"):
+    digest.update(UNIT_COSTS_CSV.read_bytes())
+    for name in ("altair", "vl-convert-python", "pandas", "openpyxl"):
         try:
             digest.update(f"{name}=={metadata.version(name)}".encode())
         except metadata.PackageNotFoundError:
@@ -1267,14 +1410,54 @@ def _renderer_digest() -> str:
 
 def _inputs_digest(figures: WarehouseFigures, href: str, renderer: str) -> str:
     """A digest of everything a county page is drawn from: every value of every table of
-    the county's figures (columns, types and rows, in order), the links and the code."""
+    the county's figures (columns, types and rows, in order), the links and the code.
+    (The rule; `_draw_chunk` computes the same from row hashes taken once a chunk.)"""
+    hashes = {
+        field.name: pd.util.hash_pandas_object(value, index=False).to_numpy()
+        for field in fields(figures)
+        if isinstance(value := getattr(figures, field.name), pd.DataFrame)
+    }
+    return _county_digest(figures, hashes, href, renderer)
+
+
+def _county_digest(
+    figures: WarehouseFigures, hashes: dict[str, np.ndarray], href: str, renderer: str
+) -> str:
+    """`_inputs_digest` of a county's figures, with `hashes` its tables' row hashes
+    (pandas.util.hash_pandas_object, which hashes each row on its own)."""
     digest = hashlib.sha256(f"{renderer}\0{href}\0{VALIDATION_HREF}\0".encode())
     for field in fields(figures):
         value = getattr(figures, field.name)
         if isinstance(value, pd.DataFrame):
             digest.update(repr([(c, str(t)) for c, t in value.dtypes.items()]).encode())
-            hashed = pd.util.hash_pandas_object(value, index=False)
-            digest.update(hashed.to_numpy().tobytes())
+            digest.update(hashes[field.name].tobytes())
         else:
             digest.update(repr(value).encode())
+    return digest.hexdigest()[:32]
+
+
+def _row_hashes(figures: WarehouseFigures) -> dict[str, np.ndarray]:
+    """Each table's row hashes, computed once for every county of `figures`."""
+    return {
+        field.name: pd.util.hash_pandas_object(value, index=False).to_numpy()
+        for field in fields(figures)
+        if isinstance(value := getattr(figures, field.name), pd.DataFrame)
+    }
+
+
+def _county_hashes(
+    hashes: dict[str, np.ndarray], rows: dict[str, dict[str, np.ndarray]], county_code: str
+) -> dict[str, np.ndarray]:
+    """The row hashes of `county_code`'s rows (WarehouseFigures.county's rows)."""
+    return {
+        name: hashed[rows[name].get(county_code, _NO_ROWS)] if name in rows else hashed
+        for name, hashed in hashes.items()
+    }
+
+
+def _workbook_digest(gaps: pd.DataFrame, renderer: str) -> str:
+    """A digest of a county's gap rows (as `_inputs_digest` hashes a table) and the code."""
+    digest = hashlib.sha256(f"{renderer}\0workbook\0".encode())
+    digest.update(repr([(c, str(t)) for c, t in gaps.dtypes.items()]).encode())
+    digest.update(pd.util.hash_pandas_object(gaps, index=False).to_numpy().tobytes())
     return digest.hexdigest()[:32]
