@@ -423,16 +423,23 @@ class WarehouseFigures:
         tables = {}
         for name, positions in rows.items():
             frame = getattr(self, name)
-            tables[name] = frame.take(positions.get(county_code, _NO_ROWS))
+            taken = positions.get(county_code, _NO_ROWS)
+            if len(taken) and taken[-1] - taken[0] + 1 == len(taken):
+                tables[name] = frame.iloc[taken[0] : taken[-1] + 1]  # the same rows, no copy
+            else:
+                tables[name] = frame.take(taken)
         return replace(self, **tables)
 
     def take_counties(self, county_codes: list[str], rows) -> WarehouseFigures:
-        """The figures of `county_codes` together (their rows of every table, in table
-        order): what a worker draws a chunk of counties from, pickled small."""
+        """The figures of `county_codes` together (each county's rows of every table in
+        table order, one county after the other; dim_school's rows in table order): what a
+        worker draws a chunk of counties from, pickled small."""
         tables = {}
         for name, positions in rows.items():
             parts = [positions[code] for code in county_codes if code in positions]
-            taken = np.unique(np.concatenate(parts)) if parts else _NO_ROWS
+            taken = np.concatenate(parts) if parts else _NO_ROWS
+            if name == "schools":  # a school may be named by two counties' rows
+                taken = np.unique(taken)
             tables[name] = getattr(self, name).take(taken)
         return replace(self, **tables)
 
@@ -1083,15 +1090,10 @@ def render_index_page(
     figures: WarehouseFigures, level: str, region_code: str, county_href: dict[str, str]
 ) -> str:
     """The counties of one province or prefecture and their verdicts, with the previous year."""
-    column = "province_code" if level == "province" else "prefecture_code"
     name_column = "province_name" if level == "province" else "prefecture_name"
-    regions = figures.regions[figures.regions[column] == region_code]
+    regions, assessments = _region_rows(figures, level, region_code)
     region_name = str(regions[name_column].iloc[0]) if not regions.empty else region_code
     year = figures.survey_year
-    assessments = figures.assessments[
-        (figures.assessments["survey_year"] == year)
-        & figures.assessments["county_code"].isin(regions["county_code"])
-    ]
     county_names = dict(zip(regions["county_code"], regions["county_name"]))
     rows = []
     for row in assessments.sort_values(["county_code", "stage"]).itertuples():
@@ -1140,6 +1142,43 @@ def render_index_page(
         f"<ul>{''.join(counts)}</ul>" + _table(headers, rows, sortable=True)
     )
     return _page(f"{region_name} {year}", body, SORT_SCRIPT)
+
+
+def _region_rows(
+    figures: WarehouseFigures, level: str, region_code: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The dim_region rows of a province or prefecture, and this year's
+    fct_county_assessment rows of its counties, in table order: grouped once for every
+    region of the level (about 370 prefectures a national year), kept with `figures`."""
+    column = "province_code" if level == "province" else "prefecture_code"
+    cache = figures.__dict__.setdefault("_regions", {})
+    if level not in cache:
+        regions = figures.regions
+        assessments = figures.assessments
+        this_year = assessments[assessments["survey_year"] == figures.survey_year]
+        region_of = regions.drop_duplicates("county_code").set_index("county_code")[column]
+        # Each county's region (a county listed twice counts in each: filter, as a reader would).
+        if regions["county_code"].is_unique:
+            regions_by = regions.groupby(column, sort=False).indices
+            rows_by = this_year.groupby(this_year["county_code"].map(region_of), sort=False).indices
+            cache[level] = {
+                code: (regions.take(positions), this_year.take(rows_by.get(code, _NO_ROWS)))
+                for code, positions in regions_by.items()
+            }
+        else:
+            cache[level] = {}
+    rows = cache[level].get(region_code)
+    if rows is None:
+        regions = figures.regions[figures.regions[column] == region_code]
+        assessments = figures.assessments
+        rows = (
+            regions,
+            assessments[
+                (assessments["survey_year"] == figures.survey_year)
+                & assessments["county_code"].isin(regions["county_code"])
+            ],
+        )
+    return rows
 
 
 def _sort_key(value) -> str:
@@ -1357,6 +1396,9 @@ def _draw_chunk(chunk: _Chunk) -> tuple[dict[str, str], dict[str, str]]:
     for job in chunk.jobs:
         if job.page is not None:
             county = figures.county(job.county_code, rows)
+            # What a page derives from its school-stages, computed for the chunk at once
+            # (each county's own rows: the same as from the county alone).
+            county.__dict__["_derived"] = _derived(figures)
             pages[job.county_code] = digest = _county_digest(
                 county, _county_hashes(hashes, rows, job.county_code), job.href, chunk.renderer
             )
@@ -1366,12 +1408,14 @@ def _draw_chunk(chunk: _Chunk) -> tuple[dict[str, str], dict[str, str]]:
             if job.built != digest or not job.page.exists():
                 _write_text(job.page, render_county_page(county, job.county_code, job.href))
         if job.workbook is not None:
-            county_gaps = (  # write_gap_workbooks' frame of the county
-                figures.gaps.take(rows["gaps"].get(job.county_code, _NO_ROWS))
-                if "gaps" in rows  # the table is published (it may have no row)
-                else _empty_gaps()
-            )
-            books[job.county_code] = digest = _workbook_digest(county_gaps, chunk.renderer)
+            if "gaps" in rows:  # the table is published (it may have no row)
+                gap_rows = rows["gaps"].get(job.county_code, _NO_ROWS)
+                county_gaps = figures.gaps.take(gap_rows)
+                hashed = hashes["gaps"][gap_rows]
+            else:  # write_gap_workbooks' frame of a year without the table
+                county_gaps = _empty_gaps()
+                hashed = pd.util.hash_pandas_object(county_gaps, index=False).to_numpy()
+            books[job.county_code] = digest = _workbook_digest(county_gaps, hashed, chunk.renderer)
             if job.built_workbook != digest or not job.workbook.exists():
                 write_gap_workbook(job.workbook, county_gaps)
     return pages, books
@@ -1455,9 +1499,10 @@ def _county_hashes(
     }
 
 
-def _workbook_digest(gaps: pd.DataFrame, renderer: str) -> str:
-    """A digest of a county's gap rows (as `_inputs_digest` hashes a table) and the code."""
+def _workbook_digest(gaps: pd.DataFrame, hashes: np.ndarray, renderer: str) -> str:
+    """A digest of a county's gap rows (columns, types and `hashes`, their row hashes, as
+    `_county_digest` hashes a table) and the code that writes the workbook."""
     digest = hashlib.sha256(f"{renderer}\0workbook\0".encode())
     digest.update(repr([(c, str(t)) for c, t in gaps.dtypes.items()]).encode())
-    digest.update(pd.util.hash_pandas_object(gaps, index=False).to_numpy().tobytes())
+    digest.update(hashes.tobytes())
     return digest.hexdigest()[:32]
