@@ -1456,12 +1456,7 @@ def _inputs_digest(figures: WarehouseFigures, href: str, renderer: str) -> str:
     """A digest of everything a county page is drawn from: every value of every table of
     the county's figures (columns, types and rows, in order), the links and the code.
     (The rule; `_draw_chunk` computes the same from row hashes taken once a chunk.)"""
-    hashes = {
-        field.name: pd.util.hash_pandas_object(value, index=False).to_numpy()
-        for field in fields(figures)
-        if isinstance(value := getattr(figures, field.name), pd.DataFrame)
-    }
-    return _county_digest(figures, hashes, href, renderer)
+    return _county_digest(figures, _row_hashes(figures), href, renderer)
 
 
 def _county_digest(
