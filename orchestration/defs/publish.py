@@ -92,17 +92,16 @@ def validation_report(context: AssetExecutionContext, paths: JunhengPaths) -> Ma
 def bureau_reports(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
     """Per county and year: the gap-list workbook (一校一册) and the county report, with the
     province and prefecture indexes, from the published tables."""
-    from orchestration.publish.county_report import write_county_reports
-    from orchestration.publish.gap_workbook import write_gap_workbooks
+    from orchestration.publish.county_report import write_bureau_reports
 
     folders = paths.paths
     metadata = {}
     for year in partition_years(context):
         with progress.step("reports", year) as step:
-            workbooks = write_gap_workbooks(folders.warehouse_dir, folders.exports_dir, year)
-            pages = write_county_reports(
+            written = write_bureau_reports(
                 folders.warehouse_dir, folders.reports_dir, folders.exports_dir, year
             )
+            workbooks, pages = written.workbooks, written.pages
             step.add(workbooks=len(workbooks), pages=len(pages))
         metadata[f"{year} workbooks"] = len(workbooks)
         metadata[f"{year} pages"] = len(pages)

@@ -18,6 +18,7 @@ import json
 from functools import lru_cache
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import vl_convert
 from altair.vegalite.v6.api import _dataset_name
@@ -55,14 +56,13 @@ def cv_trend_vega(trend: pd.DataFrame, threshold: float | None, title: str) -> d
 
 def cv_trend_spec(trend: pd.DataFrame, threshold: float | None, title: str) -> dict:
     """The Vega-Lite spec (dict) of `cv_trend_svg`'s chart."""
-    frames = [_line_data(trend)]
+    rows = [_line_values(trend)]
     if threshold is not None:
-        frames.append(_rule_data(threshold))
+        rows.append([{"threshold": float(threshold)}])  # _values(_rule_data(threshold))
     template, placeholders = _template(title, threshold is not None)
     names = {}
     datasets = {}
-    for placeholder, frame in zip(placeholders, frames):
-        values = alt.data_transformers.get()(frame)["values"]
+    for placeholder, values in zip(placeholders, rows):
         names[placeholder] = _dataset_name(values)
         datasets[names[placeholder]] = values
     spec = copy.deepcopy(template)
@@ -103,6 +103,65 @@ def _rename_data(node, names: dict[str, str]) -> None:
     elif isinstance(node, list):
         for value in node:
             _rename_data(value, names)
+
+
+def _line_values(trend: pd.DataFrame) -> list[dict] | None:
+    """`_values(_line_data(trend))` read straight from the columns (no frame is built): the
+    rows with a CV, survey_year as int, cv as float, text as text."""
+    cv = trend["cv"].to_numpy(dtype=float, na_value=np.nan)
+    keep = ~np.isnan(cv)
+    columns = []
+    for name, column in trend.items():
+        if name == "cv":
+            columns.append(_floats(cv[keep]))
+        elif name == "survey_year":
+            columns.append(column.to_numpy()[keep].astype(int).tolist())
+        elif (values := _texts(column)) is not None:
+            columns.append([value for value, kept in zip(values, keep.tolist()) if kept])
+        else:
+            return _values(_line_data(trend))
+    return _records(list(trend.columns), columns)
+
+
+def _values(frame: pd.DataFrame) -> list[dict]:
+    """The rows of a chart's frame as altair's default data transformer gives them
+    (`alt.data_transformers.get()(frame)["values"]`: ints and floats as Python numbers,
+    null, NaN and infinite as None, text as str), without its copy and sanitising of the
+    frame per chart (about a tenth of a county page). Columns of another type go through
+    altair itself (tests/unit/publish/test_charts.py checks both give the same)."""
+    columns = []
+    for _, column in frame.items():
+        if column.dtype.kind in "iu":
+            columns.append(column.to_numpy().tolist())
+        elif column.dtype.kind == "f":
+            columns.append(_floats(column.to_numpy()))
+        elif (values := _texts(column)) is not None:
+            columns.append(values)
+        else:
+            return alt.data_transformers.get()(frame)["values"]
+    return _records(list(frame.columns), columns)
+
+
+def _records(names: list, columns: list[list]) -> list[dict]:
+    return [dict(zip(names, row)) for row in zip(*columns)]
+
+
+def _floats(array: np.ndarray) -> list:
+    values = array.tolist()
+    finite = np.isfinite(array)
+    if finite.all():
+        return values
+    return [value if ok else None for value, ok in zip(values, finite.tolist())]
+
+
+def _texts(column: pd.Series) -> list | None:
+    """A text column's values, missing ones as None; None when the column is not text."""
+    values = column.tolist()
+    if str(column.dtype) in ("str", "string"):  # altair: missing as None
+        return [value if isinstance(value, str) else None for value in values]
+    if column.dtype.kind == "O" and all(isinstance(value, str) for value in values):
+        return values  # altair leaves object columns as they are
+    return None
 
 
 def _line_data(trend: pd.DataFrame) -> pd.DataFrame:

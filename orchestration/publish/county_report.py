@@ -21,6 +21,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields, replace
 from html import escape
@@ -31,7 +32,13 @@ import pandas as pd
 
 from contracts.national_rules import national_rule, size_standards
 from orchestration.publish.charts import COMPOSITE, cv_trend_svg
-from orchestration.publish.gap_workbook import STAGE_ZH, cost_totals, export_path
+from orchestration.publish.gap_workbook import (
+    STAGE_ZH,
+    _empty_gaps,
+    cost_totals,
+    export_path,
+    write_gap_workbook,
+)
 from orchestration.publish.published import read_table, write_atomically
 
 # The quality regime's school-stage test as the reports word it (contracts/national_rules.csv).
@@ -130,18 +137,20 @@ def variance_shares(school_indicators: pd.DataFrame) -> pd.DataFrame:
 
 
 def urban_rural_means(school_indicators: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
-    """Enrollment-weighted mean of each indicator per stage and urban_rural class.
+    """Enrollment-weighted mean of each indicator per county, stage and urban_rural class.
 
     `schools` is dim_school (school_key, urban_rural); school-stages whose urban_rural is
-    unknown form the class 'unknown'. Columns: stage, indicator_code, urban_rural,
-    school_stages, students, weighted_mean.
+    unknown form the class 'unknown'. Columns: county_code, stage, indicator_code,
+    urban_rural, school_stages, students, weighted_mean. Each county's rows are those of
+    its school-stages alone (grouped, so one call serves every county of the input).
     """
     rows = school_indicators.dropna(subset=["value"]).merge(
         schools[["school_key", "urban_rural"]], on="school_key", how="left"
     )
     rows["urban_rural"] = rows["urban_rural"].fillna("unknown")
     rows["weighted"] = rows["students"] * rows["value"]
-    grouped = rows.groupby(["stage", "indicator_code", "urban_rural"], as_index=False).agg(
+    keys = ["county_code", "stage", "indicator_code", "urban_rural"]
+    grouped = rows.groupby(keys, as_index=False).agg(
         school_stages=("value", "size"), students=("students", "sum"), weighted=("weighted", "sum")
     )
     grouped["weighted_mean"] = grouped["weighted"] / grouped["students"]
@@ -385,19 +394,69 @@ class WarehouseFigures:
         """The figures of each county alone (its rows of every table, the dim_school rows
         of the schools they name), split in one pass: a county page filters its county's
         rows only, not the nation's, once per county (national scale: 2 849 counties)."""
-        per_county = {name: _split(getattr(self, name)) for name in _COUNTY_TABLES}
+        rows = self.county_rows()
+        return {code: self.county(code, rows) for code in self.counties()}
+
+    def county_rows(self) -> dict[str, dict[str, np.ndarray]]:
+        """By table (_COUNTY_TABLES and `schools`), the positions of each county's rows:
+        grouped once for every county, in table order. A table without county_code is
+        absent (every county reads it whole)."""
+        rows = {}
+        for name in _COUNTY_TABLES:
+            frame = getattr(self, name)
+            if not frame.empty and "county_code" in frame.columns:
+                rows[name] = frame.groupby("county_code", sort=False).indices
+            elif "county_code" in frame.columns:
+                rows[name] = {}
         named = pd.concat(
             [getattr(self, name)[["county_code", "school_key"]] for name in _SCHOOL_TABLES]
         ).drop_duplicates()
-        rows = named.merge(self.schools[["school_key"]].reset_index(names="_row"), on="school_key")
-        school_rows = {code: sorted(part["_row"]) for code, part in rows.groupby("county_code")}
-        figures = {}
-        for county_code in self.counties():
-            tables = {name: _part(per_county[name], getattr(self, name), county_code)
-                      for name in _COUNTY_TABLES}  # fmt: skip
-            schools = self.schools.loc[school_rows.get(county_code, [])]
-            figures[county_code] = replace(self, **tables, schools=schools)
-        return figures
+        positions = self.schools[["school_key"]].reset_index(drop=True)
+        schools = named.merge(positions.reset_index(names="_row"), on="school_key")
+        rows["schools"] = {
+            code: np.sort(part["_row"].to_numpy()) for code, part in schools.groupby("county_code")
+        }
+        return rows
+
+    def county(self, county_code: str, rows: dict[str, dict[str, np.ndarray]]) -> WarehouseFigures:
+        """The figures of `county_code` alone, from `county_rows()`'s positions."""
+        tables = {}
+        for name, positions in rows.items():
+            frame = getattr(self, name)
+            taken = positions.get(county_code, _NO_ROWS)
+            if len(taken) and taken[-1] - taken[0] + 1 == len(taken):
+                tables[name] = frame.iloc[taken[0] : taken[-1] + 1]  # the same rows, no copy
+            else:
+                tables[name] = frame.take(taken)
+        return replace(self, **tables)
+
+    def take_counties(self, county_codes: list[str], rows) -> WarehouseFigures:
+        """The figures of `county_codes` together (each county's rows of every table in
+        table order, one county after the other; dim_school's rows in table order): what a
+        worker draws a chunk of counties from, pickled small."""
+        tables = {}
+        for name, positions in rows.items():
+            parts = [positions[code] for code in county_codes if code in positions]
+            taken = np.concatenate(parts) if parts else _NO_ROWS
+            if name == "schools":  # a school may be named by two counties' rows
+                taken = np.unique(taken)
+            tables[name] = getattr(self, name).take(taken)
+        return replace(self, **tables)
+
+    def plain(self) -> WarehouseFigures:
+        """The same figures with text columns as Python objects, not Arrow strings: a page
+        reads its rows one by one (itertuples, takes), which Arrow-backed text makes several
+        times slower. The values are the same (missing text stays NaN)."""
+        tables = {}
+        for field in fields(self):
+            frame = getattr(self, field.name)
+            if isinstance(frame, pd.DataFrame):
+                text = {c: object for c, t in frame.dtypes.items() if str(t) in ("str", "string")}
+                tables[field.name] = frame.astype(text) if text else frame
+        return replace(self, **tables)
+
+
+_NO_ROWS = np.array([], dtype=np.intp)
 
 
 # The tables a county page filters by county_code, and those naming its schools.
@@ -414,18 +473,6 @@ _COUNTY_TABLES = (
     "ingest_files",
 )
 _SCHOOL_TABLES = ("school_indicators", "school_stages", "school_quality", "gaps", "sizes")
-
-
-def _split(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    if frame.empty or "county_code" not in frame.columns:
-        return {}
-    return {code: part for code, part in frame.groupby("county_code", sort=False)}
-
-
-def _part(parts: dict[str, pd.DataFrame], frame: pd.DataFrame, county_code: str) -> pd.DataFrame:
-    if "county_code" not in frame.columns:
-        return frame
-    return parts.get(county_code, frame.iloc[0:0])
 
 
 def _names(figures: WarehouseFigures) -> dict[str, str]:
@@ -455,11 +502,10 @@ def render_county_page(figures: WarehouseFigures, county_code: str, workbook_hre
     school_indicators = figures.school_indicators[
         figures.school_indicators["county_code"] == county_code
     ]
-    shares = (
-        variance_shares(school_indicators) if not school_indicators.empty else school_indicators
-    )
-    # The top contributors of every stage and indicator, found once for the page's tables.
-    top_shares = None if shares.empty else _top_shares(shares)
+    # The top contributors of every stage and indicator and the urban/rural means, found
+    # for every county of `figures` at once (a worker's chunk of counties, or the nation).
+    derived = _derived(figures)
+    top_shares = derived.top_shares.get(county_code)
 
     def school_link(school_key: str, stage: str, code: str | None = None) -> str:
         target = (
@@ -498,7 +544,12 @@ def render_county_page(figures: WarehouseFigures, county_code: str, workbook_hre
             )
         )
     parts.append(_size_section(figures, county_code, names))
-    parts.append(_urban_rural_section(figures, school_indicators, indicator_names))
+    parts.append(
+        _urban_rural_section(
+            derived.means.get(county_code, []) if not school_indicators.empty else None,
+            indicator_names,
+        )
+    )
     parts.append(_gap_section(gaps))
     parts.append(_schools_section(figures, county_code, names))
     return _page(f"{county_name} {year} 均衡发展报告", "".join(parts), SORT_SCRIPT)
@@ -627,7 +678,7 @@ def _stage_section(
         (figures.assessments["county_code"] == county_code)
         & (figures.assessments["stage"] == stage)
     ]
-    cv_by_year = empty_cvs = None
+    cv_by_year = years = None
     for regime, zh, en in (
         ("basic", "基本均衡", "basic balance (2012)"),
         ("quality", "优质均衡", "high-quality balance (2017)"),
@@ -658,16 +709,16 @@ def _stage_section(
             f"{escape(stage_zh + zh)}差异系数历年走势,虚线为阈值 "
             f'<span class="en">CV trend, dashed line: threshold</span></figcaption></figure>'
         )
-        years = sorted(cvs["survey_year"].unique())
-        if cv_by_year is None:  # each indicator's CV by survey year: grouped once a stage
-            cv_by_year = {
-                code: part.set_index("survey_year")["cv"]
-                for code, part in cvs.groupby("indicator_code", sort=False)
-            }
-            empty_cvs = cvs.iloc[0:0].set_index("survey_year")["cv"]
+        if cv_by_year is None:  # each indicator's CV by survey year: read once a stage
+            years = sorted(cvs["survey_year"].unique())
+            cv_by_year = {}
+            for code, survey_year, cv in zip(
+                cvs["indicator_code"].tolist(), cvs["survey_year"].tolist(), cvs["cv"].tolist()
+            ):
+                cv_by_year.setdefault(code, {})[survey_year] = cv
         rows = []
         for row in regime_cvs.itertuples():
-            by_year = cv_by_year.get(row.indicator_code, empty_cvs)
+            by_year = cv_by_year.get(row.indicator_code, {})
             within = None if pd.isna(row.cv) else row.cv <= row.cv_threshold
             rows.append(
                 "<tr>"
@@ -741,28 +792,64 @@ def _contributors(top_shares, stage, codes, school_link, regime) -> str:
     return title + _table(headers, rows)
 
 
-def _top_shares(shares: pd.DataFrame) -> dict[tuple[str, str], list]:
-    """The TOP_CONTRIBUTORS rows (itertuples) of largest variance_share per (stage,
-    indicator_code), largest first, in the order `sort_values("variance_share",
+def _top_shares(shares: pd.DataFrame) -> dict[str, dict[tuple[str, str], list]]:
+    """By county_code, the TOP_CONTRIBUTORS rows (itertuples) of largest variance_share per
+    (stage, indicator_code), largest first, in the order `sort_values("variance_share",
     ascending=False)` gives each group (ties included): a page asks for 30 groups, one
-    grouping of the county's shares instead of a filter and a sort per group."""
+    grouping of every county's shares instead of a filter and a sort per group. A county
+    with shares but none known has an empty dict."""
+    tops: dict[str, dict[tuple[str, str], list]] = {
+        code: {} for code in shares["county_code"].unique()
+    }
     known = shares.dropna(subset=["variance_share"])
     if known.empty:
-        return {}
+        return tops
     values = known["variance_share"].to_numpy(dtype=float)
     picked = {}
-    for key, positions in known.groupby(["stage", "indicator_code"], sort=False).indices.items():
+    keys = ["county_code", "stage", "indicator_code"]
+    for key, positions in known.groupby(keys, sort=False).indices.items():
         # pandas' descending sort (pandas.core.sorting.nargsort): argsort the reversed
         # values, then reverse, so equal shares keep the order sort_values gives them.
         reverse = positions[::-1]
         order = reverse[values[reverse].argsort(kind="quicksort")][::-1]
         picked[key] = order[:TOP_CONTRIBUTORS]
     rows = list(known.iloc[np.concatenate(list(picked.values()))].itertuples())
-    tops, start = {}, 0
-    for key, positions in picked.items():
-        tops[key] = rows[start : start + len(positions)]
+    start = 0
+    for (county_code, stage, code), positions in picked.items():
+        tops[county_code][stage, code] = rows[start : start + len(positions)]
         start += len(positions)
     return tops
+
+
+@dataclass
+class _Derived:
+    """What a page computes over its county's school-stages, computed for every county of a
+    WarehouseFigures at once: `top_shares` (_top_shares; a county without a school-stage
+    value is absent) and `means` (urban_rural_means rows as (stage, indicator_code,
+    urban_rural, school_stages, weighted_mean) tuples)."""
+
+    top_shares: dict[str, dict[tuple[str, str], list]]
+    means: dict[str, list[tuple]]
+
+
+def _derived(figures: WarehouseFigures) -> _Derived:
+    """`figures`' _Derived, computed on first use and kept with them (the tables of a
+    WarehouseFigures are not changed once it is drawn from)."""
+    derived = figures.__dict__.get("_derived")
+    if derived is None:
+        rows = figures.school_indicators
+        shares = variance_shares(rows) if not rows.empty else rows
+        means = urban_rural_means(rows, figures.schools) if not rows.empty else None
+        by_county: dict[str, list[tuple]] = {}
+        if means is not None:
+            columns = ["stage", "indicator_code", "urban_rural", "school_stages", "weighted_mean"]
+            for county_code, *values in zip(
+                means["county_code"].tolist(), *(means[c].tolist() for c in columns)
+            ):
+                by_county.setdefault(county_code, []).append(tuple(values))
+        derived = _Derived({} if shares.empty else _top_shares(shares), by_county)
+        figures.__dict__["_derived"] = derived
+    return derived
 
 
 SIZE_REASON_ZH = {
@@ -849,27 +936,28 @@ def _size_section(figures, county_code, names) -> str:
     return "".join(out)
 
 
-def _urban_rural_section(figures, school_indicators, indicator_names) -> str:
-    if school_indicators.empty:
+def _urban_rural_section(means: list[tuple] | None, indicator_names) -> str:
+    """`means`: the county's urban_rural_means rows as (stage, indicator_code, urban_rural,
+    school_stages, weighted_mean) tuples (none: the county has no school-stage indicators)."""
+    if means is None:
         return ""
-    means = urban_rural_means(school_indicators, figures.schools)
-    classes = [c for c in ("urban", "town", "rural", "unknown") if c in set(means["urban_rural"])]
+    classes = [c for c in ("urban", "town", "rural", "unknown") if c in {m[2] for m in means}]
     out = [_h("城乡对比", "urban, town and rural school-stages (enrollment-weighted means)")]
     for stage in STAGES:
-        stage_means = means[means["stage"] == stage]
-        if stage_means.empty:
+        stage_means = [m for m in means if m[0] == stage]
+        if not stage_means:
             continue
-        pivot = stage_means.pivot(
-            index="indicator_code", columns="urban_rural", values="weighted_mean"
-        )
-        counts = stage_means.groupby("urban_rural")["school_stages"].max()
+        value = {(code, kind): mean for _, code, kind, _, mean in stage_means}
+        counts: dict[str, int] = {}
+        for _, _, kind, school_stages, _ in stage_means:
+            counts[kind] = max(counts.get(kind, school_stages), school_stages)
         rows = [
             "<tr>"
             + _td(code)
             + _td(indicator_names.get(code, ""))
-            + "".join(_td(pivot.loc[code].get(c), numeric=True) for c in classes)
+            + "".join(_td(value.get((code, c)), numeric=True) for c in classes)
             + "</tr>"
-            for code in pivot.index
+            for code in sorted({code for _, code, _, _, _ in stage_means})
         ]
         headers = [("指标", "code"), ("名称", "indicator")] + [
             (f"{URBAN_RURAL_ZH[c]} ({int(counts.get(c, 0))})", c) for c in classes
@@ -951,13 +1039,18 @@ def _totals_table(gaps: pd.DataFrame) -> str:
 
 def _schools_section(figures, county_code, names) -> str:
     stages = figures.school_stages[figures.school_stages["county_code"] == county_code]
-    quality = figures.school_quality.set_index(["school_key", "stage"])
+    quality = figures.school_quality
+    # (school_key, stage) -> its fct_school_quality row's figures (one row per key).
+    quality = dict(
+        zip(
+            zip(quality["school_key"].tolist(), quality["stage"].tolist()),
+            zip(quality["indicators_met"].tolist(), quality["passes_quality"].tolist()),
+        )
+    )
     urban = dict(zip(figures.schools["school_key"], figures.schools["urban_rural"]))
     rows = []
     for row in stages.sort_values(["stage", "school_key"]).itertuples():
-        key = (row.school_key, row.stage)
-        met = quality["indicators_met"].get(key) if key in quality.index else None
-        passes = quality["passes_quality"].get(key) if key in quality.index else None
+        met, passes = quality.get((row.school_key, row.stage), (None, None))
         rows.append(
             f'<tr id="{anchor("school", row.school_key, row.stage)}">'
             + _td(names.get(row.school_key, row.school_key))
@@ -997,15 +1090,10 @@ def render_index_page(
     figures: WarehouseFigures, level: str, region_code: str, county_href: dict[str, str]
 ) -> str:
     """The counties of one province or prefecture and their verdicts, with the previous year."""
-    column = "province_code" if level == "province" else "prefecture_code"
     name_column = "province_name" if level == "province" else "prefecture_name"
-    regions = figures.regions[figures.regions[column] == region_code]
+    regions, assessments = _region_rows(figures, level, region_code)
     region_name = str(regions[name_column].iloc[0]) if not regions.empty else region_code
     year = figures.survey_year
-    assessments = figures.assessments[
-        (figures.assessments["survey_year"] == year)
-        & figures.assessments["county_code"].isin(regions["county_code"])
-    ]
     county_names = dict(zip(regions["county_code"], regions["county_name"]))
     rows = []
     for row in assessments.sort_values(["county_code", "stage"]).itertuples():
@@ -1054,6 +1142,43 @@ def render_index_page(
         f"<ul>{''.join(counts)}</ul>" + _table(headers, rows, sortable=True)
     )
     return _page(f"{region_name} {year}", body, SORT_SCRIPT)
+
+
+def _region_rows(
+    figures: WarehouseFigures, level: str, region_code: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The dim_region rows of a province or prefecture, and this year's
+    fct_county_assessment rows of its counties, in table order: grouped once for every
+    region of the level (about 370 prefectures a national year), kept with `figures`."""
+    column = "province_code" if level == "province" else "prefecture_code"
+    cache = figures.__dict__.setdefault("_regions", {})
+    if level not in cache:
+        regions = figures.regions
+        assessments = figures.assessments
+        this_year = assessments[assessments["survey_year"] == figures.survey_year]
+        region_of = regions.drop_duplicates("county_code").set_index("county_code")[column]
+        # Each county's region (a county listed twice counts in each: filter, as a reader would).
+        if regions["county_code"].is_unique:
+            regions_by = regions.groupby(column, sort=False).indices
+            rows_by = this_year.groupby(this_year["county_code"].map(region_of), sort=False).indices
+            cache[level] = {
+                code: (regions.take(positions), this_year.take(rows_by.get(code, _NO_ROWS)))
+                for code, positions in regions_by.items()
+            }
+        else:
+            cache[level] = {}
+    rows = cache[level].get(region_code)
+    if rows is None:
+        regions = figures.regions[figures.regions[column] == region_code]
+        assessments = figures.assessments
+        rows = (
+            regions,
+            assessments[
+                (assessments["survey_year"] == figures.survey_year)
+                & assessments["county_code"].isin(regions["county_code"])
+            ],
+        )
+    return rows
 
 
 def _sort_key(value) -> str:
@@ -1117,44 +1242,102 @@ def write_county_reports(
     machine's cores); a year of fewer than `POOL_FROM_PAGES` counties, or 1 worker, is
     drawn in this process. Either way every page is the same text.
     """
+    return write_bureau_reports(
+        warehouse_dir, reports_dir, exports_dir, survey_year, workers, workbooks=False
+    ).pages
+
+
+@dataclass
+class BureauReports:
+    """What `write_bureau_reports` wrote (or left as it was, its inputs unchanged)."""
+
+    workbooks: list[Path]  # <exports>/<year>/<code>_一校一册.xlsx, by county code
+    pages: list[Path]  # county pages by county code, then the province and prefecture indexes
+
+
+def write_bureau_reports(
+    warehouse_dir: Path,
+    reports_dir: Path,
+    exports_dir: Path,
+    survey_year: int,
+    workers: int | None = None,
+    workbooks: bool = True,
+) -> BureauReports:
+    """A year's gap-list workbooks (gap_workbook.write_gap_workbooks' files, one per county
+    with in-scope school-stages) and county pages (one per county assessed), drawn together
+    by `workers` processes a chunk of counties at a time, then the region indexes.
+
+    The figures are read once and each chunk's rows taken from them (no copy per county of
+    the nation's tables is kept); a page or workbook whose inputs digest (its county's rows,
+    the code and libraries that draw it) is that of the file on disk is not drawn again.
+    Digests are kept in `.inputs.json` beside the pages and beside the workbooks.
+    """
     figures = WarehouseFigures.load(warehouse_dir, survey_year)
-    inputs_path = Path(reports_dir) / str(survey_year) / "county" / INPUTS_FILE
-    built = _read_inputs(inputs_path)
-    renderer = _renderer_digest()
+    pages_inputs = Path(reports_dir) / str(survey_year) / "county" / INPUTS_FILE
+    books_inputs = Path(exports_dir) / str(survey_year) / INPUTS_FILE
+    built_pages = _read_inputs(pages_inputs)
+    built_books = _read_inputs(books_inputs) if workbooks else {}
+    page_counties = figures.counties()
+    book_counties = _workbook_counties(figures) if workbooks else []
     jobs = []
-    for county_code, county_figures in figures.by_county().items():
+    for county_code in sorted(set(page_counties) | set(book_counties)):
         page = county_page_path(reports_dir, survey_year, county_code)
         workbook = export_path(exports_dir, survey_year, county_code)
-        href = Path(os.path.relpath(workbook, page.parent)).as_posix()
-        jobs.append(_PageJob(county_code, county_figures, page, href, built.get(county_code)))
-    inputs = _draw_pages(jobs, renderer, report_workers() if workers is None else workers)
-    written = [job.page for job in jobs]
-    hrefs = {job.county_code: f"../county/{job.county_code}.html" for job in jobs}
-    if inputs != built:
-        _write_text(inputs_path, json.dumps(inputs, indent=0, sort_keys=True))
+        jobs.append(
+            _CountyJob(
+                county_code,
+                page if county_code in set(page_counties) else None,
+                Path(os.path.relpath(workbook, page.parent)).as_posix(),
+                built_pages.get(county_code),
+                workbook if county_code in set(book_counties) else None,
+                built_books.get(county_code),
+            )
+        )
+    worker_count = report_workers() if workers is None else workers
+    page_inputs, book_inputs = _draw(figures, jobs, _renderer_digest(), worker_count)
+    if page_inputs != built_pages and (page_inputs or built_pages):
+        _write_text(pages_inputs, json.dumps(page_inputs, indent=0, sort_keys=True))
+    if workbooks and book_inputs != built_books:
+        _write_text(books_inputs, json.dumps(book_inputs, indent=0, sort_keys=True))
+    written = [job.page for job in jobs if job.page is not None]
+    hrefs = {job.county_code: f"../county/{job.county_code}.html" for job in jobs if job.page}
     counties = figures.regions[figures.regions["county_code"].isin(hrefs)]
     for level, column in (("province", "province_code"), ("prefecture", "prefecture_code")):
         for region_code in sorted(counties[column].dropna().unique()):
             page = Path(reports_dir) / str(survey_year) / level / f"{region_code}.html"
             written.append(_write_text(page, render_index_page(figures, level, region_code, hrefs)))
-    return written
+    return BureauReports([job.workbook for job in jobs if job.workbook is not None], written)
+
+
+def _workbook_counties(figures: WarehouseFigures) -> list[str]:
+    """The counties with in-scope school-stages in the year (write_gap_workbooks' rule)."""
+    stages = figures.school_stages
+    return sorted(set(stages.get("county_code", pd.Series(dtype=str)).dropna()))
 
 
 # A year of fewer county pages than this is drawn in-process: starting worker processes
 # (importing pandas and altair in each, about 2 s) costs more than it saves.
 POOL_FROM_PAGES = 24
-# Counties a worker draws per task: large enough that pickling a task is a small part of
-# it, small enough that both workers finish together.
+# Counties a worker draws per task: large enough that pickling a task and grouping its
+# figures are a small part of it, small enough that both workers finish together.
 CHUNK_PAGES = 16
 
 
 @dataclass
-class _PageJob:
+class _CountyJob:
     county_code: str
-    figures: WarehouseFigures  # the county's figures alone (WarehouseFigures.by_county)
-    page: Path
+    page: Path | None  # None: the county is not assessed this year (a workbook only)
     href: str  # the county's workbook, relative to its page
     built: str | None  # the inputs digest the page on disk was drawn from
+    workbook: Path | None  # None: no in-scope school-stage (a page only)
+    built_workbook: str | None
+
+
+@dataclass
+class _Chunk:
+    figures: WarehouseFigures  # the chunk's counties' rows of every table
+    jobs: list[_CountyJob]
+    renderer: str
 
 
 def report_workers() -> int:
@@ -1165,34 +1348,82 @@ def report_workers() -> int:
     return (os.cpu_count() or 1) if workers is None else workers
 
 
-def _draw_pages(jobs: list[_PageJob], renderer: str, workers: int) -> dict[str, str]:
-    """Draw the pages whose inputs changed; returns every county's inputs digest."""
+def _draw(
+    figures: WarehouseFigures, jobs: list[_CountyJob], renderer: str, workers: int
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Draw the pages and workbooks whose inputs changed; returns every county's page and
+    workbook inputs digests."""
+    rows = figures.county_rows()
+    chunks = (
+        _Chunk(figures.take_counties([job.county_code for job in part], rows), part, renderer)
+        for part in (jobs[i : i + CHUNK_PAGES] for i in range(0, len(jobs), CHUNK_PAGES))
+    )
+    pages: dict[str, str] = {}
+    books: dict[str, str] = {}
     if workers <= 1 or len(jobs) < POOL_FROM_PAGES or os.name != "posix":
-        return _draw_chunk(jobs, renderer)
-    inputs: dict[str, str] = {}
+        results = map(_draw_chunk, chunks)
+    else:
+        results = _pooled(chunks, workers)
+    for drawn_pages, drawn_books in results:
+        pages.update(drawn_pages)
+        books.update(drawn_books)
+    return pages, books
+
+
+def _pooled(chunks, workers: int):
+    """`_draw_chunk` of each chunk in `workers` processes, results in chunk order. Chunks
+    are taken from the nation's figures as workers free up (two a worker in flight), so
+    the parent never holds more than a few chunks' copies."""
     # forkserver: workers fork from a clean process, never from this one's threads (Dagster's,
     # vl-convert's JavaScript runtime).
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        chunks = [jobs[i : i + CHUNK_PAGES] for i in range(0, len(jobs), CHUNK_PAGES)]
-        for drawn in pool.map(_draw_chunk, chunks, [renderer] * len(chunks)):
-            inputs.update(drawn)
-    return inputs
+        pending = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_draw_chunk, chunk))
+            del chunk
+            while len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
-def _draw_chunk(jobs: list[_PageJob], renderer: str) -> dict[str, str]:
-    inputs = {}
-    for job in jobs:
-        inputs[job.county_code] = digest = _inputs_digest(job.figures, job.href, renderer)
-        # A page whose inputs (its county's rows of every table, the code that draws it)
-        # are those it was drawn from is left as it is: a change in one county's file
-        # redraws that county's page, not the nation's.
-        if job.built != digest or not job.page.exists():
-            _write_text(job.page, render_county_page(job.figures, job.county_code, job.href))
-    return inputs
+def _draw_chunk(chunk: _Chunk) -> tuple[dict[str, str], dict[str, str]]:
+    """Draw a chunk's pages and workbooks whose inputs changed; their digests by county."""
+    figures = chunk.figures.plain()
+    rows = figures.county_rows()
+    hashes = _row_hashes(figures)
+    pages, books = {}, {}
+    for job in chunk.jobs:
+        if job.page is not None:
+            county = figures.county(job.county_code, rows)
+            # What a page derives from its school-stages, computed for the chunk at once
+            # (each county's own rows: the same as from the county alone).
+            county.__dict__["_derived"] = _derived(figures)
+            pages[job.county_code] = digest = _county_digest(
+                county, _county_hashes(hashes, rows, job.county_code), job.href, chunk.renderer
+            )
+            # A page whose inputs (its county's rows of every table, the code that draws it)
+            # are those it was drawn from is left as it is: a change in one county's file
+            # redraws that county's page, not the nation's.
+            if job.built != digest or not job.page.exists():
+                _write_text(job.page, render_county_page(county, job.county_code, job.href))
+        if job.workbook is not None:
+            if "gaps" in rows:  # the table is published (it may have no row)
+                gap_rows = rows["gaps"].get(job.county_code, _NO_ROWS)
+                county_gaps = figures.gaps.take(gap_rows)
+                hashed = hashes["gaps"][gap_rows]
+            else:  # write_gap_workbooks' frame of a year without the table
+                county_gaps = _empty_gaps()
+                hashed = pd.util.hash_pandas_object(county_gaps, index=False).to_numpy()
+            books[job.county_code] = digest = _workbook_digest(county_gaps, hashed, chunk.renderer)
+            if job.built_workbook != digest or not job.workbook.exists():
+                write_gap_workbook(job.workbook, county_gaps)
+    return pages, books
 
 
-# Beside the county pages of a year: each page's inputs digest when it was drawn.
+# Beside the county pages of a year, and beside its workbooks: each file's inputs digest
+# when it was drawn.
 INPUTS_FILE = ".inputs.json"
 
 
@@ -1204,13 +1435,17 @@ def _read_inputs(path: Path) -> dict[str, str]:
 
 
 def _renderer_digest() -> str:
-    """The code that draws a page: this package's modules and the chart libraries' versions."""
+    """The code that draws a page or workbook: this package's modules, the unit costs a
+    workbook lists, and the libraries' versions."""
     from importlib import metadata
+
+    from orchestration.publish.gap_workbook import UNIT_COSTS_CSV
 
     digest = hashlib.sha256()
     for module in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(module.read_bytes())
-    for name in ("altair", "vl-convert-python", "pandas"):
+    digest.update(UNIT_COSTS_CSV.read_bytes())
+    for name in ("altair", "vl-convert-python", "pandas", "openpyxl"):
         try:
             digest.update(f"{name}=={metadata.version(name)}".encode())
         except metadata.PackageNotFoundError:
@@ -1220,14 +1455,50 @@ def _renderer_digest() -> str:
 
 def _inputs_digest(figures: WarehouseFigures, href: str, renderer: str) -> str:
     """A digest of everything a county page is drawn from: every value of every table of
-    the county's figures (columns, types and rows, in order), the links and the code."""
+    the county's figures (columns, types and rows, in order), the links and the code.
+    (The rule; `_draw_chunk` computes the same from row hashes taken once a chunk.)"""
+    return _county_digest(figures, _row_hashes(figures), href, renderer)
+
+
+def _county_digest(
+    figures: WarehouseFigures, hashes: dict[str, np.ndarray], href: str, renderer: str
+) -> str:
+    """`_inputs_digest` of a county's figures, with `hashes` its tables' row hashes
+    (pandas.util.hash_pandas_object, which hashes each row on its own)."""
     digest = hashlib.sha256(f"{renderer}\0{href}\0{VALIDATION_HREF}\0".encode())
     for field in fields(figures):
         value = getattr(figures, field.name)
         if isinstance(value, pd.DataFrame):
             digest.update(repr([(c, str(t)) for c, t in value.dtypes.items()]).encode())
-            hashed = pd.util.hash_pandas_object(value, index=False)
-            digest.update(hashed.to_numpy().tobytes())
+            digest.update(hashes[field.name].tobytes())
         else:
             digest.update(repr(value).encode())
+    return digest.hexdigest()[:32]
+
+
+def _row_hashes(figures: WarehouseFigures) -> dict[str, np.ndarray]:
+    """Each table's row hashes, computed once for every county of `figures`."""
+    return {
+        field.name: pd.util.hash_pandas_object(value, index=False).to_numpy()
+        for field in fields(figures)
+        if isinstance(value := getattr(figures, field.name), pd.DataFrame)
+    }
+
+
+def _county_hashes(
+    hashes: dict[str, np.ndarray], rows: dict[str, dict[str, np.ndarray]], county_code: str
+) -> dict[str, np.ndarray]:
+    """The row hashes of `county_code`'s rows (WarehouseFigures.county's rows)."""
+    return {
+        name: hashed[rows[name].get(county_code, _NO_ROWS)] if name in rows else hashed
+        for name, hashed in hashes.items()
+    }
+
+
+def _workbook_digest(gaps: pd.DataFrame, hashes: np.ndarray, renderer: str) -> str:
+    """A digest of a county's gap rows (columns, types and `hashes`, their row hashes, as
+    `_county_digest` hashes a table) and the code that writes the workbook."""
+    digest = hashlib.sha256(f"{renderer}\0workbook\0".encode())
+    digest.update(repr([(c, str(t)) for c, t in gaps.dtypes.items()]).encode())
+    digest.update(hashes.tobytes())
     return digest.hexdigest()[:32]

@@ -551,3 +551,130 @@ def test_a_chart_spec_is_the_one_altair_builds_and_vl_convert_compiles_for_its_d
             assert cv_trend_spec(data, threshold, title) == built
             # The Vega spec drawn is the one vl-convert compiles altair's spec to.
             assert cv_trend_vega(data, threshold, title) == vl_convert.vegalite_to_vega(built)
+
+
+def _figures_with_bare_county(published: Path, year: int):
+    """The year's figures, with one county stripped of its gap and quality rows (a county
+    with no gap and no quality row), so that every per-county rule meets that case too."""
+    from orchestration.publish.county_report import WarehouseFigures
+
+    figures = WarehouseFigures.load(published, year)
+    bare = figures.counties()[0]
+    figures.gaps = figures.gaps[figures.gaps["county_code"] != bare].reset_index(drop=True)
+    quality = figures.school_quality
+    figures.school_quality = quality[quality["county_code"] != bare].reset_index(drop=True)
+    return figures, bare
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_a_county_page_from_the_nation_a_chunk_or_the_county_alone_is_the_same(published, year):
+    """Pages drawn from the national figures (a filter per county, the rule), from the county's
+    figures alone (by_county) and from a worker's chunk of counties (taken, text as objects,
+    derived tables grouped for the chunk) are the same text, for every county, over years
+    with history, a county with no gap and no quality row among them."""
+    from orchestration.publish.county_report import _derived, render_county_page
+
+    national, bare = _figures_with_bare_county(published, year)
+    alone = national.by_county()
+    assert bare in alone and alone[bare].gaps.empty and alone[bare].school_quality.empty
+    assert len(alone) >= 2 and national.assessments["survey_year"].nunique() == len(YEARS)
+    rows = national.county_rows()
+    chunk = national.take_counties(sorted(alone), rows).plain()
+    chunk_rows = chunk.county_rows()
+    for county_code, figures in alone.items():
+        page = render_county_page(national, county_code, "x.xlsx")
+        assert render_county_page(figures, county_code, "x.xlsx") == page
+        county = chunk.county(county_code, chunk_rows)
+        county.__dict__["_derived"] = _derived(chunk)
+        assert render_county_page(county, county_code, "x.xlsx") == page
+
+
+def test_a_county_digest_from_a_chunk_s_row_hashes_is_that_of_the_county_alone(published):
+    from orchestration.publish.county_report import (
+        _county_digest,
+        _county_hashes,
+        _inputs_digest,
+        _row_hashes,
+    )
+
+    national, _ = _figures_with_bare_county(published, max(YEARS))
+    rows = national.county_rows()
+    hashes = _row_hashes(national)
+    digests = set()
+    for county_code, figures in national.by_county().items():
+        digest = _inputs_digest(figures, "x.xlsx", "code")
+        county_hashes = _county_hashes(hashes, rows, county_code)
+        assert _county_digest(figures, county_hashes, "x.xlsx", "code") == digest
+        digests.add(digest)
+    assert len(digests) == len(national.counties())
+
+
+def test_region_index_pages_from_grouped_rows_are_those_of_the_filter_rule(published):
+    from orchestration.publish.county_report import WarehouseFigures, render_index_page
+
+    year = max(YEARS)
+    grouped = WarehouseFigures.load(published, year)
+    # A county listed twice in dim_region: the index pages filter region by region.
+    filtered = WarehouseFigures.load(published, year)
+    filtered.regions = pd.concat([filtered.regions, filtered.regions.head(1)])
+    hrefs = {code: f"../county/{code}.html" for code in grouped.counties()}
+    pages = 0
+    for level, column in (("province", "province_code"), ("prefecture", "prefecture_code")):
+        for code in grouped.regions[column].dropna().unique():
+            page = render_index_page(grouped, level, code, hrefs)
+            assert page == render_index_page(filtered, level, code, hrefs)
+            pages += "href=" in page
+    assert grouped.__dict__["_regions"] and not filtered.__dict__["_regions"]["province"]
+    assert pages >= 2
+
+
+def test_bureau_reports_write_the_workbooks_of_write_gap_workbooks_and_redraw_only_changes(
+    published, tmp_path, monkeypatch
+):
+    from orchestration.publish import county_report
+
+    year = max(YEARS)
+    exports = tmp_path / "exports"
+    written = county_report.write_bureau_reports(
+        published, tmp_path / "reports", exports, year, workers=1
+    )
+    alone = tmp_path / "alone"
+    expected = write_gap_workbooks(published, alone, year)
+    assert [p.name for p in written.workbooks] == [p.name for p in expected]
+    for path in expected:
+        mine = CalamineWorkbook.from_path(str(exports / str(year) / path.name))
+        theirs = CalamineWorkbook.from_path(str(path))
+        assert mine.sheet_names == theirs.sheet_names
+        for name in theirs.sheet_names:
+            assert (
+                mine.get_sheet_by_name(name).to_python()
+                == theirs.get_sheet_by_name(name).to_python()
+            )
+    assert (exports / str(year) / county_report.INPUTS_FILE).exists()
+
+    drawn = []
+    write = county_report.write_gap_workbook
+    monkeypatch.setattr(
+        county_report,
+        "write_gap_workbook",
+        lambda path, gaps: drawn.append(path) or write(path, gaps),
+    )
+    again = county_report.write_bureau_reports(
+        published, tmp_path / "reports", exports, year, workers=1
+    )
+    assert drawn == [] and again.workbooks == written.workbooks
+    # One county's gap rows change: its workbook alone is written again.
+    county = sorted(
+        read_table(published, "fct_school_gap", "survey_year = $y", y=year)["county_code"]
+    )[0]
+    load = county_report.WarehouseFigures.load
+
+    def changed(warehouse_dir, survey_year):
+        figures = load(warehouse_dir, survey_year)
+        touched = figures.gaps["county_code"] == county
+        figures.gaps.loc[touched, "source_rows"] = "changed"
+        return figures
+
+    monkeypatch.setattr(county_report.WarehouseFigures, "load", staticmethod(changed))
+    county_report.write_bureau_reports(published, tmp_path / "reports", exports, year, workers=1)
+    assert drawn == [export_path(exports, year, county)]
