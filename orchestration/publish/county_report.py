@@ -359,14 +359,19 @@ class WarehouseFigures:
     def load(cls, warehouse_dir: Path, survey_year: int) -> WarehouseFigures:
         """The published tables one year's county reports need, read from `warehouse_dir`
         (the current snapshot); history tables keep every year, per-school tables only this one.
+
+        Each table is read in one fixed order (every column, from the first): the order the
+        Parquet holds rows in moves when another county's file comes or goes, and a page
+        lists rows (failing schools, charts' lines) in the order it is given them; so the
+        same figures give the same page, and its inputs digest does not change.
         """
-        year = {"year": survey_year}
+        year = {"year": survey_year, "ordered": True}
         return cls(
             survey_year=survey_year,
-            regions=read_table(warehouse_dir, "dim_region"),
-            indicators=read_table(warehouse_dir, "dim_indicator"),
-            assessments=read_table(warehouse_dir, "fct_county_assessment"),
-            county_indicators=read_table(warehouse_dir, "fct_county_indicator"),
+            regions=read_table(warehouse_dir, "dim_region", ordered=True),
+            indicators=read_table(warehouse_dir, "dim_indicator", ordered=True),
+            assessments=read_table(warehouse_dir, "fct_county_assessment", ordered=True),
+            county_indicators=read_table(warehouse_dir, "fct_county_indicator", ordered=True),
             school_indicators=read_table(
                 warehouse_dir, "fct_school_indicator", "survey_year = $year", **year
             ),
@@ -376,7 +381,7 @@ class WarehouseFigures:
             school_quality=read_table(
                 warehouse_dir, "fct_school_quality", "survey_year = $year", **year
             ),
-            schools=read_table(warehouse_dir, "dim_school"),
+            schools=read_table(warehouse_dir, "dim_school", ordered=True),
             gaps=read_table(warehouse_dir, "fct_school_gap", "survey_year = $year", **year),
             sizes=read_table(warehouse_dir, "fct_school_size", "survey_year = $year", **year),
             quarantine=read_table(warehouse_dir, "quarantine", "survey_year = $year", **year),
@@ -694,12 +699,18 @@ def _stage_section(
         out.append(
             "<ul>" + "".join(f"<li>{escape(reason)}</li>" for reason in verdict.reasons) + "</ul>"
         )
-        trend = cvs[cvs["regime"] == regime][["survey_year", "indicator_code", "cv"]]
+        # In a fixed order: the chart draws its lines in the order of its rows, and the
+        # published tables' row order moves when another county's file comes or goes.
+        trend = cvs[cvs["regime"] == regime][["survey_year", "indicator_code", "cv"]].sort_values(
+            ["indicator_code", "survey_year"], kind="stable"
+        )
         threshold = regime_cvs["cv_threshold"].dropna()
         threshold_value = float(threshold.iloc[0]) if not threshold.empty else None
         if regime == "basic":
-            composite = history[["survey_year", "basic_composite_cv"]].rename(
-                columns={"basic_composite_cv": "cv"}
+            composite = (
+                history[["survey_year", "basic_composite_cv"]]
+                .sort_values("survey_year", kind="stable")
+                .rename(columns={"basic_composite_cv": "cv"})
             )
             composite["indicator_code"] = COMPOSITE
             trend = pd.concat([trend, composite], ignore_index=True)
@@ -1302,11 +1313,28 @@ def write_bureau_reports(
     written = [job.page for job in jobs if job.page is not None]
     hrefs = {job.county_code: f"../county/{job.county_code}.html" for job in jobs if job.page}
     counties = figures.regions[figures.regions["county_code"].isin(hrefs)]
+    year_dir = Path(reports_dir) / str(survey_year)
     for level, column in (("province", "province_code"), ("prefecture", "prefecture_code")):
         for region_code in sorted(counties[column].dropna().unique()):
-            page = Path(reports_dir) / str(survey_year) / level / f"{region_code}.html"
+            page = year_dir / level / f"{region_code}.html"
             written.append(_write_text(page, render_index_page(figures, level, region_code, hrefs)))
-    return BureauReports([job.workbook for job in jobs if job.workbook is not None], written)
+    books = [job.workbook for job in jobs if job.workbook is not None]
+    # A county whose file was withdrawn (or a region left without a county) has no page or
+    # workbook this year: the ones an earlier build drew are removed, as a cold build of the
+    # same raw folder would not have them.
+    for folder in ("county", "province", "prefecture"):
+        _remove_others(year_dir / folder, "*.html", written)
+    if workbooks:
+        _remove_others(Path(exports_dir) / str(survey_year), "*_一校一册.xlsx", books)
+    return BureauReports(books, written)
+
+
+def _remove_others(folder: Path, pattern: str, kept: list[Path]) -> None:
+    """Delete the files of `folder` matching `pattern` that are not among `kept`."""
+    keep = {Path(path) for path in kept}
+    for path in Path(folder).glob(pattern):
+        if path not in keep:
+            path.unlink(missing_ok=True)
 
 
 def _workbook_counties(figures: WarehouseFigures) -> list[str]:
@@ -1455,7 +1483,7 @@ def _renderer_digest() -> str:
 
 def _inputs_digest(figures: WarehouseFigures, href: str, renderer: str) -> str:
     """A digest of everything a county page is drawn from: every value of every table of
-    the county's figures (columns, types and rows, in order), the links and the code.
+    the county's figures (columns, types and rows, in any order), the links and the code.
     (The rule; `_draw_chunk` computes the same from row hashes taken once a chunk.)"""
     return _county_digest(figures, _row_hashes(figures), href, renderer)
 
@@ -1470,7 +1498,9 @@ def _county_digest(
         value = getattr(figures, field.name)
         if isinstance(value, pd.DataFrame):
             digest.update(repr([(c, str(t)) for c, t in value.dtypes.items()]).encode())
-            digest.update(hashes[field.name].tobytes())
+            # Sorted: the rows as a set. The published tables' row order changes when another
+            # county's file is added or removed; the page does not (it orders what it shows).
+            digest.update(np.sort(hashes[field.name]).tobytes())
         else:
             digest.update(repr(value).encode())
     return digest.hexdigest()[:32]
@@ -1500,5 +1530,5 @@ def _workbook_digest(gaps: pd.DataFrame, hashes: np.ndarray, renderer: str) -> s
     `_county_digest` hashes a table) and the code that writes the workbook."""
     digest = hashlib.sha256(f"{renderer}\0workbook\0".encode())
     digest.update(repr([(c, str(t)) for c, t in gaps.dtypes.items()]).encode())
-    digest.update(hashes.tobytes())
+    digest.update(np.sort(hashes).tobytes())  # as a set, as `_county_digest` does
     return digest.hexdigest()[:32]

@@ -29,8 +29,12 @@ def table_files(warehouse_dir: Path, table: str) -> list[Path]:
     return sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
 
 
-def read_table(warehouse_dir: Path, table: str, where: str = "", **parameters) -> pd.DataFrame:
-    """Rows of a public table, optionally filtered by a SQL `where` with `$name` parameters.
+def read_table(
+    warehouse_dir: Path, table: str, where: str = "", ordered: bool = False, **parameters
+) -> pd.DataFrame:
+    """Rows of a public table, optionally filtered by a SQL `where` with `$name` parameters;
+    with `ordered`, sorted by every column from the first (the same rows give the same
+    frame whatever order the Parquet files hold them in).
 
     Example: `read_table(w, "fct_school_gap", "survey_year = $year", year=2021)`.
     """
@@ -40,6 +44,8 @@ def read_table(warehouse_dir: Path, table: str, where: str = "", **parameters) -
     query = "select * from read_parquet($files, hive_partitioning = true, union_by_name = true)" + (
         f" where {where}" if where else ""
     )
+    if ordered:
+        query += " order by all"
     with duckdb.connect() as connection:
         return connection.execute(
             query, {"files": [str(path) for path in files], **parameters}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import json
 import math
 import re
 import zipfile
@@ -678,3 +680,87 @@ def test_bureau_reports_write_the_workbooks_of_write_gap_workbooks_and_redraw_on
     monkeypatch.setattr(county_report.WarehouseFigures, "load", staticmethod(changed))
     county_report.write_bureau_reports(published, tmp_path / "reports", exports, year, workers=1)
     assert drawn == [export_path(exports, year, county)]
+
+
+def test_rows_in_another_order_neither_change_a_page_nor_redraw_it(
+    published, tmp_path, monkeypatch
+):
+    """The order the Parquet holds rows in moves when another county's file is added or
+    removed: the same figures in another order give the same pages, and none is redrawn."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from orchestration.publish import county_report
+
+    year = max(YEARS)
+    reversed_dir = tmp_path / "reversed"
+    shutil.copytree(published, reversed_dir, symlinks=True)
+    for path in reversed_dir.rglob("*.parquet"):
+        table = pq.read_table(path)
+        pq.write_table(table.take(list(range(table.num_rows - 1, -1, -1))), path)
+    figures = county_report.WarehouseFigures.load(published, year)
+    backwards = county_report.WarehouseFigures.load(reversed_dir, year)
+    assert len(figures.counties()) >= 2
+    for county_code in figures.counties():
+        page = county_report.render_county_page(figures, county_code, "x.xlsx")
+        assert county_report.render_county_page(backwards, county_code, "x.xlsx") == page
+
+    reports, exports = tmp_path / "reports", tmp_path / "exports"
+    county_report.write_bureau_reports(published, reports, exports, year, workers=1)
+    drawn = []
+    render_page, write = county_report.render_county_page, county_report.write_gap_workbook
+    monkeypatch.setattr(
+        county_report,
+        "render_county_page",
+        lambda figures, code, href: drawn.append(code) or render_page(figures, code, href),
+    )
+    monkeypatch.setattr(
+        county_report,
+        "write_gap_workbook",
+        lambda path, gaps: drawn.append(path) or write(path, gaps),
+    )
+    county_report.write_bureau_reports(reversed_dir, reports, exports, year, workers=1)
+    assert drawn == []
+
+
+def test_a_county_gone_from_the_year_loses_its_page_workbook_and_empty_region_index(
+    published, tmp_path, monkeypatch
+):
+    """A county's only file withdrawn: the next build of the year has no page, workbook or
+    index of it, as a cold build of the same raw folder would not."""
+    from orchestration.publish import county_report
+
+    year = max(YEARS)
+    reports, exports = tmp_path / "reports", tmp_path / "exports"
+    first = county_report.write_bureau_reports(published, reports, exports, year, workers=1)
+    figures = county_report.WarehouseFigures.load(published, year)
+    gone = figures.counties()[0]
+    assert county_page_path(reports, year, gone) in first.pages
+    assert export_path(exports, year, gone).exists()
+    # a region index no county leads to any more (as a withdrawn province's would be)
+    stray = reports / str(year) / "prefecture" / "999900.html"
+    stray.write_text("old", encoding="utf-8")
+    load = county_report.WarehouseFigures.load
+
+    def without(warehouse_dir, survey_year):
+        figures = load(warehouse_dir, survey_year)
+        for field in dataclasses.fields(figures):
+            value = getattr(figures, field.name)
+            if (
+                isinstance(value, pd.DataFrame)
+                and "county_code" in value
+                and field.name != "regions"
+            ):
+                setattr(figures, field.name, value[value["county_code"] != gone])
+        return figures
+
+    monkeypatch.setattr(county_report.WarehouseFigures, "load", staticmethod(without))
+    again = county_report.write_bureau_reports(published, reports, exports, year, workers=1)
+    assert not county_page_path(reports, year, gone).exists()
+    assert not export_path(exports, year, gone).exists()
+    assert not stray.exists()
+    assert all(path.exists() for path in again.pages + again.workbooks)
+    assert gone not in json.loads(
+        (reports / str(year) / "county" / county_report.INPUTS_FILE).read_text()
+    )
