@@ -397,14 +397,20 @@ def mark_pending(state_dir: Path, raw_files: list, years: Collection[int]) -> Re
     """Record, for `years` about to be built, the digests of the files listed now and of
     the rules: pending until mark_built. A run that dies leaves them pending, and so stale.
 
-    A recorded year after the earliest of `years` that this run does not build read the
-    earlier year as it was: it is marked as following a rebuilt year (`YearRecord.follows`),
-    and so stale until a run builds it."""
+    A recorded year after the earliest of `years` whose inputs changed (files, rules, or a
+    build that did not finish: not a `--force` rebuild of the same inputs) that this run does
+    not build read that year as it was: it is marked as following a rebuilt year
+    (`YearRecord.follows`), and so stale until a run builds it."""
     records = read_records(state_dir)
     digests, stats = file_digests(raw_files, records.stats)
     inputs = input_digests()
     updated = dict(records.years)
-    earliest = min(years, default=None)
+    changed = [
+        year
+        for year in years
+        if records.years.get(year) != YearRecord(digests.get(year, {}), inputs, BUILT)
+    ]
+    earliest = min(changed, default=None)
     for year, record in records.years.items():
         if earliest is not None and year > earliest and year not in years:
             follows = earliest if record.follows is None else min(record.follows, earliest)

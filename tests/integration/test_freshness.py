@@ -297,3 +297,10 @@ def test_a_record_that_follows_a_rebuilt_year_is_stale_and_kept_across_reads(tmp
     write_records(tmp_path, Records(records))
     assert read_records(tmp_path).years[2024].follows == 2023
     assert read_records(tmp_path).years[2023].follows is None
+
+
+def test_a_forced_rebuild_of_the_same_inputs_leaves_the_later_years_current(deployment):
+    files = discover_raw_files(deployment.raw_dir)
+    mark_pending(deployment.state_dir, files, [2023])  # `--force --years 2023`, nothing changed
+    mark_built(deployment.state_dir, [2023])
+    assert plan(deployment).stale == {}
