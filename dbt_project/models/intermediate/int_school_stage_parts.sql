@@ -213,11 +213,13 @@ shared as (
             else split_weight / nullif(sum(split_weight) over by_row, 0)
         end as stage_share
     from row_stages
-    -- Ordered by stage over the whole row: a sum of doubles depends on the order it adds
-    -- them, and without an order that is the order the rows arrive in, which changes with
-    -- the years a run builds (a one-year rebuild differed from a full build in the last bit).
+    -- Ordered by stage (primary, junior, senior) over the whole row: a sum of doubles
+    -- depends on the order it adds them, and without an order that is the order the rows
+    -- arrive in, which changes with the years a run builds (a one-year rebuild differed
+    -- from a full build in the last bit).
     window by_row as (
-        partition by school_row_key order by stage
+        partition by school_row_key
+        order by case stage when 'primary' then 1 when 'junior' then 2 else 3 end
         rows between unbounded preceding and unbounded following
     )
 ),
