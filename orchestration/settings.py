@@ -7,6 +7,7 @@ Nothing is written outside the warehouse folder and the project's state folder
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,7 +132,9 @@ def duckdb_memory_limit() -> str | None:
     if not text:
         return None
     accepted = "a DuckDB memory size such as 2GB, 512MiB or 60%"
-    if "'" in text:
+    # DuckDB's parser takes a zero (every allocation then fails) and a negative size (read
+    # as no limit at all): neither is a limit a run can use.
+    if "'" in text or text.startswith("-") or not re.search(r"[1-9]", text):
         raise SettingError(f"JUNHENG_DUCKDB_MEMORY_LIMIT={text!r} is not {accepted}")
     import duckdb
 

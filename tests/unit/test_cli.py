@@ -226,6 +226,8 @@ def test_the_checkout_itself_passes_the_check():
         ("JUNHENG_REPORT_WORKERS", "0"),
         ("JUNHENG_DUCKDB_MEMORY_LIMIT", "lots"),
         ("JUNHENG_DUCKDB_MEMORY_LIMIT", "2GB'; drop table x; --"),
+        ("JUNHENG_DUCKDB_MEMORY_LIMIT", "0GB"),
+        ("JUNHENG_DUCKDB_MEMORY_LIMIT", "-1GB"),
         ("JUNHENG_KEEP_SNAPSHOTS", "three"),
         ("JUNHENG_KEEP_SNAPSHOTS", "0"),
     ],
