@@ -166,6 +166,7 @@ def write_corpus(out_dir: Path, counties: int | None, years: list[int], seed: in
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text())
         if manifest.get("key") == key:
+            print(f"the corpus in {out_dir}, written before", file=sys.stderr, flush=True)
             return manifest
     raw_dir = out_dir / "raw"
     if raw_dir.exists() and any(raw_dir.iterdir()):
@@ -181,6 +182,7 @@ def write_corpus(out_dir: Path, counties: int | None, years: list[int], seed: in
             "--counties, --years and --seed as that corpus"
         )
     raw_dir.mkdir(parents=True, exist_ok=True)
+    print(f"writing the corpus into {out_dir} ...", file=sys.stderr, flush=True)
     records = chosen.to_dict("records")
     chunk = max(1, min(50, len(records) // (jobs * 4) or 1))
     tasks = [
@@ -852,7 +854,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is None:
         written.append(out_dir)
     try:
-        print(f"writing the corpus into {out_dir} ...", file=sys.stderr, flush=True)
         try:
             corpus = write_corpus(out_dir, args.counties, years, args.seed, max(1, args.jobs))
         except CorpusRefused as refused:
