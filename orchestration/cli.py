@@ -482,10 +482,9 @@ def run_command(
         print(f"{label('rebuilding', lang)} {line}")
     selected = plan.years
     # freshness.mark_pending marks them as following the rebuilt year: said here, so that a
-    # `--years` run does not look as if it left the warehouse consistent. (A --force of
-    # unchanged inputs may also change them, but mark_pending tells that from its record.)
-    changed = any(r.code != "forced" for reasons in plan.stale.values() for r in reasons)
-    if changed and (later := [year for year in found if year > selected[-1]]):
+    # `--years` run does not look as if it left the warehouse consistent (a --force of the
+    # same inputs changes nothing they read: freshness.changed_years).
+    if plan.changed and (later := [year for year in found if year > selected[-1]]):
         print(f"{label('later_years_stale', lang)}: {', '.join(map(str, later))}")
 
     from dagster import BetaWarning, DagsterInstance, PreviewWarning

@@ -325,6 +325,9 @@ class Plan:
     # The stat cache as this listing found it (source_file -> (size, mtime_ns, digest)):
     # `remember_stats` keeps it when nothing is built, so a touched file is hashed once.
     stats: dict[str, tuple] = field(default_factory=dict)
+    # The stale years whose inputs differ from their record (not a --force of the same
+    # inputs): the later built years follow them (mark_pending), and the run says so.
+    changed: list[int] = field(default_factory=list)
 
     @property
     def years(self) -> list[int]:
@@ -356,7 +359,8 @@ def plan_years(paths, raw_files: list, years: Collection[int] | None = None,
     inputs = input_digests()
     if force:
         stale = {year: [Reason("forced")] for year in selected}
-        return Plan(stale, [], _plan_key(stale, digests, inputs), stats)
+        changed = changed_years(records, digests, inputs, selected)
+        return Plan(stale, [], _plan_key(stale, digests, inputs), stats, changed)
     stale = stale_years(
         digests,
         inputs,
@@ -368,7 +372,21 @@ def plan_years(paths, raw_files: list, years: Collection[int] | None = None,
     )
     chosen = {year: reasons for year, reasons in stale.items() if year in selected}
     current = [year for year in selected if year not in chosen]
-    return Plan(chosen, current, _plan_key(chosen, digests, inputs), stats)
+    changed = changed_years(records, digests, inputs, chosen)
+    return Plan(chosen, current, _plan_key(chosen, digests, inputs), stats, changed)
+
+
+def changed_years(
+    records: Records, digests: Mapping, inputs: Mapping[str, str], years: Iterable[int]
+) -> list[int]:
+    """Of `years`, those whose files or rules differ from their record, or whose last build
+    did not finish or followed a rebuilt year: a build of them may change what the later
+    years read (a --force of the same inputs does not)."""
+    return sorted(
+        year
+        for year in years
+        if records.years.get(year) != YearRecord(digests.get(year, {}), inputs, BUILT)
+    )
 
 
 def _plan_key(stale: Mapping[int, list], digests: Mapping, inputs: Mapping[str, str]) -> str:
@@ -405,12 +423,7 @@ def mark_pending(state_dir: Path, raw_files: list, years: Collection[int]) -> Re
     digests, stats = file_digests(raw_files, records.stats)
     inputs = input_digests()
     updated = dict(records.years)
-    changed = [
-        year
-        for year in years
-        if records.years.get(year) != YearRecord(digests.get(year, {}), inputs, BUILT)
-    ]
-    earliest = min(changed, default=None)
+    earliest = min(changed_years(records, digests, inputs, years), default=None)
     for year, record in records.years.items():
         if earliest is not None and year > earliest and year not in years:
             follows = earliest if record.follows is None else min(record.follows, earliest)

@@ -304,3 +304,11 @@ def test_a_forced_rebuild_of_the_same_inputs_leaves_the_later_years_current(depl
     mark_pending(deployment.state_dir, files, [2023])  # `--force --years 2023`, nothing changed
     mark_built(deployment.state_dir, [2023])
     assert plan(deployment).stale == {}
+
+
+def test_the_plan_tells_a_changed_year_from_a_forced_rebuild_of_the_same_inputs(deployment):
+    assert plan(deployment, years=[2023], force=True).changed == []
+    (deployment.raw_dir / "2023/石家庄市/正定县2023年均衡数据.xlsx").write_bytes(b"corrected")
+    assert plan(deployment, years=[2023], force=True).changed == [2023]
+    assert plan(deployment, years=[2023]).changed == [2023]
+    assert plan(deployment).changed == [2023]  # 2024 follows, with the same inputs
