@@ -34,9 +34,10 @@ from contracts.national_rules import national_rule, size_standards
 from orchestration.publish.charts import COMPOSITE, cv_trend_svg
 from orchestration.publish.gap_workbook import (
     STAGE_ZH,
-    _empty_gaps,
     cost_totals,
+    empty_gaps,
     export_path,
+    workbook_counties,
     write_gap_workbook,
 )
 from orchestration.publish.published import read_table, write_atomically
@@ -1289,7 +1290,7 @@ def write_bureau_reports(
     built_pages = _read_inputs(pages_inputs)
     built_books = _read_inputs(books_inputs) if workbooks else {}
     page_counties = figures.counties()
-    book_counties = _workbook_counties(figures) if workbooks else []
+    book_counties = workbook_counties(figures.school_stages) if workbooks else []
     jobs = []
     for county_code in sorted(set(page_counties) | set(book_counties)):
         page = county_page_path(reports_dir, survey_year, county_code)
@@ -1335,12 +1336,6 @@ def _remove_others(folder: Path, pattern: str, kept: list[Path]) -> None:
     for path in Path(folder).glob(pattern):
         if path not in keep:
             path.unlink(missing_ok=True)
-
-
-def _workbook_counties(figures: WarehouseFigures) -> list[str]:
-    """The counties with in-scope school-stages in the year (write_gap_workbooks' rule)."""
-    stages = figures.school_stages
-    return sorted(set(stages.get("county_code", pd.Series(dtype=str)).dropna()))
 
 
 # A year of fewer county pages than this is drawn in-process: starting worker processes
@@ -1442,7 +1437,7 @@ def _draw_chunk(chunk: _Chunk) -> tuple[dict[str, str], dict[str, str]]:
                 county_gaps = figures.gaps.take(gap_rows)
                 hashed = hashes["gaps"][gap_rows]
             else:  # write_gap_workbooks' frame of a year without the table
-                county_gaps = _empty_gaps()
+                county_gaps = empty_gaps()
                 hashed = pd.util.hash_pandas_object(county_gaps, index=False).to_numpy()
             books[job.county_code] = digest = _workbook_digest(county_gaps, hashed, chunk.renderer)
             if job.built_workbook != digest or not job.workbook.exists():

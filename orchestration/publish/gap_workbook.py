@@ -223,17 +223,24 @@ def write_gap_workbooks(warehouse_dir: Path, exports_dir: Path, survey_year: int
     stages = read_table(
         warehouse_dir, "fct_school_stage", "survey_year = $year and in_scope", year=survey_year
     )
-    counties = sorted(set(stages.get("county_code", pd.Series(dtype=str)).dropna()))
     written = []
-    for county_code in counties:
-        county_gaps = gaps[gaps["county_code"] == county_code] if not gaps.empty else _empty_gaps()
+    for county_code in workbook_counties(stages):
+        county_gaps = gaps[gaps["county_code"] == county_code] if not gaps.empty else empty_gaps()
         written.append(
             write_gap_workbook(export_path(exports_dir, survey_year, county_code), county_gaps)
         )
     return written
 
 
-def _empty_gaps() -> pd.DataFrame:
+def workbook_counties(stages: pd.DataFrame) -> list[str]:
+    """The counties that get a workbook, sorted: those with an in-scope school-stage in the
+    year (`stages`: fct_school_stage's in-scope rows of the year; an empty frame, or one
+    without county_code, gives none)."""
+    return sorted(set(stages.get("county_code", pd.Series(dtype=str)).dropna()))
+
+
+def empty_gaps() -> pd.DataFrame:
+    """The gap rows of a year without fct_school_gap: no row, the columns a workbook reads."""
     source_columns = set(GAP_COLUMNS) - {
         "stage_zh",
         "cost_basis_zh",
