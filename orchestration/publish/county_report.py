@@ -700,8 +700,8 @@ def _stage_section(
         out.append(
             "<ul>" + "".join(f"<li>{escape(reason)}</li>" for reason in verdict.reasons) + "</ul>"
         )
-        # In a fixed order: the chart draws its lines in the order of its rows, and the
-        # published tables' row order moves when another county's file comes or goes.
+        # By indicator, then year: the chart draws its lines in the order of its rows (the
+        # figures come in one fixed order already, WarehouseFigures.load, but not this one).
         trend = cvs[cvs["regime"] == regime][["survey_year", "indicator_code", "cv"]].sort_values(
             ["indicator_code", "survey_year"], kind="stable"
         )
