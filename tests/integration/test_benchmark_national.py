@@ -209,3 +209,28 @@ def test_the_measured_backfill_gets_its_own_goals_and_memory_growth():
     small = {row["goal"][:40]: row for row in bench.goals({"d": one, "h": ten}, 300, 1)}
     assert all(row["verdict"] in ("n/a", "-") for row in small.values() if "memory growth"
                in row["goal"] or "backfill" in row["goal"])  # fmt: skip
+
+
+def test_one_changed_file_passes_only_when_its_year_alone_is_rebuilt(tmp_path):
+    """Step i: "a change in one county's file rebuilds that year only", read off the run's
+    "rebuilding <year>:" lines; the change itself is a blank line at the end of the first
+    csv file of the last year, in step d's copy of raw/ (never in the corpus)."""
+    bench = load_script()
+    run = {"seconds": 30.0, "peak_rss_bytes": MB, "changed_year": 2024}
+    verdicts = {}
+    for rebuilt in ([["2024"], "PASS"], [["2023", "2024"], "MISS"], [[], "MISS"]):
+        rows = bench.goals({"i": {**run, "rebuilt_years": rebuilt[0]}}, 2849, 2)
+        row = next(row for row in rows if row["goal"].startswith("one county's file changed"))
+        verdicts[",".join(rebuilt[0])] = row["verdict"]
+        assert row["verdict"] == rebuilt[1]
+    assert verdicts == {"2024": "PASS", "2023,2024": "MISS", "": "MISS"}
+    assert bench.REBUILT_YEAR.findall("重建 rebuilding 2024: file changed: 2024/a.csv") == ["2024"]
+
+    raw = tmp_path / "run" / "raw" / "2024" / "某省"
+    raw.mkdir(parents=True)
+    (tmp_path / "run" / "warehouse").mkdir()
+    (raw / "b.csv").write_bytes("学校名称\r\n".encode("gbk"))
+    (raw / "a.xlsx").write_bytes(b"PK")
+    bench.change_one_file(tmp_path / "corpus", [2024], tmp_path)
+    assert (raw / "b.csv").read_bytes() == "学校名称\r\n\r\n".encode("gbk")
+    assert (raw / "a.xlsx").read_bytes() == b"PK"
