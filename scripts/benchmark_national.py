@@ -974,7 +974,8 @@ def main(argv: list[str] | None = None) -> int:
         epilog="steps: "
         + "; ".join(f"{step} {what}" for step, what in STEPS.items())
         + ". Without --counties the corpus is every county of the registry (2 849): writing "
-        "it takes minutes, and steps d and e about ten minutes each on 2 cores "
+        "it takes minutes; on 2 cores step d takes about six minutes (five of them the "
+        "county pages, after publishing), i about as long, and h about ten "
         "(docs/performance.md).",
     )
     parser.add_argument("--counties", type=int, help="how many counties (default: all 2 849)")
