@@ -14,7 +14,7 @@ except ImportError:  # pragma: no cover - older layouts
     import sre_constants as _sre  # type: ignore[no-redef]
     import sre_parse as _parser  # type: ignore[no-redef]
 
-from orchestration.ingest.cells import cell_key, cell_text
+from orchestration.ingest.cells import cell_key, cell_text, text_keys
 from orchestration.ingest.table import Table, is_column_numbering
 from orchestration.ingest.vocabulary import Vocabulary
 
@@ -195,10 +195,16 @@ def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
     # label text is tried against the patterns once
     width = len(row)
     kinds = 0
+    keys = text_keys()  # `cell_key` of a text cell looked up inline (every row)
     for index in table.label_columns:
-        if index < width and (label := cell_key(row[index])):
-            found = label_memo.get(label)
-            kinds |= _label_kind(label, vocabulary) if found is None else found
+        if index < width:
+            cell = row[index]
+            label = keys.get(cell) if cell.__class__ is str else None
+            if label is None:
+                label = cell_key(cell)
+            if label:
+                found = label_memo.get(label)
+                kinds |= _label_kind(label, vocabulary) if found is None else found
     if kinds & _SUBTOTAL:
         return RowKind("subtotal")
     if kinds & _TOTAL:
