@@ -75,6 +75,8 @@ def cell_text(value: object) -> str:
     Memoised by value and type (`1`, `1.0` and `True` apart): the reader asks for the same
     cell's text several times (blank? title? total? header again?), and cells repeat.
     """
+    if value is None:
+        return ""  # an empty cell (`is_blank`)
     if value.__class__ is str:
         found = _TEXTS.get(value)
         if found is None:
@@ -107,6 +109,8 @@ def _cell_text(value: object) -> str:
 def cell_key(value: object) -> str:
     """`compact(cell_text(value))`: the form a cell is compared to labels in (title, header
     and total texts), memoised by value and type like `cell_text`."""
+    if value is None:
+        return ""  # an empty cell (`is_blank`)
     if value.__class__ is str:
         found = _KEYS.get(value)
         if found is None:
