@@ -401,21 +401,24 @@ class WarehouseFigures:
         rows = self.county_rows()
         return {code: self.county(code, rows) for code in self.counties()}
 
-    def county_rows(self) -> dict[str, dict[str, np.ndarray]]:
-        """By table (_COUNTY_TABLES and `schools`), the positions of each county's rows:
-        grouped once for every county, in table order. A table without county_code is
-        absent (every county reads it whole)."""
+    def county_rows(
+        self, tables: tuple[str, ...] = (), schools: bool = True
+    ) -> dict[str, dict[str, np.ndarray]]:
+        """By table (_COUNTY_TABLES, or those of them in `tables`, and `schools` unless not
+        asked for), the positions of each county's rows: grouped once for every county, in
+        table order. A table without county_code is absent (every county reads it whole)."""
         rows = {}
-        for name in _COUNTY_TABLES:
+        for name in tables or _COUNTY_TABLES:
             frame = getattr(self, name)
             if not frame.empty and "county_code" in frame.columns:
                 rows[name] = frame.groupby("county_code", sort=False).indices
             elif "county_code" in frame.columns:
                 rows[name] = {}
-        rows["schools"] = _school_rows(
-            [getattr(self, name)[["county_code", "school_key"]] for name in _SCHOOL_TABLES],
-            self.schools,
-        )
+        if schools:
+            rows["schools"] = _school_rows(
+                [getattr(self, name)[["county_code", "school_key"]] for name in _SCHOOL_TABLES],
+                self.schools,
+            )
         return rows
 
     def county(self, county_code: str, rows: dict[str, dict[str, np.ndarray]]) -> WarehouseFigures:
@@ -487,6 +490,7 @@ def _read_source(
     survey_year: int,
     counties: list[str] | None = None,
     columns: list[str] | None = None,
+    ordered: bool = True,
 ) -> pd.DataFrame:
     """WarehouseFigures' table `name` as `load` reads it (in one fixed order); for a table of
     the year alone, `counties` keeps those counties' rows only and `columns` (with
@@ -502,7 +506,7 @@ def _read_source(
         warehouse_dir,
         table,
         where,
-        ordered=True,
+        ordered=ordered,
         columns=columns,
         distinct=bool(columns),
         **parameters,
@@ -1396,12 +1400,19 @@ def refresh_bureau_reports(
                 warehouse_dir, reports_dir, exports_dir, survey_year, workers
             )
             continue
-        if not shared:
+        if not shared:  # read, hashed and grouped once for every year
             shared.update(
                 {name: _read_source(warehouse_dir, name, 0) for name in EVERY_YEAR_TABLES}
             )
+            no_year = {name: pd.DataFrame() for name in YEAR_TABLES}
+            every_year = WarehouseFigures(survey_year, **shared, **no_year)
+            hashes = _row_hashes(every_year)
+            by_county = tuple(name for name in EVERY_YEAR_TABLES if name in _COUNTY_TABLES)
+            grouped = every_year.county_rows(by_county, schools=False)
         trend = _trend_figures(warehouse_dir, survey_year, shared)
-        now = _trend_record(trend, trend.county_rows(), header)
+        named = [getattr(trend, name)[["county_code", "school_key"]] for name in _SCHOOL_TABLES]
+        rows = {**grouped, "schools": _school_rows(named, trend.schools)}
+        now = _trend_record(trend, rows, header, hashes)
         if set(now["counties"]) != set(record["counties"]):
             written[survey_year] = write_bureau_reports(
                 warehouse_dir, reports_dir, exports_dir, survey_year, workers
@@ -1543,19 +1554,23 @@ def _trend_header(
 
 
 def _trend_record(
-    figures: WarehouseFigures, rows: dict[str, dict[str, np.ndarray]], header: dict
+    figures: WarehouseFigures,
+    rows: dict[str, dict[str, np.ndarray]],
+    header: dict,
+    hashes: dict[str, np.ndarray] | None = None,
 ) -> dict:
     """`header` (_trend_header) with what a year's pages read from the tables of every year
     (EVERY_YEAR_TABLES): by county, a digest of its rows of them (`_county_digest` over the
     figures less the year's own tables; `rows`: `county_rows()`, whose dim_school rows are
     those its year's rows name), and one of dim_region, the year's assessments and the
     counties with a page, which the indexes show."""
-    view = replace(figures, **{name: pd.DataFrame() for name in YEAR_TABLES})
+    view = _every_year_view(figures)
     every_year = {name: rows[name] for name in EVERY_YEAR_TABLES if name in rows}
-    hashes = _row_hashes(view)
+    hashes = hashes or _row_hashes(view)
+    types = _column_types(view)
     counties = figures.counties()
     digests = {
-        code: _county_digest(view, _county_hashes(hashes, every_year, code), "", "")
+        code: _county_digest(view, _county_hashes(hashes, every_year, code), "", "", types)
         for code in counties
     }
     assessments = figures.assessments
@@ -1574,6 +1589,11 @@ def _trend_record(
     return {**header, "counties": digests, "index": index.hexdigest()[:32]}
 
 
+def _every_year_view(figures: WarehouseFigures) -> WarehouseFigures:
+    """`figures` with the year's own tables (YEAR_TABLES) left empty."""
+    return replace(figures, **{name: pd.DataFrame() for name in YEAR_TABLES})
+
+
 def _trend_figures(
     warehouse_dir: Path, survey_year: int, shared: dict[str, pd.DataFrame]
 ) -> WarehouseFigures:
@@ -1585,7 +1605,7 @@ def _trend_figures(
         survey_year=survey_year,
         **shared,
         **{
-            name: _read_source(warehouse_dir, name, survey_year, columns=pairs)
+            name: _read_source(warehouse_dir, name, survey_year, columns=pairs, ordered=False)
             if name in _SCHOOL_TABLES
             else pd.DataFrame()
             for name in YEAR_TABLES
@@ -1750,21 +1770,36 @@ def _inputs_digest(figures: WarehouseFigures, href: str, renderer: str) -> str:
 
 
 def _county_digest(
-    figures: WarehouseFigures, hashes: dict[str, np.ndarray], href: str, renderer: str
+    figures: WarehouseFigures,
+    hashes: dict[str, np.ndarray],
+    href: str,
+    renderer: str,
+    types: dict[str, bytes] | None = None,
 ) -> str:
     """`_inputs_digest` of a county's figures, with `hashes` its tables' row hashes
-    (pandas.util.hash_pandas_object, which hashes each row on its own)."""
+    (pandas.util.hash_pandas_object, which hashes each row on its own) and `types` the
+    tables' `_column_types` when known (a county's rows have their whole table's)."""
+    types = types or _column_types(figures)
     digest = hashlib.sha256(f"{renderer}\0{href}\0{VALIDATION_HREF}\0".encode())
     for field in fields(figures):
         value = getattr(figures, field.name)
         if isinstance(value, pd.DataFrame):
-            digest.update(repr([(c, str(t)) for c, t in value.dtypes.items()]).encode())
+            digest.update(types[field.name])
             # Sorted: the rows as a set. The published tables' row order changes when another
             # county's file is added or removed; the page does not (it orders what it shows).
             digest.update(np.sort(hashes[field.name]).tobytes())
         else:
             digest.update(repr(value).encode())
     return digest.hexdigest()[:32]
+
+
+def _column_types(figures: WarehouseFigures) -> dict[str, bytes]:
+    """By table, its column names and types as the digests take them."""
+    return {
+        field.name: repr([(c, str(t)) for c, t in value.dtypes.items()]).encode()
+        for field in fields(figures)
+        if isinstance(value := getattr(figures, field.name), pd.DataFrame)
+    }
 
 
 def _row_hashes(figures: WarehouseFigures) -> dict[str, np.ndarray]:
