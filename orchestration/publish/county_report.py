@@ -1433,8 +1433,11 @@ def refresh_bureau_reports(
                 warehouse_dir, reports_dir, exports_dir, survey_year, workers
             )
             continue
-        stale = sorted(
-            code for code, digest in now["counties"].items() if record["counties"][code] != digest
+        stale = sorted(  # a page deleted by hand is drawn again too
+            code
+            for code, digest in now["counties"].items()
+            if record["counties"][code] != digest
+            or not county_page_path(reports_dir, survey_year, code).exists()
         )
         pages, books = [], []
         if stale:
@@ -1453,7 +1456,7 @@ def refresh_bureau_reports(
             )
             pages = [county_page_path(reports_dir, survey_year, code) for code in stale]
             books = [export_path(exports_dir, survey_year, code) for code in book_counties]
-        if now["index"] != record["index"]:
+        if now["index"] != record.get("index"):
             pages += _write_indexes(trend, reports_dir, trend.counties())
         if now != record:
             _write_json(_trend_path(reports_dir, survey_year), now)

@@ -207,3 +207,16 @@ def test_a_year_without_a_record_or_with_other_files_is_drawn_as_a_rebuilt_year(
     loads.clear()
     refresh_bureau_reports(warehouse, warehouse / "reports", warehouse / "exports", [year], 1)
     assert loads == []
+
+
+def test_a_page_deleted_by_hand_is_drawn_again_by_the_next_check(drawn_years, monkeypatch):
+    warehouse = drawn_years
+    year = EARLIER[0]
+    county = WarehouseFigures.load(warehouse, year).counties()[0]
+    page = county_page_path(warehouse / "reports", year, county)
+    text = page.read_text(encoding="utf-8")
+    page.unlink()
+    drawn, loads = _spy(monkeypatch)
+    refresh_bureau_reports(warehouse, warehouse / "reports", warehouse / "exports", [year], 1)
+    assert drawn == [(year, county)] and loads == [(year, [county])]
+    assert page.read_text(encoding="utf-8") == text
