@@ -91,8 +91,11 @@ def validation_report(context: AssetExecutionContext, paths: JunhengPaths) -> Ma
 @asset(group_name="warehouse", deps=[PUBLISHED], **YEARLY)
 def bureau_reports(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
     """Per county and year: the gap-list workbook (一校一册) and the county report, with the
-    province and prefecture indexes, from the published tables."""
-    from orchestration.publish.county_report import write_bureau_reports
+    province and prefecture indexes, from the published tables. Then, in the published
+    years the run did not build, the pages whose figures the run changed (a county page
+    plots every year's CVs): county_report.refresh_bureau_reports."""
+    from orchestration.publish.county_report import refresh_bureau_reports, write_bureau_reports
+    from orchestration.publish.warehouse import published_years
 
     folders = paths.paths
     metadata = {}
@@ -107,6 +110,16 @@ def bureau_reports(context: AssetExecutionContext, paths: JunhengPaths) -> Mater
         metadata[f"{year} pages"] = len(pages)
         if pages:
             metadata[f"{year} first page"] = MetadataValue.path(str(pages[0]))
+    others = sorted(published_years(folders.warehouse_dir) - set(partition_years(context)))
+    if others:
+        with progress.step("reports of other years") as step:
+            redrawn = refresh_bureau_reports(
+                folders.warehouse_dir, folders.reports_dir, folders.exports_dir, others
+            )
+            step.add(years=len(others), redrawn=sum(len(r.pages) for r in redrawn.values()))
+        for year, written in redrawn.items():
+            metadata[f"{year} pages redrawn"] = len(written.pages)
+            metadata[f"{year} workbooks redrawn"] = len(written.workbooks)
     # Published with their reports: a later run with the same inputs skips these years.
     from orchestration.freshness import mark_built
 
