@@ -487,6 +487,17 @@ def run_command(
     if plan.changed and (later := [year for year in found if year > selected[-1]]):
         print(f"{label('later_years_stale', lang)}: {', '.join(map(str, later))}")
 
+    from orchestration.dbt_ahead import parse_ahead
+
+    # dbt parses the project for these years on the core the start-up leaves idle
+    with parse_ahead(paths, selected):
+        return launch_run(paths, selected, found, files, verbose, lang, strict)
+
+
+def launch_run(paths: Paths, selected: list[int], found: list[int], files: list,
+               verbose: bool, lang: str, strict: bool) -> int:  # fmt: skip
+    """Materialize every asset for the years `selected` in one in-process Dagster run
+    (run_command's second half); returns the exit status."""
     from dagster import BetaWarning, DagsterInstance, PreviewWarning
 
     # Yearly single-run backfills and partitioned asset checks are what Junheng is built

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,13 +11,11 @@ from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.dbt_project import using_dagster_dev
 
+from orchestration.dbt_ahead import DBT_EXECUTABLE, dbt_environment
 from orchestration.runlock import bind_raw_folder, writer_lock
-from orchestration.settings import CONTRACTS_DIR, DBT_PROJECT_DIR, Paths
+from orchestration.settings import DBT_PROJECT_DIR, Paths
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# The dbt installed beside this Python, whether or not its bin folder is on PATH.
-_VENV_DBT = Path(sys.executable).with_name("dbt")
-DBT_EXECUTABLE = str(_VENV_DBT) if _VENV_DBT.exists() else "dbt"
 
 
 class JunhengPaths(ConfigurableResource):
@@ -55,14 +52,6 @@ class JunhengPaths(ConfigurableResource):
         with writer_lock(Path(self.state_dir), f"dagster run {context.run_id}", notice=log):
             bind_raw_folder(Path(self.state_dir), Path(self.raw_dir))
             yield self
-
-
-def dbt_environment(paths: Paths) -> dict[str, str]:
-    """The variables dbt's profile and sources read (absolute paths)."""
-    return {
-        "JUNHENG_STATE_DIR": str(paths.state_dir.resolve()),
-        "JUNHENG_CONTRACTS_DIR": str(CONTRACTS_DIR.resolve()),
-    }
 
 
 @contextmanager
