@@ -10,7 +10,10 @@ import importlib.util
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "benchmark_national.py"
 MB = 1024 * 1024
@@ -143,3 +146,91 @@ def test_a_goal_measured_on_another_corpus_says_so_and_never_passes():
     national = bench.goals({"d": run}, bench.NATIONAL_COUNTIES, 1)
     year = next(row for row in national if row["goal"].startswith("one national year"))
     assert "measured:" not in year["goal"] and year["verdict"] == "PASS"
+
+
+def test_a_run_stopped_at_publishing_is_stopped_when_the_pointer_appears(tmp_path):
+    """--until-published (and step h): the run, its children included, is stopped once the
+    warehouse's `current` pointer appears, and that moment is kept; a run that ends without
+    publishing is an error, not a figure."""
+    bench = load_script()
+    bench.PUBLISHED_AT = None
+    work = tmp_path / "run"
+    (work / "warehouse").mkdir(parents=True)
+    publishes_then_draws = (
+        "import os, subprocess, sys, time; time.sleep(0.5); "
+        "os.symlink('snapshots/x', 'warehouse/current'); "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        "time.sleep(60)"
+    )
+    started = time.time()
+    bench.junheng_run(
+        tmp_path, work, until_published=True,
+        command=[sys.executable, "-c", f"import os; os.chdir({str(work)!r}); {publishes_then_draws}"],
+    )  # fmt: skip
+    assert bench.PUBLISHED_AT is not None and started < bench.PUBLISHED_AT < started + 30
+    assert time.time() - started < 30  # stopped, not waited for
+
+    bench.PUBLISHED_AT = None
+    (tmp_path / "nothing").mkdir()
+    with pytest.raises(RuntimeError, match="ended without publishing"):
+        bench.junheng_run(tmp_path, tmp_path / "nothing", until_published=True,
+                          command=[sys.executable, "-c", "print('no warehouse')"])  # fmt: skip
+
+
+def test_the_measured_backfill_gets_its_own_goals_and_memory_growth():
+    """Step h measures the ten-year backfill (no estimate from d any more) and compares its
+    peak memory up to publishing with the one-year run's."""
+    bench = load_script()
+    spans = {"parsed_school_rows": (1000.0, 1100.0), bench.PUBLISH_STEP: (1100.0, 1105.0)}
+    samples = [(1050.0, 1000 * MB), (1104.0, 1200 * MB), (1200.0, 3000 * MB)]
+    breakdown = bench.run_breakdown(spans, 990.0, samples)
+    assert breakdown["published_seconds"] == 115.0
+    assert breakdown["peak_to_published_bytes"] == 1200 * MB  # the pages after it not counted
+    stopped = bench.run_breakdown(spans, 990.0, samples, published_seconds=70.0)
+    assert stopped["published_seconds"] == 70.0
+    assert stopped["peak_to_published_bytes"] == 1000 * MB  # the samples up to 1060
+
+    one = {"seconds": 55.0, "peak_rss_bytes": 2 * 1024 * MB, "published_seconds": 55.0,
+           "stopped_at_publish": True, "peak_to_published_bytes": 2000 * MB}  # fmt: skip
+    ten = {"seconds": 590.0, "peak_rss_bytes": 3 * 1024 * MB, "published_seconds": 580.0,
+           "stopped_at_publish": True, "peak_to_published_bytes": 3000 * MB}  # fmt: skip
+    rows = {row["goal"]: row for row in bench.goals({"d": one, "h": ten}, 2849, 1)}
+    backfill = rows["ten-year national backfill, cold, to published warehouse + catalog"]
+    assert (backfill["measured"], backfill["verdict"]) == (580.0, "PASS")
+    assert not any("x 10 / years" in goal for goal in rows)  # measured, so not estimated
+    assert not any(row["informative"] for row in rows.values())  # no whole run: stopped
+    growth = rows["memory growth with years: peak to published, ten years / one"]
+    assert (growth["measured"], growth["verdict"]) == (1.5, "MISS")
+
+    ten["peak_to_published_bytes"] = 2200 * MB
+    rows = {row["goal"]: row for row in bench.goals({"d": one, "h": ten}, 2849, 1)}
+    growth = rows["memory growth with years: peak to published, ten years / one"]
+    assert (growth["measured"], growth["verdict"]) == (1.1, "PASS")
+    small = {row["goal"][:40]: row for row in bench.goals({"d": one, "h": ten}, 300, 1)}
+    assert all(row["verdict"] in ("n/a", "-") for row in small.values() if "memory growth"
+               in row["goal"] or "backfill" in row["goal"])  # fmt: skip
+
+
+def test_one_changed_file_passes_only_when_its_year_alone_is_rebuilt(tmp_path):
+    """Step i: "a change in one county's file rebuilds that year only", read off the run's
+    "rebuilding <year>:" lines; the change itself is a blank line at the end of the first
+    csv file of the last year, in step d's copy of raw/ (never in the corpus)."""
+    bench = load_script()
+    run = {"seconds": 30.0, "peak_rss_bytes": MB, "changed_year": 2024}
+    verdicts = {}
+    for rebuilt in ([["2024"], "PASS"], [["2023", "2024"], "MISS"], [[], "MISS"]):
+        rows = bench.goals({"i": {**run, "rebuilt_years": rebuilt[0]}}, 2849, 2)
+        row = next(row for row in rows if row["goal"].startswith("one county's file changed"))
+        verdicts[",".join(rebuilt[0])] = row["verdict"]
+        assert row["verdict"] == rebuilt[1]
+    assert verdicts == {"2024": "PASS", "2023,2024": "MISS", "": "MISS"}
+    assert bench.REBUILT_YEAR.findall("重建 rebuilding 2024: file changed: 2024/a.csv") == ["2024"]
+
+    raw = tmp_path / "run" / "raw" / "2024" / "某省"
+    raw.mkdir(parents=True)
+    (tmp_path / "run" / "warehouse").mkdir()
+    (raw / "b.csv").write_bytes("学校名称\r\n".encode("gbk"))
+    (raw / "a.xlsx").write_bytes(b"PK")
+    bench.change_one_file(tmp_path / "corpus", [2024], tmp_path)
+    assert (raw / "b.csv").read_bytes() == "学校名称\r\n\r\n".encode("gbk")
+    assert (raw / "a.xlsx").read_bytes() == b"PK"
