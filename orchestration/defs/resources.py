@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 
 from dagster import ConfigurableResource, InitResourceContext
@@ -73,9 +76,28 @@ def environment(variables: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+class JunhengDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt resource, told the version of this Python's dbt without starting it.
+
+    dagster-dbt asks the dbt executable its version (`dbt --version`: a whole start-up of
+    dbt, about 2 CPU-s, docs/performance-run.md) before it starts each dbt command. The
+    dbt beside this Python is the dbt-core package installed here, whose version its package
+    metadata gives; any other executable is asked as before.
+    """
+
+    @cached_property
+    def _cli_version(self):
+        # the version type dagster-dbt compares with (packaging's, which it imports)
+        from dagster_dbt.core.resource import version
+
+        if Path(self.dbt_executable) == Path(sys.executable).with_name("dbt"):
+            return version.parse(metadata.version("dbt-core"))
+        return DbtCliResource._cli_version.func(self)
+
+
 def dbt_cli() -> DbtCliResource:
     """The dbt CLI resource on dbt_project/ (profiles from the project folder, the venv's dbt)."""
-    return DbtCliResource(
+    return JunhengDbtCliResource(
         project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
     )
 

@@ -163,3 +163,20 @@ def test_the_build_finds_the_parse_started_ahead_for_its_years(tmp_path):
     )
     assert "Unable to do partial parsing" not in done.stdout
     assert "Partial parsing enabled" in done.stdout
+
+
+def test_the_dbt_resource_knows_the_version_of_this_pythons_dbt_without_starting_it(
+    monkeypatch,
+):
+    """dagster-dbt ran `dbt --version` (a whole start-up of dbt) before each dbt command."""
+    from importlib import metadata
+
+    import dagster_dbt.core.resource as dagster_dbt_resource
+
+    from orchestration.defs.resources import dbt_cli
+
+    def no_process(*args, **kwargs):
+        raise AssertionError(f"started {args}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_process)
+    assert str(dbt_cli()._cli_version) == metadata.version("dbt-core")
