@@ -445,11 +445,17 @@ def hold_open(file: str) -> None:
             return
         try:
             held = sqlite3.connect(file, check_same_thread=False)
-            # SQLite opens the file lazily: one read maps its WAL index, which stays mapped.
-            held.execute("PRAGMA schema_version").fetchall()
+            # SQLite opens the file lazily: this read maps the WAL index and takes the shared
+            # lock a WAL connection keeps. A file not in WAL mode yet (Dagster sets it after
+            # creating it) is left for a later connection: a connection held from before
+            # the switch would not count as open.
+            wal = held.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         except sqlite3.Error:
             return
-        _HELD[file] = held
+        if wal:
+            _HELD[file] = held
+        else:
+            held.close()
 
 
 def release_event_log() -> None:
