@@ -16,7 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration import progress
 from orchestration.dbt_ahead import build_vars, wait_for_parse
-from orchestration.defs.common import YEARLY, partition_years
+from orchestration.defs.common import PUBLISH_PATH, YEARLY, partition_years
 from orchestration.defs.resources import (
     JunhengPaths,
     dbt_environment,
@@ -85,6 +85,7 @@ def build_dbt_assets() -> list[AssetsDefinition | AssetSpec]:
         dagster_dbt_translator=JunhengDbtTranslator(),
         pool=DBT_POOL,
         **YEARLY,
+        **PUBLISH_PATH,
     )
     def junheng_dbt_models(
         context: AssetExecutionContext, dbt: DbtCliResource, paths: JunhengPaths

@@ -21,6 +21,7 @@ from dagster import (
 from contracts.staging_schema import STAGED_TABLES
 from orchestration import progress
 from orchestration.defs.common import (
+    PUBLISH_PATH,
     YEARLY,
     asset_dir,
     outcome_check_result,
@@ -45,6 +46,7 @@ ROW_SCHEMA_CHECK = AssetCheckSpec(
     deps=[parsed_school_rows],
     check_specs=[ROW_SCHEMA_CHECK],
     **YEARLY,
+    **PUBLISH_PATH,
 )
 def validated_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
     """The parsed rows that pass the row schema; the others move to the quarantine."""
@@ -155,6 +157,7 @@ def _school_id_conflicts(result):
     asset=VALIDATED,
     blocking=True,
     partitions_def=survey_year_partitions,
+    **PUBLISH_PATH,
     description="For every loaded sheet: rows read = staged + quarantined + not data.",
 )
 def row_accounting(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
@@ -168,6 +171,7 @@ def row_accounting(context: AssetCheckExecutionContext, paths: JunhengPaths) -> 
     asset=VALIDATED,
     blocking=True,
     partitions_def=survey_year_partitions,
+    **PUBLISH_PATH,
     description="No school and reported part is staged twice in a year.",
 )
 def unique_schools(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
