@@ -20,7 +20,13 @@ from dagster import (
 )
 
 from orchestration import progress
-from orchestration.defs.common import STRICT_TAG, YEARLY, partition_years, path_metadata
+from orchestration.defs.common import (
+    PUBLISH_PATH,
+    STRICT_TAG,
+    YEARLY,
+    partition_years,
+    path_metadata,
+)
 from orchestration.defs.partitions import survey_year_partitions
 from orchestration.defs.resources import JunhengPaths
 from orchestration.defs.staging import STAGED_KEYS
@@ -34,7 +40,13 @@ PUBLISHED = AssetKey("warehouse_tables")
 def build_warehouse_tables(public_model_keys: Sequence[AssetKey]) -> AssetsDefinition:
     """The publish asset, downstream of dbt's public models (known once the manifest is read)."""
 
-    @asset(name=PUBLISHED.path[-1], group_name="warehouse", deps=public_model_keys, **YEARLY)
+    @asset(
+        name=PUBLISHED.path[-1],
+        group_name="warehouse",
+        deps=public_model_keys,
+        **YEARLY,
+        **PUBLISH_PATH,
+    )
     def warehouse_tables(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
         """dbt's public marts split by survey year into a new warehouse snapshot, switched in
         whole with its catalog (orchestration/publish/warehouse.py). Years whose raw folder is gone are
