@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -388,18 +389,29 @@ def ensure_dagster_home(paths: Paths) -> Path:
 
 
 _EVENT_LOG_RELAXED = False
+# The SQLite files of Dagster's storage this process holds open, each on an idle connection
+# of its own (file -> connection): relax_event_log_sync, release_event_log.
+_HELD: dict = {}
+_HELD_LOCK = threading.Lock()
 
 
 def relax_event_log_sync() -> None:
     """Let this process's SQLite connections (Dagster's run and event-log storage under
-    DAGSTER_HOME) commit without an fsync each: `PRAGMA synchronous=NORMAL`.
+    DAGSTER_HOME) commit without waiting for the disk.
 
     Dagster stores each event (every dbt model, test and asset check is several) in a commit
-    of its own, on a connection of its own; with SQLite's default (FULL) each commit waits
-    for the disk, about 1 650 fsyncs a run (docs/performance.md). Dagster's storage is in
-    WAL mode, where NORMAL keeps the database consistent through a crash of the process or
-    the machine; a power cut can lose the last events of the run log, never the warehouse,
-    which is published by its own fsync'd rename (orchestration/publish/warehouse.py).
+    of its own, on a connection it opens and closes for that event. With SQLite's default
+    (FULL) each commit waits for the disk; and closing the last connection to a WAL database
+    checkpoints it (two fsyncs) and deletes its WAL, which the next event creates again: about
+    7 ms of waiting an event, a thousand events and more a national year
+    (docs/performance-run.md). So the connections run `PRAGMA synchronous=NORMAL`, and each
+    database file is held open by one idle connection of this process until
+    `release_event_log`, so that no event's connection is the last: its commit is a write to
+    the WAL, and SQLite checkpoints as usual when the WAL grows (1 000 pages) and at release.
+    Dagster's storage is in WAL mode, where NORMAL keeps the database consistent through a
+    crash of the process or the machine; a power cut can lose the last events of the run
+    log, never the warehouse, which is published by its own fsync'd rename
+    (orchestration/publish/warehouse.py).
     """
     global _EVENT_LOG_RELAXED
     if _EVENT_LOG_RELAXED:
@@ -414,9 +426,44 @@ def relax_event_log_sync() -> None:
         if isinstance(connection, sqlite3.Connection):
             cursor = connection.cursor()
             cursor.execute("PRAGMA synchronous=NORMAL")
+            files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main"]
             cursor.close()
+            for file in files:
+                if file:  # not an in-memory database
+                    hold_open(file)
 
     _EVENT_LOG_RELAXED = True
+
+
+def hold_open(file: str) -> None:
+    """Hold the SQLite database `file` open on an idle connection until release_event_log
+    (once per file). An optimisation only: a file it can not open is left alone."""
+    import sqlite3
+
+    with _HELD_LOCK:
+        if file in _HELD:
+            return
+        try:
+            held = sqlite3.connect(file, check_same_thread=False)
+            # SQLite opens the file lazily: this read maps the WAL index and takes the shared
+            # lock a WAL connection keeps. A file not in WAL mode yet (Dagster sets it after
+            # creating it) is left for a later connection: a connection held from before
+            # the switch would not count as open.
+            wal = held.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        except sqlite3.Error:
+            return
+        if wal:
+            _HELD[file] = held
+        else:
+            held.close()
+
+
+def release_event_log() -> None:
+    """Close the connections hold_open made; the last close checkpoints each database."""
+    with _HELD_LOCK:
+        for held in _HELD.values():
+            held.close()
+        _HELD.clear()
 
 
 def fail_dead_runs(instance, paths: Paths) -> list[str]:
@@ -487,6 +534,20 @@ def run_command(
     if plan.changed and (later := [year for year in found if year > selected[-1]]):
         print(f"{label('later_years_stale', lang)}: {', '.join(map(str, later))}")
 
+    from orchestration.dbt_ahead import parse_ahead
+
+    # dbt parses the project for these years on the core the start-up leaves idle
+    try:
+        with parse_ahead(paths, selected):
+            return launch_run(paths, selected, found, files, verbose, lang, strict)
+    finally:
+        release_event_log()
+
+
+def launch_run(paths: Paths, selected: list[int], found: list[int], files: list,
+               verbose: bool, lang: str, strict: bool) -> int:  # fmt: skip
+    """Materialize every asset for the years `selected` in one in-process Dagster run
+    (run_command's second half); returns the exit status."""
     from dagster import BetaWarning, DagsterInstance, PreviewWarning
 
     # Yearly single-run backfills and partitioned asset checks are what Junheng is built

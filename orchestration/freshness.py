@@ -76,6 +76,11 @@ COMPUTING_LIBRARIES = (
 )
 # dbt's own output below dbt_project/, which is not the project.
 _DBT_GENERATED = {"target", "logs", "dbt_packages", ".user.yml"}
+# Settings kept in contracts/ that say how a run works, never what it computes: a change to
+# them (or to the comments of their file) rebuilds nothing. File below contracts/ -> its
+# top-level keys that are not inputs. `workers` (files read at once) changes no row: the
+# reader's output is the same whatever the number of processes (docs/operations.md).
+NOT_INPUTS = {"read_limits.yaml": ("workers",)}
 
 
 @dataclass(frozen=True)
@@ -231,8 +236,13 @@ def write_records(state_dir: Path, records: Records) -> Path:
     return target
 
 
-def _tree_digest(root: Path, skip: Collection[str] = ()) -> str:
-    """A digest of the relative paths and contents of every file below `root`."""
+def _tree_digest(
+    root: Path, skip: Collection[str] = (), not_inputs: Mapping[str, Collection[str]] | None = None
+) -> str:
+    """A digest of the relative paths and contents of every file below `root`.
+
+    A YAML file named in `not_inputs` (relative path -> top-level keys) is digested by its
+    values less those keys, so neither those settings nor its comments count."""
     digest = hashlib.sha256()
     for path in sorted(Path(root).rglob("*")):
         relative = path.relative_to(root)
@@ -244,8 +254,25 @@ def _tree_digest(root: Path, skip: Collection[str] = ()) -> str:
         ):
             continue
         digest.update(relative.as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        ignored = (not_inputs or {}).get(relative.as_posix())
+        content = path.read_bytes() if ignored is None else _settings_less(path, ignored)
+        digest.update(hashlib.sha256(content).digest())
     return digest.hexdigest()[:16]
+
+
+def _settings_less(path: Path, ignored: Collection[str]) -> bytes:
+    """A YAML mapping's values less the keys `ignored`, as canonical JSON bytes."""
+    import yaml
+
+    values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    kept = {key: value for key, value in values.items() if key not in ignored}
+    return json.dumps(kept, sort_keys=True, default=str).encode()
+
+
+def contracts_digest(root: Path = CONTRACTS_DIR) -> str:
+    """The digest of the contracts folder `root` as a build input: every file, less the
+    settings of NOT_INPUTS."""
+    return _tree_digest(root, not_inputs=NOT_INPUTS)
 
 
 def input_digests() -> dict[str, str]:
@@ -259,7 +286,7 @@ def input_digests() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             code.update(f"{name} absent\n".encode())
     return {
-        "contracts": _tree_digest(CONTRACTS_DIR),
+        "contracts": contracts_digest(),
         "dbt_project": _tree_digest(DBT_PROJECT_DIR, _DBT_GENERATED),
         "code": code.hexdigest()[:16],
     }

@@ -26,6 +26,11 @@ YEARLY = {
     "partitions_def": survey_year_partitions,
     "backfill_policy": BackfillPolicy.single_run(),
 }
+# The steps on the way to the published warehouse (reading, the blocking checks, staging,
+# dbt, publishing) run before any other step that is ready at the same time: the validation
+# report and the checks that block nothing come after the publish, not before it (Dagster
+# runs the ready step of the highest `dagster/priority` first; the default is 0).
+PUBLISH_PATH = {"op_tags": {"dagster/priority": "1"}}
 # A run tagged so (`junheng run --strict`, the nightly schedule) fails when a county-year
 # lost a file, after publishing what it could build (check county_years_complete).
 STRICT_TAG = "junheng/strict"

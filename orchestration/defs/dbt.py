@@ -15,7 +15,8 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration import progress
-from orchestration.defs.common import YEARLY, partition_years
+from orchestration.dbt_ahead import build_vars, wait_for_parse
+from orchestration.defs.common import PUBLISH_PATH, YEARLY, partition_years
 from orchestration.defs.resources import (
     JunhengPaths,
     dbt_environment,
@@ -50,7 +51,7 @@ def dbt_build_args(years: Sequence[int]) -> list[str]:
     return [
         "build",
         "--vars",
-        json.dumps({"survey_years": sorted(years)}),
+        build_vars(years),
         "--exclude-resource-type",
         "unit_test",
     ]
@@ -84,6 +85,7 @@ def build_dbt_assets() -> list[AssetsDefinition | AssetSpec]:
         dagster_dbt_translator=JunhengDbtTranslator(),
         pool=DBT_POOL,
         **YEARLY,
+        **PUBLISH_PATH,
     )
     def junheng_dbt_models(
         context: AssetExecutionContext, dbt: DbtCliResource, paths: JunhengPaths
@@ -94,6 +96,8 @@ def build_dbt_assets() -> list[AssetsDefinition | AssetSpec]:
         years = partition_years(context)
         span = f"{years[0]}" + (f"-{years[-1]}" if years[-1] != years[0] else "")
         with environment(dbt_environment(paths.paths)), progress.step(f"dbt build {span}"):
+            # `junheng run` parsed the project for these years ahead (orchestration/dbt_ahead.py)
+            wait_for_parse(target_path)
             invocation = dbt.cli(dbt_build_args(years), context=context, target_path=target_path)
             yield from invocation.stream()
 

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration import progress
-from orchestration.defs.common import YEARLY, asset_dir, partition_years, path_metadata
+from orchestration.defs.common import (
+    PUBLISH_PATH,
+    YEARLY,
+    asset_dir,
+    partition_years,
+    path_metadata,
+)
 from orchestration.defs.resources import JunhengPaths
 
 if TYPE_CHECKING:
@@ -34,7 +40,7 @@ def read_listing(state_dir: Path, year: int | None) -> "pd.DataFrame":
     return pq.read_table(listing_path(state_dir, year)).to_pandas()
 
 
-@asset(group_name="raw", **YEARLY)
+@asset(group_name="raw", **YEARLY, **PUBLISH_PATH)
 def raw_survey_files(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
     """The spreadsheets of raw/ for each survey year, with their sizes and modification times.
 
@@ -70,7 +76,7 @@ def raw_survey_files(context: AssetExecutionContext, paths: JunhengPaths) -> Mat
     )
 
 
-@asset(group_name="ingest", deps=[raw_survey_files], **YEARLY)
+@asset(group_name="ingest", deps=[raw_survey_files], **YEARLY, **PUBLISH_PATH)
 def parsed_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
     """Every school row read from the year's sheets, with the receipt of every row and sheet."""
     from orchestration.ingest.pipeline import ingest_year

@@ -20,7 +20,13 @@ from dagster import (
 )
 
 from orchestration import progress
-from orchestration.defs.common import STRICT_TAG, YEARLY, partition_years, path_metadata
+from orchestration.defs.common import (
+    PUBLISH_PATH,
+    STRICT_TAG,
+    YEARLY,
+    partition_years,
+    path_metadata,
+)
 from orchestration.defs.partitions import survey_year_partitions
 from orchestration.defs.resources import JunhengPaths
 from orchestration.defs.staging import STAGED_KEYS
@@ -34,7 +40,13 @@ PUBLISHED = AssetKey("warehouse_tables")
 def build_warehouse_tables(public_model_keys: Sequence[AssetKey]) -> AssetsDefinition:
     """The publish asset, downstream of dbt's public models (known once the manifest is read)."""
 
-    @asset(name=PUBLISHED.path[-1], group_name="warehouse", deps=public_model_keys, **YEARLY)
+    @asset(
+        name=PUBLISHED.path[-1],
+        group_name="warehouse",
+        deps=public_model_keys,
+        **YEARLY,
+        **PUBLISH_PATH,
+    )
     def warehouse_tables(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
         """dbt's public marts split by survey year into a new warehouse snapshot, switched in
         whole with its catalog (orchestration/publish/warehouse.py). Years whose raw folder is gone are
@@ -91,8 +103,11 @@ def validation_report(context: AssetExecutionContext, paths: JunhengPaths) -> Ma
 @asset(group_name="warehouse", deps=[PUBLISHED], **YEARLY)
 def bureau_reports(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
     """Per county and year: the gap-list workbook (一校一册) and the county report, with the
-    province and prefecture indexes, from the published tables."""
-    from orchestration.publish.county_report import write_bureau_reports
+    province and prefecture indexes, from the published tables. Then, in the published
+    years the run did not build, the pages whose figures the run changed (a county page
+    plots every year's CVs): county_report.refresh_bureau_reports."""
+    from orchestration.publish.county_report import refresh_bureau_reports, write_bureau_reports
+    from orchestration.publish.warehouse import published_years
 
     folders = paths.paths
     metadata = {}
@@ -107,6 +122,16 @@ def bureau_reports(context: AssetExecutionContext, paths: JunhengPaths) -> Mater
         metadata[f"{year} pages"] = len(pages)
         if pages:
             metadata[f"{year} first page"] = MetadataValue.path(str(pages[0]))
+    others = sorted(published_years(folders.warehouse_dir) - set(partition_years(context)))
+    if others:
+        with progress.step("reports of other years") as step:
+            redrawn = refresh_bureau_reports(
+                folders.warehouse_dir, folders.reports_dir, folders.exports_dir, others
+            )
+            step.add(years=len(others), redrawn=sum(len(r.pages) for r in redrawn.values()))
+        for year, written in redrawn.items():
+            metadata[f"{year} pages redrawn"] = len(written.pages)
+            metadata[f"{year} workbooks redrawn"] = len(written.workbooks)
     # Published with their reports: a later run with the same inputs skips these years.
     from orchestration.freshness import mark_built
 

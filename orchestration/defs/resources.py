@@ -6,19 +6,19 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 
 from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.dbt_project import using_dagster_dev
 
+from orchestration.dbt_ahead import DBT_EXECUTABLE, dbt_environment
 from orchestration.runlock import bind_raw_folder, writer_lock
-from orchestration.settings import CONTRACTS_DIR, DBT_PROJECT_DIR, Paths
+from orchestration.settings import DBT_PROJECT_DIR, Paths
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# The dbt installed beside this Python, whether or not its bin folder is on PATH.
-_VENV_DBT = Path(sys.executable).with_name("dbt")
-DBT_EXECUTABLE = str(_VENV_DBT) if _VENV_DBT.exists() else "dbt"
 
 
 class JunhengPaths(ConfigurableResource):
@@ -57,14 +57,6 @@ class JunhengPaths(ConfigurableResource):
             yield self
 
 
-def dbt_environment(paths: Paths) -> dict[str, str]:
-    """The variables dbt's profile and sources read (absolute paths)."""
-    return {
-        "JUNHENG_STATE_DIR": str(paths.state_dir.resolve()),
-        "JUNHENG_CONTRACTS_DIR": str(CONTRACTS_DIR.resolve()),
-    }
-
-
 @contextmanager
 def environment(variables: dict[str, str]) -> Iterator[None]:
     """Set environment variables for the duration of a block.
@@ -84,9 +76,28 @@ def environment(variables: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+class JunhengDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt resource, told the version of this Python's dbt without starting it.
+
+    dagster-dbt asks the dbt executable its version (`dbt --version`: a whole start-up of
+    dbt, about 2 CPU-s, docs/performance-run.md) before it starts each dbt command. The
+    dbt beside this Python is the dbt-core package installed here, whose version its package
+    metadata gives; any other executable is asked as before.
+    """
+
+    @cached_property
+    def _cli_version(self):
+        # the version type dagster-dbt compares with (packaging's, which it imports)
+        from dagster_dbt.core.resource import version
+
+        if Path(self.dbt_executable) == Path(sys.executable).with_name("dbt"):
+            return version.parse(metadata.version("dbt-core"))
+        return DbtCliResource._cli_version.func(self)
+
+
 def dbt_cli() -> DbtCliResource:
     """The dbt CLI resource on dbt_project/ (profiles from the project folder, the venv's dbt)."""
-    return DbtCliResource(
+    return JunhengDbtCliResource(
         project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
     )
 

@@ -18,6 +18,7 @@ from dagster import (
 from contracts.staging_schema import STAGED_TABLES
 from orchestration import progress
 from orchestration.defs.common import (
+    PUBLISH_PATH,
     YEARLY,
     asset_dir,
     outcome_check_result,
@@ -57,6 +58,7 @@ def previous_school_rows(staging_dir: Path, year: int) -> "pd.DataFrame | None":
     ],
     check_specs=[DATASET_EXPECTATIONS_CHECK],
     **YEARLY,
+    **PUBLISH_PATH,
 )
 def staged_tables(context: AssetExecutionContext, paths: JunhengPaths):
     """Publish the validated rows of each year to the staging folder dbt reads.

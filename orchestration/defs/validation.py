@@ -18,8 +18,10 @@ from dagster import (
     asset_check,
 )
 
+from contracts.staging_schema import STAGED_TABLES
 from orchestration import progress
 from orchestration.defs.common import (
+    PUBLISH_PATH,
     YEARLY,
     asset_dir,
     outcome_check_result,
@@ -44,6 +46,7 @@ ROW_SCHEMA_CHECK = AssetCheckSpec(
     deps=[parsed_school_rows],
     check_specs=[ROW_SCHEMA_CHECK],
     **YEARLY,
+    **PUBLISH_PATH,
 )
 def validated_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
     """The parsed rows that pass the row schema; the others move to the quarantine."""
@@ -80,14 +83,13 @@ def _check_validated_years(context: AssetCheckExecutionContext, paths: JunhengPa
     A failing blocking check stops every step after it, the report among them, so the check
     writes that year's report itself: the bureau still sees what broke, and where.
     """
-    from orchestration.staging.tables import read_staged_year
     from orchestration.validation.outcome import ERROR, load_outcomes, save_outcome
     from orchestration.validation.report import write_validation_report
 
     state_dir = paths.paths.state_dir
     outcomes = []
     for year in sorted(map(int, context.partition_keys)):
-        validated = read_staged_year(asset_dir(state_dir, VALIDATED.path[-1]), year)
+        validated = _read_validated_year(asset_dir(state_dir, VALIDATED.path[-1]), year)
         outcome = check(validated)
         save_outcome(state_dir, year, outcome)
         outcomes.append((year, outcome))
@@ -95,6 +97,30 @@ def _check_validated_years(context: AssetCheckExecutionContext, paths: JunhengPa
             outcomes_so_far = load_outcomes(state_dir, year)
             write_validation_report(paths.paths.reports_dir, year, outcomes_so_far, validated)
     return outcome_check_result(outcomes, reports_dir=paths.paths.reports_dir)
+
+
+# The validated year the checks read last: (folder, year, the files' (path, inode,
+# mtime_ns, size)) and its frames. The five checks of a one-year run read the same year one after the
+# other; one entry keeps memory at one year whatever the years of the run.
+_LAST_READ: list = []
+
+
+def _read_validated_year(folder, year: int):
+    """read_staged_year of the validated rows, read once for the checks that follow each
+    other on the same year (and again whenever its files changed)."""
+    from orchestration.staging.tables import PART_FILE, partition_dir, read_staged_year
+
+    files = sorted(partition_dir(folder / name, year) / PART_FILE for name in STAGED_TABLES)
+    # each file is replaced by a rename (write_parquet_atomically): a new inode
+    stamps = tuple((str(f), *_stamp(f.stat())) for f in files)
+    key = (str(folder), year, stamps)
+    if not _LAST_READ or _LAST_READ[0] != key:
+        _LAST_READ[:] = [key, read_staged_year(folder, year)]
+    return _LAST_READ[1]
+
+
+def _stamp(stat) -> tuple[int, int, int]:
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 def _row_accounting(result):
@@ -131,6 +157,7 @@ def _school_id_conflicts(result):
     asset=VALIDATED,
     blocking=True,
     partitions_def=survey_year_partitions,
+    **PUBLISH_PATH,
     description="For every loaded sheet: rows read = staged + quarantined + not data.",
 )
 def row_accounting(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:
@@ -144,6 +171,7 @@ def row_accounting(context: AssetCheckExecutionContext, paths: JunhengPaths) -> 
     asset=VALIDATED,
     blocking=True,
     partitions_def=survey_year_partitions,
+    **PUBLISH_PATH,
     description="No school and reported part is staged twice in a year.",
 )
 def unique_schools(context: AssetCheckExecutionContext, paths: JunhengPaths) -> AssetCheckResult:

@@ -192,6 +192,7 @@ class RowReader:
         self._valued = [*self.quantities, *self.parts]
         self._direct_fields = {column.meaning.field for column in self.quantities}  # `_add_parts`
         self._parts_of_cells: dict[tuple[str, str], str | None] = {}  # see `_part_named`
+        self._written_types: dict[str, tuple[str, str | None] | Rejection] = {}
         self._plans: dict[str | None, list] = {}  # see `_whole_plan`
         self._part_endings = tuple(vocabulary.part_names)  # see `_part_named`
         # Each valued column with its factor for a cell that names no unit (the column's
@@ -324,8 +325,12 @@ class RowReader:
         width = len(row)
         for column in self._error_checked:
             cell = row[column.index] if column.index < width else None
+            kind = cell.__class__
             if (errors and (row_index, column.index) in errors) or (
-                cell.__class__ is not float and is_excel_error(cell)
+                # every Excel error text holds `#`: most texts are told by that alone
+                ("#" in cell and is_excel_error(cell))
+                if kind is str
+                else (kind is not float and cell is not None and is_excel_error(cell))
             ):
                 raise Rejection(
                     "formula_error", f"Excel error in {column.letter} ({column.header_text})"
@@ -350,6 +355,9 @@ class RowReader:
                         number *= factor if cell_unit is None else self._factor(column, cell_unit)
                     values.append((column, number))
                     continue
+            if cell is None and not (uncached and (row_index, index) in uncached):
+                values.append((column, None))  # an empty cell: what parse_quantity gives it
+                continue
             if uncached and (row_index, index) in uncached and is_blank(cell):
                 self._unknown_columns.add(index)
                 self.unknown_cells.append((row_index, index))
@@ -506,6 +514,19 @@ class RowReader:
         return school_type, "school"
 
     def _written_type(self, written: str) -> tuple[str, str | None]:
+        """`_type_of_cell` once per distinct type text of the table (they repeat down it)."""
+        found = self._written_types.get(written)
+        if found is None:
+            try:
+                found = self._type_of_cell(written)
+            except Rejection as rejection:
+                found = rejection
+            self._written_types[written] = found
+        if isinstance(found, Rejection):
+            raise Rejection(found.reason_code, str(found))
+        return found
+
+    def _type_of_cell(self, written: str) -> tuple[str, str | None]:
         """(school type, the one part a row of that type reports, else None) of a type cell:
         a statistics-system code at the start of the cell (`312`, `312.0`, `312 九年一贯制学校`,
         `312-九年一贯制学校`), else a label (contracts/school_types.csv).

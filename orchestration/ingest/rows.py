@@ -14,7 +14,7 @@ except ImportError:  # pragma: no cover - older layouts
     import sre_constants as _sre  # type: ignore[no-redef]
     import sre_parse as _parser  # type: ignore[no-redef]
 
-from orchestration.ingest.cells import cell_key, cell_text
+from orchestration.ingest.cells import cell_key, cell_text, text_keys
 from orchestration.ingest.table import Table, is_column_numbering
 from orchestration.ingest.vocabulary import Vocabulary
 
@@ -34,6 +34,10 @@ class RowKind:
     kind: str  # DATA or one of NOT_DATA_KINDS
     section_type: str | None = None  # the school type a section row names
 
+
+# The kinds without a section type, made once: a RowKind is frozen, so one object serves
+# every row of its kind (a dataclass's init is a cost on every row).
+_KINDS = {kind: RowKind(kind) for kind in (DATA, *NOT_DATA_KINDS)}
 
 # A pattern referring to its own groups can not be joined with others into one.
 _GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P=")
@@ -177,38 +181,44 @@ def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
     filled = [(index, cell) for index, cell in enumerate(row)
               if cell is not None and not (isinstance(cell, str) and not cell.strip())]  # fmt: skip
     if not filled:
-        return RowKind("blank")
+        return _KINDS["blank"]
     # A cell's text is worked out only when a rule reaches it: most rules read the first.
     text = cell_text(filled[0][1])
     first = cell_key(filled[0][1])
     title_keys = table.title_keys
     if first in title_keys and all(cell_key(cell) in title_keys for _, cell in filled[1:]):
-        return RowKind("title")  # the title lines repeated (a printed page break)
+        return _KINDS["title"]  # the title lines repeated (a printed page break)
     _, label_memo, footer_memo = _memos(vocabulary)  # (the lookups inline: every row)
     footer = footer_memo.get(text)
     if footer is None:
         footer = _is_footer(text, vocabulary)
     if footer:
-        return RowKind("footer")
+        return _KINDS["footer"]
 
     # where a county writes 合计: the name, serial, type or county column; each distinct
     # label text is tried against the patterns once
     width = len(row)
     kinds = 0
+    keys = text_keys()  # `cell_key` of a text cell looked up inline (every row)
     for index in table.label_columns:
-        if index < width and (label := cell_key(row[index])):
-            found = label_memo.get(label)
-            kinds |= _label_kind(label, vocabulary) if found is None else found
+        if index < width:
+            cell = row[index]
+            label = keys.get(cell) if cell.__class__ is str else None
+            if label is None:
+                label = cell_key(cell)
+            if label:
+                found = label_memo.get(label)
+                kinds |= _label_kind(label, vocabulary) if found is None else found
     if kinds & _SUBTOTAL:
-        return RowKind("subtotal")
+        return _KINDS["subtotal"]
     if kinds & _TOTAL:
-        return RowKind("total")
+        return _KINDS["total"]
 
     if len(filled) == 1 and isinstance(filled[0][1], str):
         if _matches(vocabulary.section_rows, text) or first in vocabulary.school_types:
             return RowKind("section", vocabulary.school_type_in(text))
     if is_column_numbering(row, table.name_column, vocabulary):
-        return RowKind("column_index")
+        return _KINDS["column_index"]
     count = len(filled)
     # A number's text is ASCII: where no header text is, number cells are never header texts,
     # and a row of mostly numbers (a school's) is told without reading its cells' texts.
@@ -216,8 +226,8 @@ def classify_row(row: list, table: Table, vocabulary: Vocabulary) -> RowKind:
         table.has_ascii_header_key
         or sum(cell.__class__ in _NUMBER_CLASSES for _, cell in filled) * 2 < count
     ) and _mostly_keys((cell_key(cell) for _, cell in filled), table.header_keys, count):
-        return RowKind("header")  # the header repeated (a printed page break)
+        return _KINDS["header"]  # the header repeated (a printed page break)
     used = table.used_columns
     if not any(index in used for index, _ in filled):
-        return RowKind("blank")  # only a serial number or notes in unused columns
-    return RowKind(DATA)
+        return _KINDS["blank"]  # only a serial number or notes in unused columns
+    return _KINDS[DATA]

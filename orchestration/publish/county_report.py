@@ -21,9 +21,11 @@ import hashlib
 import json
 import multiprocessing
 import os
-from collections import deque
+from collections import deque, namedtuple
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 
@@ -40,7 +42,7 @@ from orchestration.publish.gap_workbook import (
     workbook_counties,
     write_gap_workbook,
 )
-from orchestration.publish.published import read_table, write_atomically
+from orchestration.publish.published import partition_files, read_table, write_atomically
 
 # The quality regime's school-stage test as the reports word it (contracts/national_rules.csv).
 MIN_MET = f"{national_rule('quality_min_standards_met'):g}"
@@ -191,7 +193,7 @@ def basic_verdict(assessment: pd.Series, cvs: pd.DataFrame) -> Verdict:
             "不可评估 not assessable: 8 项差异系数未能全部算出 (not every one of the 8 CVs can be computed)",
             [
                 f"{row.indicator_code}: {CV_REASON_ZH.get(row.cv_reason, row.cv_reason)}"
-                for row in missing.itertuples()
+                for row in _tuples(missing)
             ],
         )
     largest = cvs.sort_values("cv", ascending=False).iloc[0]
@@ -225,7 +227,7 @@ def quality_verdict(assessment: pd.Series, cvs: pd.DataFrame, failing: list[str]
     ]
     reasons += [
         f"{row.indicator_code} 差异系数 CV {_fmt(row.cv)} > {_fmt(threshold, 2)}"
-        for row in over.itertuples()
+        for row in _tuples(over)
     ]
     # A county-year that lost its only file has a not-assessable row with no counts.
     stages_total = _count(assessment["quality_school_stages"])
@@ -237,7 +239,7 @@ def quality_verdict(assessment: pd.Series, cvs: pd.DataFrame, failing: list[str]
         )
     reasons += [
         f"{row.indicator_code}: {CV_REASON_ZH.get(row.cv_reason, row.cv_reason)}"
-        for row in missing.itertuples()
+        for row in _tuples(missing)
     ]
     result = assessment["quality_pass"]
     if result is None or pd.isna(result):
@@ -271,7 +273,7 @@ def failing_reason(quality_row, school_indicators: pd.DataFrame) -> str:
     ].sort_values("indicator_code")
     below = [
         f"{row.indicator_code} {_fmt(row.value, 2)} = {float(row.ratio_to_standard):.1%}"
-        for row in rows.itertuples()
+        for row in _tuples(rows)
         if not _isna(row.ratio_to_standard)
     ]
     met = "–" if _isna(quality_row.indicators_met) else str(int(quality_row.indicators_met))
@@ -302,6 +304,19 @@ def _td(value, numeric: bool = False, digits: int = 3, sort: object = None) -> s
     if sort is not None:
         attributes += f' data-sort="{escape(str(sort), quote=True)}"'
     return f"<td{attributes}>{escape(text)}</td>"
+
+
+@lru_cache(maxsize=256)
+def _row_type(columns: tuple) -> type:
+    return namedtuple("Pandas", ["Index", *columns], rename=True)
+
+
+def _tuples(frame: pd.DataFrame) -> Iterator[tuple]:
+    """`frame.itertuples()`: the same tuples (values, field names) built the same way, with
+    the tuple type made once per list of columns. pandas makes a namedtuple class on every
+    call, a third of the call on a county's small frames (a page makes about 20 calls)."""
+    arrays = [frame.index, *(column for _, column in frame.items())]  # iloc[:, k], by position
+    return map(_row_type(tuple(frame.columns))._make, zip(*arrays, strict=True))
 
 
 def _isna(value) -> bool:
@@ -357,7 +372,13 @@ class WarehouseFigures:
     ingest_files: pd.DataFrame  # this year: receipts (skipped and rejected files, sheets, rows)
 
     @classmethod
-    def load(cls, warehouse_dir: Path, survey_year: int) -> WarehouseFigures:
+    def load(
+        cls,
+        warehouse_dir: Path,
+        survey_year: int,
+        counties: list[str] | None = None,
+        shared: dict[str, pd.DataFrame] | None = None,
+    ) -> WarehouseFigures:
         """The published tables one year's county reports need, read from `warehouse_dir`
         (the current snapshot); history tables keep every year, per-school tables only this one.
 
@@ -365,28 +386,20 @@ class WarehouseFigures:
         Parquet holds rows in moves when another county's file comes or goes, and a page
         lists rows (failing schools, charts' lines) in the order it is given them; so the
         same figures give the same page, and its inputs digest does not change.
+
+        `counties`: read only these counties' rows of the year's own tables (YEAR_TABLES),
+        for redrawing a few pages (each county's rows are the same as in the whole read).
+        `shared`: the tables of every year (EVERY_YEAR_TABLES) already read, by field name.
         """
-        year = {"year": survey_year, "ordered": True}
+        shared = shared or {}
         return cls(
             survey_year=survey_year,
-            regions=read_table(warehouse_dir, "dim_region", ordered=True),
-            indicators=read_table(warehouse_dir, "dim_indicator", ordered=True),
-            assessments=read_table(warehouse_dir, "fct_county_assessment", ordered=True),
-            county_indicators=read_table(warehouse_dir, "fct_county_indicator", ordered=True),
-            school_indicators=read_table(
-                warehouse_dir, "fct_school_indicator", "survey_year = $year", **year
-            ),
-            school_stages=read_table(
-                warehouse_dir, "fct_school_stage", "survey_year = $year and in_scope", **year
-            ),
-            school_quality=read_table(
-                warehouse_dir, "fct_school_quality", "survey_year = $year", **year
-            ),
-            schools=read_table(warehouse_dir, "dim_school", ordered=True),
-            gaps=read_table(warehouse_dir, "fct_school_gap", "survey_year = $year", **year),
-            sizes=read_table(warehouse_dir, "fct_school_size", "survey_year = $year", **year),
-            quarantine=read_table(warehouse_dir, "quarantine", "survey_year = $year", **year),
-            ingest_files=read_table(warehouse_dir, "ingest_files", "survey_year = $year", **year),
+            **{
+                name: shared[name]
+                if name in shared
+                else _read_source(warehouse_dir, name, survey_year, counties)
+                for name in _SOURCES
+            },
         )
 
     def counties(self) -> list[str]:
@@ -403,25 +416,24 @@ class WarehouseFigures:
         rows = self.county_rows()
         return {code: self.county(code, rows) for code in self.counties()}
 
-    def county_rows(self) -> dict[str, dict[str, np.ndarray]]:
-        """By table (_COUNTY_TABLES and `schools`), the positions of each county's rows:
-        grouped once for every county, in table order. A table without county_code is
-        absent (every county reads it whole)."""
+    def county_rows(
+        self, tables: tuple[str, ...] = (), schools: bool = True
+    ) -> dict[str, dict[str, np.ndarray]]:
+        """By table (_COUNTY_TABLES, or those of them in `tables`, and `schools` unless not
+        asked for), the positions of each county's rows: grouped once for every county, in
+        table order. A table without county_code is absent (every county reads it whole)."""
         rows = {}
-        for name in _COUNTY_TABLES:
+        for name in tables or _COUNTY_TABLES:
             frame = getattr(self, name)
             if not frame.empty and "county_code" in frame.columns:
                 rows[name] = frame.groupby("county_code", sort=False).indices
             elif "county_code" in frame.columns:
                 rows[name] = {}
-        named = pd.concat(
-            [getattr(self, name)[["county_code", "school_key"]] for name in _SCHOOL_TABLES]
-        ).drop_duplicates()
-        positions = self.schools[["school_key"]].reset_index(drop=True)
-        schools = named.merge(positions.reset_index(names="_row"), on="school_key")
-        rows["schools"] = {
-            code: np.sort(part["_row"].to_numpy()) for code, part in schools.groupby("county_code")
-        }
+        if schools:
+            rows["schools"] = _school_rows(
+                [getattr(self, name)[["county_code", "school_key"]] for name in _SCHOOL_TABLES],
+                self.schools,
+            )
         return rows
 
     def county(self, county_code: str, rows: dict[str, dict[str, np.ndarray]]) -> WarehouseFigures:
@@ -464,6 +476,57 @@ class WarehouseFigures:
 
 _NO_ROWS = np.array([], dtype=np.intp)
 
+# Where each table of WarehouseFigures comes from: its public table and, for a table read
+# for the survey year alone, the filter (the others hold every year, or are not by year).
+_SOURCES: dict[str, tuple[str, str | None]] = {
+    "regions": ("dim_region", None),
+    "indicators": ("dim_indicator", None),
+    "assessments": ("fct_county_assessment", None),
+    "county_indicators": ("fct_county_indicator", None),
+    "school_indicators": ("fct_school_indicator", "survey_year = $year"),
+    "school_stages": ("fct_school_stage", "survey_year = $year and in_scope"),
+    "school_quality": ("fct_school_quality", "survey_year = $year"),
+    "schools": ("dim_school", None),
+    "gaps": ("fct_school_gap", "survey_year = $year"),
+    "sizes": ("fct_school_size", "survey_year = $year"),
+    "quarantine": ("quarantine", "survey_year = $year"),
+    "ingest_files": ("ingest_files", "survey_year = $year"),
+}
+# The tables read for the survey year alone: published from that year's partition only, so
+# a run that rebuilds another year leaves their files as they were (hard-linked).
+YEAR_TABLES = tuple(name for name, (_, where) in _SOURCES.items() if where)
+# The tables of every year (or none): a rebuild of any year may change them.
+EVERY_YEAR_TABLES = tuple(name for name in _SOURCES if name not in YEAR_TABLES)
+
+
+def _read_source(
+    warehouse_dir: Path,
+    name: str,
+    survey_year: int,
+    counties: list[str] | None = None,
+    columns: list[str] | None = None,
+    ordered: bool = True,
+) -> pd.DataFrame:
+    """WarehouseFigures' table `name` as `load` reads it (in one fixed order); for a table of
+    the year alone, `counties` keeps those counties' rows only and `columns` (with
+    `distinct`) reads only those columns, each distinct row once."""
+    table, where = _SOURCES[name]
+    if where is None:
+        return read_table(warehouse_dir, table, ordered=True)
+    parameters: dict = {"year": survey_year}
+    if counties is not None:
+        where += " and list_contains($counties, county_code)"
+        parameters["counties"] = list(counties)
+    return read_table(
+        warehouse_dir,
+        table,
+        where,
+        ordered=ordered,
+        columns=columns,
+        distinct=bool(columns),
+        **parameters,
+    )
+
 
 # The tables a county page filters by county_code, and those naming its schools.
 _COUNTY_TABLES = (
@@ -479,6 +542,15 @@ _COUNTY_TABLES = (
     "ingest_files",
 )
 _SCHOOL_TABLES = ("school_indicators", "school_stages", "school_quality", "gaps", "sizes")
+
+
+def _school_rows(named: list[pd.DataFrame], schools: pd.DataFrame) -> dict[str, np.ndarray]:
+    """By county, the positions (sorted) in dim_school (`schools`) of the schools its rows
+    name; `named`: frames of (county_code, school_key) pairs, repeats allowed."""
+    pairs = pd.concat(named).drop_duplicates()
+    positions = schools[["school_key"]].reset_index(drop=True)
+    rows = pairs.merge(positions.reset_index(names="_row"), on="school_key")
+    return {code: np.sort(part["_row"].to_numpy()) for code, part in rows.groupby("county_code")}
 
 
 def _names(figures: WarehouseFigures) -> dict[str, str]:
@@ -501,7 +573,7 @@ def render_county_page(figures: WarehouseFigures, county_code: str, workbook_hre
         else figures.gaps
     )
     gap_keys = (
-        {(row.school_key, row.stage, row.indicator_code) for row in gaps.itertuples()}
+        {(row.school_key, row.stage, row.indicator_code) for row in _tuples(gaps)}
         if not gaps.empty
         else set()
     )
@@ -635,7 +707,7 @@ def _left_out_section(left_out: pd.DataFrame) -> str:
         + _td(row.reason_code)
         + _td(row.reason)
         + "</tr>"
-        for row in left_out.itertuples()
+        for row in _tuples(left_out)
     ]
     headers = [
         ("处理", "kind"),
@@ -677,7 +749,7 @@ def _stage_section(
     ]
     failing = [
         f"{names.get(row.school_key, row.school_key)} ({failing_reason(row, indicators)})"
-        for row in quality[quality["passes_quality"].eq(False)].itertuples()
+        for row in _tuples(quality[quality["passes_quality"].eq(False)])
     ]
     out = [_h(f"{stage_zh}", f"{stage} stage", 2, id_=f"stage-{stage}")]
     history = figures.assessments[
@@ -729,7 +801,7 @@ def _stage_section(
             ):
                 cv_by_year.setdefault(code, {})[survey_year] = cv
         rows = []
-        for row in regime_cvs.itertuples():
+        for row in _tuples(regime_cvs):
             by_year = cv_by_year.get(row.indicator_code, {})
             within = None if pd.isna(row.cv) else row.cv <= row.cv_threshold
             rows.append(
@@ -825,7 +897,7 @@ def _top_shares(shares: pd.DataFrame) -> dict[str, dict[tuple[str, str], list]]:
         reverse = positions[::-1]
         order = reverse[values[reverse].argsort(kind="quicksort")][::-1]
         picked[key] = order[:TOP_CONTRIBUTORS]
-    rows = list(known.iloc[np.concatenate(list(picked.values()))].itertuples())
+    rows = list(_tuples(known.iloc[np.concatenate(list(picked.values()))]))
     start = 0
     for (county_code, stage, code), positions in picked.items():
         tops[county_code][stage, code] = rows[start : start + len(positions)]
@@ -930,7 +1002,7 @@ def _size_section(figures, county_code, names) -> str:
             + _td(row.school_students, numeric=True, digits=0)
             + _td(row.school_size_limit, numeric=True, digits=0)
             + f"<td>{_status(row.school_size_within_limit)}</td></tr>"
-            for row in stage_sizes.sort_values("school_key").itertuples()
+            for row in _tuples(stage_sizes.sort_values("school_key"))
         ]
         headers = [
             ("学校", "school"),
@@ -990,7 +1062,7 @@ def _gap_section(gaps: pd.DataFrame) -> str:
     if gaps.empty:
         return "".join(out) + "<p>无 none.</p>"
     rows = []
-    for row in gaps.sort_values(["school_name", "stage", "indicator_code"]).itertuples():
+    for row in _tuples(gaps.sort_values(["school_name", "stage", "indicator_code"])):
         rows.append(
             f'<tr id="{anchor("gap", row.school_key, row.stage, row.indicator_code)}">'
             + _td(row.school_name)
@@ -1026,7 +1098,7 @@ def _gap_section(gaps: pd.DataFrame) -> str:
 def _totals_table(gaps: pd.DataFrame) -> str:
     """Per school and for the county, one-off and yearly costs apart (never one sum)."""
     rows = []
-    for row in cost_totals(gaps).itertuples():
+    for row in _tuples(cost_totals(gaps)):
         css = ' class="total"' if row.school_key is None else ""
         rows.append(
             f"<tr{css}>"
@@ -1061,7 +1133,7 @@ def _schools_section(figures, county_code, names) -> str:
     )
     urban = dict(zip(figures.schools["school_key"], figures.schools["urban_rural"]))
     rows = []
-    for row in stages.sort_values(["stage", "school_key"]).itertuples():
+    for row in _tuples(stages.sort_values(["stage", "school_key"])):
         met, passes = quality.get((row.school_key, row.stage), (None, None))
         rows.append(
             f'<tr id="{anchor("school", row.school_key, row.stage)}">'
@@ -1108,7 +1180,7 @@ def render_index_page(
     year = figures.survey_year
     county_names = dict(zip(regions["county_code"], regions["county_name"]))
     rows = []
-    for row in assessments.sort_values(["county_code", "stage"]).itertuples():
+    for row in _tuples(assessments.sort_values(["county_code", "stage"])):
         href = county_href.get(row.county_code)
         name = escape(str(county_names.get(row.county_code, row.county_code)))
         link = f'<a href="{escape(href, quote=True)}">{name}</a>' if href else name
@@ -1282,52 +1354,281 @@ def write_bureau_reports(
     The figures are read once and each chunk's rows taken from them (no copy per county of
     the nation's tables is kept); a page or workbook whose inputs digest (its county's rows,
     the code and libraries that draw it) is that of the file on disk is not drawn again.
-    Digests are kept in `.inputs.json` beside the pages and beside the workbooks.
+    Digests are kept in `.inputs.json` beside the pages and beside the workbooks; what
+    `refresh_bureau_reports` checks when another year is rebuilt, in `.trend.json`.
     """
+    year_files = _year_files(warehouse_dir, survey_year)  # before reading: a later change shows
     figures = WarehouseFigures.load(warehouse_dir, survey_year)
+    page_counties = figures.counties()
+    book_counties = workbook_counties(figures.school_stages) if workbooks else None
+    renderer = _renderer_digest()
+    rows = figures.county_rows()
+    _draw_counties(
+        figures, rows, reports_dir, exports_dir, page_counties, book_counties, renderer, workers
+    )
+    written = [county_page_path(reports_dir, survey_year, code) for code in page_counties]
+    # A county whose file was withdrawn (or a region left without a county) has no page or
+    # workbook this year: the ones an earlier build drew are removed, as a cold build of the
+    # same raw folder would not have them.
+    _remove_others(Path(reports_dir) / str(survey_year) / "county", "*.html", written)
+    written += _write_indexes(figures, reports_dir, page_counties)
+    books = [export_path(exports_dir, survey_year, code) for code in book_counties or []]
+    if workbooks:
+        _remove_others(Path(exports_dir) / str(survey_year), "*_一校一册.xlsx", books)
+    header = _trend_header(renderer, year_files, reports_dir, exports_dir, survey_year)
+    record = _trend_record(figures, rows, header)
+    _write_json(_trend_path(reports_dir, survey_year), record)
+    return BureauReports(books, written)
+
+
+def refresh_bureau_reports(
+    warehouse_dir: Path,
+    reports_dir: Path,
+    exports_dir: Path,
+    survey_years: list[int],
+    workers: int | None = None,
+) -> dict[int, BureauReports]:
+    """Redraw, in `survey_years` (published years a run did not rebuild), the county pages,
+    workbooks and region indexes whose inputs changed because another year was rebuilt or
+    removed; returns what was written, by year (a year with nothing to redraw is absent).
+
+    A county page plots every survey year's CVs, so a rebuilt year changes the pages of the
+    other years of each county whose figures it changed. A year not rebuilt keeps the files
+    of its own tables (YEAR_TABLES, hard-linked into each new snapshot), so its pages can
+    change only through the tables of every year (EVERY_YEAR_TABLES). Those are read once for
+    all `survey_years`; each county's rows of them are digested and compared with the
+    year's `.trend.json`; only the counties whose digest moved are read in full and drawn
+    again (each page and workbook still skipped when its own inputs digest is unchanged),
+    and the indexes only when the year's assessments or dim_region moved. A year whose own
+    files, counties, drawing code or folder layout differ from its record (or that has
+    none) is drawn as `write_bureau_reports` draws a rebuilt year.
+    """
+    renderer = _renderer_digest()
+    shared: dict[str, pd.DataFrame] = {}
+    written = {}
+    for survey_year in sorted(survey_years):
+        record = _read_inputs(_trend_path(reports_dir, survey_year))
+        year_files = _year_files(warehouse_dir, survey_year)
+        header = _trend_header(renderer, year_files, reports_dir, exports_dir, survey_year)
+        if {key: record.get(key) for key in header} != header or "counties" not in record:
+            written[survey_year] = write_bureau_reports(
+                warehouse_dir, reports_dir, exports_dir, survey_year, workers
+            )
+            continue
+        if not shared:  # read, hashed and grouped once for every year
+            shared.update(
+                {name: _read_source(warehouse_dir, name, 0) for name in EVERY_YEAR_TABLES}
+            )
+            no_year = {name: pd.DataFrame() for name in YEAR_TABLES}
+            every_year = WarehouseFigures(survey_year, **shared, **no_year)
+            hashes = _row_hashes(every_year)
+            by_county = tuple(name for name in EVERY_YEAR_TABLES if name in _COUNTY_TABLES)
+            grouped = every_year.county_rows(by_county, schools=False)
+        trend = _trend_figures(warehouse_dir, survey_year, shared)
+        named = [getattr(trend, name)[["county_code", "school_key"]] for name in _SCHOOL_TABLES]
+        rows = {**grouped, "schools": _school_rows(named, trend.schools)}
+        now = _trend_record(trend, rows, header, hashes)
+        if set(now["counties"]) != set(record["counties"]):
+            written[survey_year] = write_bureau_reports(
+                warehouse_dir, reports_dir, exports_dir, survey_year, workers
+            )
+            continue
+        stale = sorted(  # a page deleted by hand is drawn again too
+            code
+            for code, digest in now["counties"].items()
+            if record["counties"][code] != digest
+            or not county_page_path(reports_dir, survey_year, code).exists()
+        )
+        pages, books = [], []
+        if stale:
+            figures = WarehouseFigures.load(warehouse_dir, survey_year, stale, shared)
+            book_counties = workbook_counties(figures.school_stages)
+            _draw_counties(
+                figures,
+                figures.county_rows(),
+                reports_dir,
+                exports_dir,
+                stale,
+                book_counties,
+                renderer,
+                workers,
+                partial=True,
+            )
+            pages = [county_page_path(reports_dir, survey_year, code) for code in stale]
+            books = [export_path(exports_dir, survey_year, code) for code in book_counties]
+        if now["index"] != record.get("index"):
+            pages += _write_indexes(trend, reports_dir, trend.counties())
+        if now != record:
+            _write_json(_trend_path(reports_dir, survey_year), now)
+        if pages:
+            written[survey_year] = BureauReports(books, pages)
+    return written
+
+
+def _draw_counties(
+    figures: WarehouseFigures,
+    rows: dict[str, dict[str, np.ndarray]],
+    reports_dir: Path,
+    exports_dir: Path,
+    page_counties: list[str],
+    book_counties: list[str] | None,
+    renderer: str,
+    workers: int | None,
+    partial: bool = False,
+) -> None:
+    """Draw the pages of `page_counties` and the workbooks of `book_counties` (None: no
+    workbook, their digests left as they are) whose inputs digest changed, and keep their
+    digests in `.inputs.json`: theirs only, or with `partial` beside the other counties'."""
+    survey_year = figures.survey_year
     pages_inputs = Path(reports_dir) / str(survey_year) / "county" / INPUTS_FILE
     books_inputs = Path(exports_dir) / str(survey_year) / INPUTS_FILE
     built_pages = _read_inputs(pages_inputs)
-    built_books = _read_inputs(books_inputs) if workbooks else {}
-    page_counties = figures.counties()
-    book_counties = workbook_counties(figures.school_stages) if workbooks else []
+    built_books = _read_inputs(books_inputs) if book_counties is not None else {}
+    pages, books = set(page_counties), set(book_counties or [])
     jobs = []
-    for county_code in sorted(set(page_counties) | set(book_counties)):
+    for county_code in sorted(pages | books):
         page = county_page_path(reports_dir, survey_year, county_code)
         workbook = export_path(exports_dir, survey_year, county_code)
         jobs.append(
             _CountyJob(
                 county_code,
-                page if county_code in set(page_counties) else None,
-                Path(os.path.relpath(workbook, page.parent)).as_posix(),
+                page if county_code in pages else None,
+                _workbook_href(reports_dir, exports_dir, survey_year, county_code),
                 built_pages.get(county_code),
-                workbook if county_code in set(book_counties) else None,
+                workbook if county_code in books else None,
                 built_books.get(county_code),
             )
         )
     worker_count = report_workers() if workers is None else workers
-    page_inputs, book_inputs = _draw(figures, jobs, _renderer_digest(), worker_count)
+    page_inputs, book_inputs = _draw(figures, rows, jobs, renderer, worker_count)
+    if partial:
+        page_inputs = {**built_pages, **page_inputs}
+        book_inputs = {**built_books, **book_inputs}
     if page_inputs != built_pages and (page_inputs or built_pages):
-        _write_text(pages_inputs, json.dumps(page_inputs, indent=0, sort_keys=True))
-    if workbooks and book_inputs != built_books:
-        _write_text(books_inputs, json.dumps(book_inputs, indent=0, sort_keys=True))
-    written = [job.page for job in jobs if job.page is not None]
-    hrefs = {job.county_code: f"../county/{job.county_code}.html" for job in jobs if job.page}
+        _write_json(pages_inputs, page_inputs)
+    if book_counties is not None and book_inputs != built_books:
+        _write_json(books_inputs, book_inputs)
+
+
+def _workbook_href(reports_dir: Path, exports_dir: Path, survey_year: int, county_code: str) -> str:
+    """The county's workbook, relative to its page."""
+    page = county_page_path(reports_dir, survey_year, county_code)
+    workbook = export_path(exports_dir, survey_year, county_code)
+    return Path(os.path.relpath(workbook, page.parent)).as_posix()
+
+
+def _write_indexes(
+    figures: WarehouseFigures, reports_dir: Path, page_counties: list[str]
+) -> list[Path]:
+    """The province and prefecture indexes of the counties with a page (each linked to
+    it); the index of a region left without a county is removed. Returns the indexes."""
+    hrefs = {code: f"../county/{code}.html" for code in page_counties}
     counties = figures.regions[figures.regions["county_code"].isin(hrefs)]
-    year_dir = Path(reports_dir) / str(survey_year)
+    year_dir = Path(reports_dir) / str(figures.survey_year)
+    written = []
     for level, column in (("province", "province_code"), ("prefecture", "prefecture_code")):
         for region_code in sorted(counties[column].dropna().unique()):
             page = year_dir / level / f"{region_code}.html"
             written.append(_write_text(page, render_index_page(figures, level, region_code, hrefs)))
-    books = [job.workbook for job in jobs if job.workbook is not None]
-    # A county whose file was withdrawn (or a region left without a county) has no page or
-    # workbook this year: the ones an earlier build drew are removed, as a cold build of the
-    # same raw folder would not have them.
-    for folder in ("county", "province", "prefecture"):
-        _remove_others(year_dir / folder, "*.html", written)
-    if workbooks:
-        _remove_others(Path(exports_dir) / str(survey_year), "*_一校一册.xlsx", books)
-    return BureauReports(books, written)
+        _remove_others(year_dir / level, "*.html", written)
+    return written
+
+
+def _write_json(path: Path, value: dict) -> Path:
+    return _write_text(path, json.dumps(value, indent=0, sort_keys=True))
+
+
+# Beside the county pages of a year: what `refresh_bureau_reports` compares (_trend_record).
+TREND_FILE = ".trend.json"
+
+
+def _trend_path(reports_dir: Path, survey_year: int) -> Path:
+    return Path(reports_dir) / str(survey_year) / "county" / TREND_FILE
+
+
+def _year_files(warehouse_dir: Path, survey_year: int) -> list[list]:
+    """The files of the year's partition of each YEAR_TABLES table, as [table, file, inode,
+    size, mtime_ns]. A snapshot's files are never written again and a year not rebuilt is
+    hard-linked (the same inode, size and time) into the next snapshot, so equal lists mean
+    the same rows; a rebuilt year has new files."""
+    entries = []
+    for name in YEAR_TABLES:
+        table = _SOURCES[name][0]
+        for path in partition_files(warehouse_dir, table, survey_year):
+            stat = path.stat()
+            entries.append([table, path.name, stat.st_ino, stat.st_size, stat.st_mtime_ns])
+    return entries
+
+
+def _trend_header(
+    renderer: str, year_files: list, reports_dir: Path, exports_dir: Path, survey_year: int
+) -> dict:
+    """What a year's pages were drawn with besides the tables of every year: the code, the
+    year's own files and where the workbooks are from the pages (the pages link them)."""
+    layout = os.path.relpath(
+        Path(exports_dir) / str(survey_year), Path(reports_dir) / str(survey_year)
+    )
+    return {"renderer": renderer, "year_files": year_files, "layout": Path(layout).as_posix()}
+
+
+def _trend_record(
+    figures: WarehouseFigures,
+    rows: dict[str, dict[str, np.ndarray]],
+    header: dict,
+    hashes: dict[str, np.ndarray] | None = None,
+) -> dict:
+    """`header` (_trend_header) with what a year's pages read from the tables of every year
+    (EVERY_YEAR_TABLES): by county, a digest of its rows of them (`_county_digest` over the
+    figures less the year's own tables; `rows`: `county_rows()`, whose dim_school rows are
+    those its year's rows name), and one of dim_region, the year's assessments and the
+    counties with a page, which the indexes show."""
+    view = _every_year_view(figures)
+    every_year = {name: rows[name] for name in EVERY_YEAR_TABLES if name in rows}
+    hashes = hashes or _row_hashes(view)
+    types = _column_types(view)
+    counties = figures.counties()
+    digests = {
+        code: _county_digest(view, _county_hashes(hashes, every_year, code), "", "", types)
+        for code in counties
+    }
+    assessments = figures.assessments
+    this_year = (
+        assessments["survey_year"].eq(figures.survey_year).to_numpy()
+        if "survey_year" in assessments.columns
+        else np.zeros(len(assessments), dtype=bool)
+    )
+    index = hashlib.sha256(repr(counties).encode())
+    for frame, hashed in (
+        (figures.regions, hashes["regions"]),
+        (assessments, hashes["assessments"][this_year]),
+    ):
+        index.update(repr([(c, str(t)) for c, t in frame.dtypes.items()]).encode())
+        index.update(np.sort(hashed).tobytes())
+    return {**header, "counties": digests, "index": index.hexdigest()[:32]}
+
+
+def _every_year_view(figures: WarehouseFigures) -> WarehouseFigures:
+    """`figures` with the year's own tables (YEAR_TABLES) left empty."""
+    return replace(figures, **{name: pd.DataFrame() for name in YEAR_TABLES})
+
+
+def _trend_figures(
+    warehouse_dir: Path, survey_year: int, shared: dict[str, pd.DataFrame]
+) -> WarehouseFigures:
+    """The figures `_trend_record` reads, without reading the year's own tables in full:
+    the tables of every year (`shared`) and, of the tables naming schools, the distinct
+    (county_code, school_key) pairs of the year (the year's other tables left empty)."""
+    pairs = ["county_code", "school_key"]
+    return WarehouseFigures(
+        survey_year=survey_year,
+        **shared,
+        **{
+            name: _read_source(warehouse_dir, name, survey_year, columns=pairs, ordered=False)
+            if name in _SCHOOL_TABLES
+            else pd.DataFrame()
+            for name in YEAR_TABLES
+        },
+    )
 
 
 def _remove_others(folder: Path, pattern: str, kept: list[Path]) -> None:
@@ -1372,11 +1673,14 @@ def report_workers() -> int:
 
 
 def _draw(
-    figures: WarehouseFigures, jobs: list[_CountyJob], renderer: str, workers: int
+    figures: WarehouseFigures,
+    rows: dict[str, dict[str, np.ndarray]],
+    jobs: list[_CountyJob],
+    renderer: str,
+    workers: int,
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Draw the pages and workbooks whose inputs changed; returns every county's page and
-    workbook inputs digests."""
-    rows = figures.county_rows()
+    workbook inputs digests. `rows`: `figures.county_rows()`."""
     chunks = (
         _Chunk(figures.take_counties([job.county_code for job in part], rows), part, renderer)
         for part in (jobs[i : i + CHUNK_PAGES] for i in range(0, len(jobs), CHUNK_PAGES))
@@ -1484,21 +1788,36 @@ def _inputs_digest(figures: WarehouseFigures, href: str, renderer: str) -> str:
 
 
 def _county_digest(
-    figures: WarehouseFigures, hashes: dict[str, np.ndarray], href: str, renderer: str
+    figures: WarehouseFigures,
+    hashes: dict[str, np.ndarray],
+    href: str,
+    renderer: str,
+    types: dict[str, bytes] | None = None,
 ) -> str:
     """`_inputs_digest` of a county's figures, with `hashes` its tables' row hashes
-    (pandas.util.hash_pandas_object, which hashes each row on its own)."""
+    (pandas.util.hash_pandas_object, which hashes each row on its own) and `types` the
+    tables' `_column_types` when known (a county's rows have their whole table's)."""
+    types = types or _column_types(figures)
     digest = hashlib.sha256(f"{renderer}\0{href}\0{VALIDATION_HREF}\0".encode())
     for field in fields(figures):
         value = getattr(figures, field.name)
         if isinstance(value, pd.DataFrame):
-            digest.update(repr([(c, str(t)) for c, t in value.dtypes.items()]).encode())
+            digest.update(types[field.name])
             # Sorted: the rows as a set. The published tables' row order changes when another
             # county's file is added or removed; the page does not (it orders what it shows).
             digest.update(np.sort(hashes[field.name]).tobytes())
         else:
             digest.update(repr(value).encode())
     return digest.hexdigest()[:32]
+
+
+def _column_types(figures: WarehouseFigures) -> dict[str, bytes]:
+    """By table, its column names and types as the digests take them."""
+    return {
+        field.name: repr([(c, str(t)) for c, t in value.dtypes.items()]).encode()
+        for field in fields(figures)
+        if isinstance(value := getattr(figures, field.name), pd.DataFrame)
+    }
 
 
 def _row_hashes(figures: WarehouseFigures) -> dict[str, np.ndarray]:

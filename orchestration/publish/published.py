@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -30,19 +30,29 @@ def table_files(warehouse_dir: Path, table: str) -> list[Path]:
 
 
 def read_table(
-    warehouse_dir: Path, table: str, where: str = "", ordered: bool = False, **parameters
+    warehouse_dir: Path,
+    table: str,
+    where: str = "",
+    ordered: bool = False,
+    columns: Sequence[str] | None = None,
+    distinct: bool = False,
+    **parameters,
 ) -> pd.DataFrame:
     """Rows of a public table, optionally filtered by a SQL `where` with `$name` parameters;
     with `ordered`, sorted by every column from the first (the same rows give the same
-    frame whatever order the Parquet files hold them in).
+    frame whatever order the Parquet files hold them in). `columns`: only these (names of
+    the table, quoted here); `distinct`: each distinct row once.
 
     Example: `read_table(w, "fct_school_gap", "survey_year = $year", year=2021)`.
     """
     files = table_files(warehouse_dir, table)
     if not files:
         return pd.DataFrame()
-    query = "select * from read_parquet($files, hive_partitioning = true, union_by_name = true)" + (
-        f" where {where}" if where else ""
+    selected = ", ".join(f'"{name}"' for name in columns) if columns else "*"
+    query = (
+        f"select {'distinct ' if distinct else ''}{selected} from "
+        "read_parquet($files, hive_partitioning = true, union_by_name = true)"
+        + (f" where {where}" if where else "")
     )
     if ordered:
         query += " order by all"
@@ -50,6 +60,13 @@ def read_table(
         return connection.execute(
             query, {"files": [str(path) for path in files], **parameters}
         ).df()
+
+
+def partition_files(warehouse_dir: Path, table: str, survey_year: int) -> list[Path]:
+    """The Parquet files of one survey year's partition of public table `table` (none for a
+    table not partitioned by year, or a year it has no folder for)."""
+    folder = (Path(warehouse_dir) / table).resolve() / f"{PARTITION_COLUMN}={survey_year}"
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
 
 
 def survey_years(warehouse_dir: Path) -> list[int]:

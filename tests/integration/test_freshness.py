@@ -229,6 +229,27 @@ def test_the_input_digests_follow_the_rules_and_not_dbts_output():
     assert freshness.input_digests() == digests
 
 
+def test_a_setting_that_changes_no_result_rebuilds_nothing(tmp_path):
+    """contracts/read_limits.yaml's `workers` (and its comments) are not a build input; a
+    limit in the same file, which can reject a file, is (tester finding F10)."""
+    import shutil
+
+    from orchestration.settings import CONTRACTS_DIR
+
+    contracts = shutil.copytree(CONTRACTS_DIR, tmp_path / "contracts")
+    limits = contracts / "read_limits.yaml"
+    text = limits.read_text(encoding="utf-8")
+    before = freshness.contracts_digest(contracts)
+    assert "\nworkers: 2\n" in text
+    limits.write_text(text.replace("\nworkers: 2\n", "\nworkers: 7  # a bigger machine\n"))
+    assert freshness.contracts_digest(contracts) == before
+    limits.write_text(text.replace("max_sheet_cells: 50000000", "max_sheet_cells: 5000"))
+    assert freshness.contracts_digest(contracts) != before
+    limits.write_text(text)
+    (contracts / "units.csv").write_text("edited\n")
+    assert freshness.contracts_digest(contracts) != before
+
+
 def snapshot_state(warehouse: Path) -> list[tuple[str, int]]:
     return sorted(
         (str(path.relative_to(warehouse)), path.lstat().st_mtime_ns)

@@ -234,3 +234,25 @@ def test_every_demo_county_has_its_report_and_gap_workbook_and_the_page_renders(
     rendered = render(page)
     assert rendered.charts and all(c.get("data-drawn") == "true" for c in rendered.charts)
     assert "data-script-errors" not in rendered.root and not rendered.console_errors
+
+
+def test_the_warehouse_is_published_before_the_steps_publishing_does_not_wait_for(deployment):
+    """The validation report and the checks that block nothing run after the publish
+    (defs/common.PUBLISH_PATH): they used to run between dbt and the publish."""
+    from dagster import DagsterInstance
+
+    root = deployment[0]
+    with deployment_environment(root), DagsterInstance.get() as instance:
+        run = instance.get_runs(limit=1)[0]  # the --force run of one year
+        steps = {stat.step_key: stat for stat in instance.get_run_step_stats(run.run_id)}
+    published = steps["warehouse_tables"].end_time
+    later = [
+        "validation_report",
+        "validated_school_rows_missing_base_quantities",
+        "validated_school_rows_row_figures_agree",
+        "validated_school_rows_school_id_conflicts",
+    ]
+    assert {key: steps[key].start_time >= published for key in later} == dict.fromkeys(later, True)
+    # the blocking checks still come before staging, which they gate
+    for check in ("row_accounting", "unique_schools"):
+        assert steps[f"validated_school_rows_{check}"].end_time <= steps["staged_tables"].start_time

@@ -274,3 +274,38 @@ def test_the_readers_and_the_pages_workers_come_from_the_settings(monkeypatch):
     finally:
         read_limits.cache_clear()
     assert report_workers() == 3
+
+
+def test_dagster_storage_files_are_held_open_once_in_wal_mode(tmp_path):
+    """relax_event_log_sync's idle connection: an event's connection is never the last, so
+    closing it does not checkpoint and delete the WAL; a file not yet in WAL mode is not held
+    (a connection from before the switch would not count)."""
+    import sqlite3
+
+    def write_one(path):
+        connection = sqlite3.connect(path)
+        connection.execute("insert into t values (1)")
+        connection.commit()
+        connection.close()
+
+    path = tmp_path / "events.db"
+    connection = sqlite3.connect(path)
+    connection.execute("create table t (x)")
+    connection.close()
+    cli.hold_open(str(path))  # not in WAL mode yet
+    assert str(path) not in cli._HELD
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.close()
+    write_one(path)
+    assert not (tmp_path / "events.db-wal").exists()  # the last close checkpointed it away
+
+    cli.hold_open(str(path))
+    try:
+        write_one(path)
+        assert (tmp_path / "events.db-wal").exists()  # no checkpoint at the event's close
+    finally:
+        cli.release_event_log()
+    assert cli._HELD == {}
+    assert not (tmp_path / "events.db-wal").exists()
+    assert sqlite3.connect(path).execute("select count(*) from t").fetchone() == (2,)

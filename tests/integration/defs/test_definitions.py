@@ -130,3 +130,53 @@ def test_dbt_models_sit_in_the_group_of_their_folder():
     for node in models:
         folder = node["original_file_path"].split("/")[1]
         assert graph.get(AssetKey(node["name"])).group_name == folder, node["name"]
+
+
+def test_the_build_finds_the_parse_started_ahead_for_its_years(tmp_path):
+    """`junheng run` parses the project for its years ahead (orchestration/dbt_ahead.py):
+    dbt, invoked with the build's vars on the same state folder, reuses that parse."""
+    import os
+
+    from orchestration.dbt_ahead import (
+        DBT_EXECUTABLE,
+        dbt_environment,
+        parse_ahead,
+        target_dir,
+        wait_for_parse,
+    )
+    from orchestration.settings import DBT_PROJECT_DIR, Paths
+
+    paths = Paths(tmp_path / "raw", tmp_path / "warehouse", tmp_path / "state")
+    with parse_ahead(paths, [2023, 2021]):
+        assert wait_for_parse(paths.dbt_dir / "target") == 0
+    assert wait_for_parse(paths.dbt_dir / "target") is None  # forgotten after the block
+    target = target_dir(paths)
+    assert (target / "partial_parse.msgpack").exists()
+    variables = {**dbt_environment(paths), "DBT_TARGET_PATH": str(target)}
+    done = subprocess.run(
+        [DBT_EXECUTABLE, "--log-level", "debug", "parse", *dbt_build_args([2021, 2023])[1:3]],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, **variables, "DBT_LOG_PATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Unable to do partial parsing" not in done.stdout
+    assert "Partial parsing enabled" in done.stdout
+
+
+def test_the_dbt_resource_knows_the_version_of_this_pythons_dbt_without_starting_it(
+    monkeypatch,
+):
+    """dagster-dbt ran `dbt --version` (a whole start-up of dbt) before each dbt command."""
+    from importlib import metadata
+
+    import dagster_dbt.core.resource as dagster_dbt_resource
+
+    from orchestration.defs.resources import dbt_cli
+
+    def no_process(*args, **kwargs):
+        raise AssertionError(f"started {args}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_process)
+    assert str(dbt_cli()._cli_version) == metadata.version("dbt-core")

@@ -221,6 +221,16 @@ def test_cells_equal_in_value_but_not_in_type_keep_their_own_text():
     assert [cell_text(v) for v in (1, 1.0, True)] == ["1", "1", "True"]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=True), st.sampled_from([0.0, -0.0, 2.13018e9])),
+                max_size=6))  # fmt: skip
+def test_float_cells_text_and_key_from_their_memo_are_the_plain_rule(cells):
+    # floats equal in value (0.0, -0.0) share a memo entry: their text must be the same
+    for cell in [*cells, *cells]:  # the second time from the float memo
+        assert cell_text(cell) == _cell_text.__wrapped__(cell)
+        assert cell_key(cell) == compact(_cell_text.__wrapped__(cell))
+
+
 # ---- where a cell of the sheet XML stands ----------------------------------------------------
 def _reference_positions(refs: list[list[str]]) -> list[tuple[int, int]]:
     """(row, column) of every cell, as the scan first worked them out: cell by cell."""
@@ -383,7 +393,23 @@ def _reference_quantities(reader, row: list, row_index: int) -> list:
 QUANTITY_CELLS = st.one_of(
     st.none(),
     st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from(["", "400", "1,234", "12.5万元", "3平方米", "-", "无", "#N/A", "四百", "7 "]),
+    st.sampled_from(
+        [
+            "",
+            "400",
+            "1,234",
+            "12.5万元",
+            "3平方米",
+            "-",
+            "无",
+            "#N/A",
+            "四百",
+            "7 ",
+            " #div/0! ",
+            "第#1",
+            "＃N/A",
+        ]
+    ),  # fmt: skip
     st.integers(-3, 9),
 )
 
@@ -391,8 +417,9 @@ QUANTITY_CELLS = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(QUANTITY_CELLS, max_size=7),
        st.sampled_from([{}, {"area": 10000.0, "money": 10000.0}]),
-       st.sampled_from([(), ((0, 3),)]), st.sampled_from([(), ((0, 2),)]))  # fmt: skip
-def test_a_rows_quantities_are_the_plain_parse(cells, unit_factors, errors, uncached):
+       st.sampled_from([(), ((0, 3),)]), st.sampled_from([(), ((0, 2),)]),
+       st.sampled_from(["正定县第一小学", "#REF!", " #ref! ", "学校#1", 3.0, None]))  # fmt: skip
+def test_a_rows_quantities_are_the_plain_parse(cells, unit_factors, errors, uncached, name):
     # units in the header (平方米, 万元), none (运动场地面积: the sheet's unit line), counts
     header = ["学校名称", "办学类型", "在校生数", "专任教师数", "教学及辅助用房面积(平方米)",
               "教学仪器设备资产值(万元)", "图书(册)", "运动场地面积"]  # fmt: skip
@@ -400,7 +427,7 @@ def test_a_rows_quantities_are_the_plain_parse(cells, unit_factors, errors, unca
     context = SheetContext(None, "", None, unit_factors, frozenset(errors), frozenset(uncached))
     reader = RowReader(table, context, WORDS, region_registry())
     assert len(reader._valued) == 6
-    row = ["正定县第一小学", "小学", *cells]
+    row = [name, "小学", *cells]  # the name cell is checked for an Excel error too
 
     def outcome(read):
         try:
@@ -612,3 +639,23 @@ def test_collections_are_rarer_while_reading_and_as_before_after():
     with fewer_collections():
         assert gc.get_threshold() == READ_GC_THRESHOLD and gc.isenabled()
     assert gc.get_threshold() == before
+
+
+# ---- a table's type cells read once per distinct text ---------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["小学", "初中", "九年一贯制学校", "312", "312.0 九年一贯制学校",
+                                 "211-小学", "附设小学班", "小学(附设初中班)", "职业初中", "幼儿园",
+                                 "学校", "", "完全中学"]), min_size=1, max_size=6))  # fmt: skip
+def test_a_type_cell_reads_the_same_memoised(texts):
+    header = ["学校名称", "办学类型", "在校生数"]
+    table = locate_table(SheetGrid("学校", True, [header]), WORDS)
+    reader = RowReader(table, SheetContext(None, "", None), WORDS, region_registry())
+
+    def outcome(read, text):
+        try:
+            return read(text)
+        except Rejection as rejection:
+            return rejection.reason_code, str(rejection)
+
+    for text in [*texts, *texts]:  # the second time from the memo
+        assert outcome(reader._written_type, text) == outcome(reader._type_of_cell, text)

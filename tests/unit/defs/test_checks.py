@@ -72,3 +72,24 @@ def test_a_lost_file_fails_the_completeness_check_with_error_only_in_strict_runs
         strict.metadata["lost files"].value
     )
     assert completeness_check_result([], [2023], strict=True, reports_dir=tmp_path).passed
+
+
+def test_the_checks_read_a_validated_year_once_and_again_when_it_changed(tmp_path, monkeypatch):
+    """The five checks of a year share one read of its validated rows; a year written again
+    is read again, never served from the last read."""
+    import orchestration.staging.tables as tables
+    from orchestration.defs import validation
+    from tests.staged_rows import good_rows, make_result
+
+    tables.write_staged_year(tmp_path, 2023, make_result(good_rows()))
+    reads = []
+    real = tables.read_staged_year
+    monkeypatch.setattr(tables, "read_staged_year", lambda *a: reads.append(a) or real(*a))
+
+    first = validation._read_validated_year(tmp_path, 2023)
+    assert validation._read_validated_year(tmp_path, 2023) is first
+    assert len(reads) == 1
+    tables.write_staged_year(tmp_path, 2023, make_result(good_rows()[:1]))
+    again = validation._read_validated_year(tmp_path, 2023)
+    assert len(reads) == 2
+    assert len(again.school_rows) == 1 < len(first.school_rows)
