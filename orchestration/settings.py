@@ -153,11 +153,21 @@ def keep_snapshots() -> int | None:
 
 
 def setting_problem() -> str | None:
-    """The first setting of a run (workers, memory, snapshots kept) Junheng can not use, in
-    one sentence, or None."""
+    """The first setting of a run (workers, memory, snapshots kept, the reader's limits in
+    contracts/read_limits.yaml) Junheng can not use, in one sentence, or None."""
     for setting in (read_workers, report_workers, duckdb_memory_limit, keep_snapshots):
         try:
             setting()
         except SettingError as error:
             return str(error)
+    import yaml
+
+    # Checked here because a run reads with them only when a year needs reading: a typo
+    # would otherwise pass every "nothing changed" night and fail the next real one.
+    from orchestration.ingest.isolation import read_limits
+
+    try:
+        read_limits.__wrapped__(CONTRACTS_DIR)  # not cached: the run reads it afresh
+    except (ValueError, OSError, yaml.YAMLError) as error:
+        return str(error)
     return None

@@ -100,7 +100,9 @@ def validation_report(context: AssetExecutionContext, paths: JunhengPaths) -> Ma
     return MaterializeResult(metadata={f"report {year}": page for year, page in reports.items()})
 
 
-@asset(group_name="warehouse", deps=[PUBLISHED], **YEARLY)
+# After the validation report too: this step marks the years built (freshness.mark_built),
+# and a year whose report failed must be built again by the next run, not skipped as done.
+@asset(group_name="warehouse", deps=[PUBLISHED, validation_report], **YEARLY)
 def bureau_reports(context: AssetExecutionContext, paths: JunhengPaths) -> MaterializeResult:
     """Per county and year: the gap-list workbook (一校一册) and the county report, with the
     province and prefecture indexes, from the published tables. Then, in the published

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,12 +65,36 @@ class ReadLimits:
     worker_cpu_seconds: int
     workers: int
 
+    def __post_init__(self) -> None:
+        # A limit that is not a positive number (a typo, a quoted value) would fail the
+        # first run that reads, minutes in, with a TypeError; `workers` may be 0 (read in
+        # the calling process, for debugging). `junheng run` checks this before it starts
+        # (settings.setting_problem), whether or not a year needs reading.
+        for name, value in vars(self).items():
+            minimum = 0 if name == "workers" else 1
+            number = float if name == "max_zip_ratio" else int
+            if not isinstance(value, number | int) or isinstance(value, bool) or value < minimum:
+                kind = "a number" if number is float else "a whole number"
+                raise ValueError(f"{name}: {value!r} is not {kind} >= {minimum}")
+
 
 @lru_cache(maxsize=4)
 def read_limits(contracts_dir: Path = CONTRACTS_DIR) -> ReadLimits:
-    """contracts/read_limits.yaml, with JUNHENG_READ_WORKERS overriding `workers`."""
-    values = yaml.safe_load((Path(contracts_dir) / LIMITS_FILE).read_text(encoding="utf-8"))
-    limits = ReadLimits(**values)
+    """contracts/read_limits.yaml, with JUNHENG_READ_WORKERS overriding `workers`.
+
+    Raises ValueError (naming the file and the entry) when an entry is missing, unknown or
+    not a number of the kind it needs; SettingError for a bad JUNHENG_READ_WORKERS."""
+    path = Path(contracts_dir) / LIMITS_FILE
+    values = yaml.safe_load(path.read_text(encoding="utf-8"))
+    names = {field.name for field in fields(ReadLimits)}
+    if not isinstance(values, dict) or set(values) != names:
+        found = set(values) if isinstance(values, dict) else set()
+        wrong = sorted(names - found) + sorted(found - names)
+        raise ValueError(f"{path}: missing or unknown entries: {', '.join(wrong) or 'all'}")
+    try:
+        limits = ReadLimits(**values)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
     if (workers := read_workers()) is not None:
         limits = replace(limits, workers=workers)
     return limits

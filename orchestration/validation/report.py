@@ -16,6 +16,7 @@ import pandas as pd
 
 from orchestration.ingest.regions import region_registry
 from orchestration.ingest.result import IngestResult
+from orchestration.publish.published import write_atomically
 from orchestration.validation.completeness import lost_files
 from orchestration.validation.coverage import missing_base_quantities, row_warnings
 from orchestration.validation.outcome import CheckOutcome
@@ -187,7 +188,5 @@ def write_validation_report(
         f"<h2>Quarantined rows</h2>{_table(rows, code_columns=('raw_values',))}"
         "</body></html>"
     )
-    temporary = path.with_suffix(".html.tmp")
-    temporary.write_text(page, encoding="utf-8")
-    temporary.replace(path)  # a reader never sees half a page
-    return path
+    # a reader never sees half a page, and a failed write leaves no temporary file
+    return write_atomically(path, lambda temporary: temporary.write_text(page, encoding="utf-8"))

@@ -245,6 +245,37 @@ def test_a_setting_it_can_not_use_stops_the_run_before_it_starts(
 
 
 @pytest.mark.parametrize(
+    "edit, said",
+    [
+        (("workers: 2", "workers: two"), "workers: 'two' is not a whole number >= 0"),
+        (("workers: 2", "workers: -1"), "workers: -1 is not a whole number >= 0"),
+        (("workers: 2", ""), "missing or unknown entries: workers"),
+        (("max_zip_ratio: 1000", "max_zip_ratio: lots"), "max_zip_ratio: 'lots' is not a number"),
+        (("max_sheet_cells: 50000000", "max_sheet_cells: 0"), "max_sheet_cells: 0 is not"),
+        (("workers: 2", "workers: 2\nworkerz: 3"), "missing or unknown entries: workerz"),
+    ],
+)
+def test_a_read_limit_it_can_not_use_stops_the_run_before_it_starts(
+    calls, monkeypatch, capsys, tmp_path, edit, said
+):
+    """contracts/read_limits.yaml is checked at the start of every run, not by the first
+    run that reads: `workers` is no build input, so a typo in it would otherwise pass every
+    night with nothing to read (tester finding W1)."""
+    limits = (settings.CONTRACTS_DIR / "read_limits.yaml").read_text(encoding="utf-8")
+    assert edit[0] in limits
+    contracts = tmp_path / "contracts"
+    contracts.mkdir()
+    (contracts / "read_limits.yaml").write_text(limits.replace(edit[0], edit[1]), "utf-8")
+    monkeypatch.setattr(settings, "CONTRACTS_DIR", contracts)
+    assert cli.main(["run"]) == cli.EXIT_BAD_INPUT
+    out = capsys.readouterr().out
+    assert out.startswith("not started: ") and "read_limits.yaml" in out and said in out
+    assert calls == []
+    (contracts / "read_limits.yaml").write_text(limits, "utf-8")
+    assert settings.setting_problem() is None
+
+
+@pytest.mark.parametrize(
     "variable, value, read, expected",
     [
         ("JUNHENG_READ_WORKERS", "0", settings.read_workers, 0),

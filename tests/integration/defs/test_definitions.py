@@ -74,6 +74,15 @@ def test_staged_tables_are_the_dbt_sources_and_the_publish_reads_every_public_mo
         assert any(graph.get(child).group_name == "staging" for child in children), staged
 
 
+def test_a_year_is_marked_built_only_after_its_publish_and_its_validation_report():
+    """bureau_reports marks the run's years built (freshness.mark_built): it must come after
+    the validation report, which runs after the publish, so that a report that failed is
+    written again by the next run instead of being skipped as done (tester finding K2)."""
+    graph = defs.resolve_asset_graph()
+    parents = graph.get(AssetKey("bureau_reports")).parent_keys
+    assert parents == {AssetKey("warehouse_tables"), AssetKey("validation_report")}
+
+
 def test_validation_checks_guard_their_assets_and_dbt_tests_become_checks():
     graph = defs.resolve_asset_graph()
     checks = {
