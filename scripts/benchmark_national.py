@@ -158,7 +158,36 @@ def write_counties(task: tuple[list[dict], list[int], int, int, str]) -> dict:
 
 
 class CorpusRefused(Exception):
-    """--out holds a raw/ folder this call did not write: it is left as it is."""
+    """--out holds a raw/ folder this call did not write, or --work a folder of the steps'
+    names that this script did not make: it is left as it is."""
+
+
+# The folders the steps make under --work, each marked as the benchmark's: only a marked
+# folder is ever emptied or removed (a user's own `run/` under --work is refused, never
+# deleted).
+WORK_FOLDERS = ("run", "startup", "decade", "backfill")
+MARKER = ".made-by-benchmark_national"
+
+
+def fresh_folder(folder: Path) -> Path:
+    """`folder`, emptied if the benchmark made it, else made, and marked as the benchmark's.
+    Raises CorpusRefused for a folder there that it did not make."""
+    if folder.exists():
+        if not (folder / MARKER).exists():
+            raise CorpusRefused(f"{folder} was not made by this benchmark: it is left alone")
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / MARKER).write_text("made by scripts/benchmark_national.py; removed by it\n")
+    return folder
+
+
+def foreign_work_folders(work_dir: Path) -> list[Path]:
+    """The folders of WORK_FOLDERS under `work_dir` that the benchmark did not make."""
+    return [
+        work_dir / name
+        for name in WORK_FOLDERS
+        if (work_dir / name).exists() and not (work_dir / name / MARKER).exists()
+    ]
 
 
 def write_corpus(out_dir: Path, counties: int | None, years: list[int], seed: int, jobs: int):
@@ -355,8 +384,7 @@ def prepare_cold(raw_dir: Path, years: list[int], work_dir: Path) -> None:
     """Before step d's clock: an empty run folder with a copy of the corpus's raw files in
     it (51 MB for a national year), so that step i can change one file without touching
     the corpus, which may be read only."""
-    run_dir = work_dir / "run"
-    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir = fresh_folder(work_dir / "run")
     shutil.copytree(raw_dir, run_dir / "raw")
     warm_cache(run_dir / "raw", years, work_dir)
 
@@ -525,8 +553,7 @@ def built_state(raw_dir: Path, work_dir: Path, years: list[int]) -> None:
 
 def prepare_decade(raw_dir: Path, years: list[int], work_dir: Path) -> None:
     """Before step g's clock: ten years of the corpus's files, recorded as built."""
-    decade_dir = work_dir / "decade"
-    shutil.rmtree(decade_dir, ignore_errors=True)
+    decade_dir = fresh_folder(work_dir / "decade")
     decade = decade_of(raw_dir, years, decade_dir / "raw")
     built_state(decade_dir / "raw", decade_dir / "run", decade)
 
@@ -544,8 +571,7 @@ def step_nightly_decade(raw_dir: Path, years: list[int], work_dir: Path) -> int:
 
 def prepare_backfill(raw_dir: Path, years: list[int], work_dir: Path) -> None:
     """Before step h's clock: ten years of the corpus's files, and nothing built."""
-    backfill_dir = work_dir / "backfill"
-    shutil.rmtree(backfill_dir, ignore_errors=True)
+    backfill_dir = fresh_folder(work_dir / "backfill")
     decade_of(raw_dir, years, backfill_dir / "raw")
     (backfill_dir / "run").mkdir()
     warm_cache(backfill_dir / "raw", years, work_dir)
@@ -568,8 +594,7 @@ build_definitions().get_repository_def()  # resolves assets, checks, jobs and re
 
 
 def step_startup(raw_dir: Path, years: list[int], work_dir: Path) -> int:
-    work_dir = work_dir / "startup"
-    work_dir.mkdir(exist_ok=True)
+    work_dir = fresh_folder(work_dir / "startup")
     subprocess.run(
         [sys.executable, "-W", "ignore", "-c", STARTUP],
         env=run_environment(raw_dir, work_dir),
@@ -832,14 +857,17 @@ def goals(results: dict, counties: int, years: int) -> list[dict]:
         gb = peak["h"]
         goal("peak memory of the ten-year backfill (to published)", "<= 4 GB", gb, "GB",
              gb <= 4, decade, measured_years=DECADE)  # fmt: skip
-        one, ten = (results[s].get("peak_to_published_bytes") for s in ("d", "h"))
-        if one and ten:
+        one, ten = (results.get(s, {}).get("peak_to_published_bytes") for s in ("d", "h"))
+        if one and ten and years == 1:
             # "Years stream through": ten years may hold a little more than one (dbt's
             # DuckDB buffers, the run's records of ten years), not ten years' rows.
             growth = ten / one
             goal("memory growth with years: peak to published, ten years / one",
                  f"<= {MEMORY_GROWTH:.2f}", growth, "x", growth <= MEMORY_GROWTH, decade,
                  measured_years=DECADE)  # fmt: skip
+        elif one and ten:  # d built every year of the corpus: not one year's peak
+            goal(f"  memory, peak to published, ten years / {years} (d's years; no goal)",
+                 "-", ten / one, "x", True, decade, informative=True)  # fmt: skip
     if "g" in seconds:
         value = seconds["g"]
         goal("nightly run, nothing changed (10 years)", "<= 30 s", value, "s", value <= 30,
@@ -931,11 +959,14 @@ def report(data: dict) -> str:
             lines += [""] + run_lines(step, data[key], data["steps"][step])
     if data["goals"]:
         width = max(44, *(len(row["goal"]) + 2 for row in data["goals"]))
+        values = [f"{row['measured']:g} {row['unit']}" for row in data["goals"]]
+        measured = max(14, *(len(value) + 2 for value in values))
         lines.append("")
-        lines.append(f"{'goal (issue 13)':<{width}}{'target':>10}{'measured':>14}  verdict")
-        for row in data["goals"]:
-            value = f"{row['measured']:g} {row['unit']}"
-            lines.append(f"{row['goal']:<{width}}{row['target']:>10}{value:>14}  {row['verdict']}")
+        lines.append(f"{'goal (issue 13)':<{width}}{'target':>10}{'measured':>{measured}}  verdict")
+        for row, value in zip(data["goals"], values, strict=True):
+            lines.append(
+                f"{row['goal']:<{width}}{row['target']:>10}{value:>{measured}}  {row['verdict']}"
+            )
         if any(row.get("estimated") for row in data["goals"]):
             lines.append(
                 "est.: the ten-year backfill is the cold run of fewer years scaled to ten, not "
@@ -1040,7 +1071,15 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError, KeyError):
         cached_key = None
     # Only what the benchmark writes is removed from a folder the user named.
-    written = [work_dir / n for n in ("run", "startup", "decade", "backfill")]
+    if foreign := foreign_work_folders(work_dir):
+        names = ", ".join(f"{path.name}/" for path in foreign)
+        print(
+            f"benchmark_national: not started: --work {work_dir} holds {names} that this "
+            "benchmark did not make (it would write there): give another --work",
+            file=sys.stderr,
+        )
+        return 2
+    written = [work_dir / name for name in WORK_FOLDERS]
     if args.out is None:
         written.append(out_dir)
     try:

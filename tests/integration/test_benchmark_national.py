@@ -234,3 +234,39 @@ def test_one_changed_file_passes_only_when_its_year_alone_is_rebuilt(tmp_path):
     bench.change_one_file(tmp_path / "corpus", [2024], tmp_path)
     assert (raw / "b.csv").read_bytes() == "学校名称\r\n\r\n".encode("gbk")
     assert (raw / "a.xlsx").read_bytes() == b"PK"
+
+
+def test_a_work_folder_it_did_not_make_is_refused_and_kept(tmp_path, capsys):
+    """--work (by default --out) holding a `run/` or `backfill/` of someone else's: refused
+    before anything is written (exit 2), the folder kept; a folder the benchmark made is
+    emptied and made again (tester finding B2)."""
+    bench = load_script()
+    mine = tmp_path / "backfill" / "mine.txt"
+    mine.parent.mkdir()
+    mine.write_text("my notes")
+    assert bench.main(["--counties", "2", "--steps", "a", "--out", str(tmp_path)]) == 2
+    assert "backfill/" in capsys.readouterr().err and mine.read_text() == "my notes"
+    assert not (tmp_path / "raw").exists()
+
+    made = bench.fresh_folder(tmp_path / "run")
+    (made / "left.txt").write_text("from the last benchmark")
+    assert bench.fresh_folder(tmp_path / "run") == made and not (made / "left.txt").exists()
+    with pytest.raises(bench.CorpusRefused):
+        bench.fresh_folder(tmp_path / "backfill")
+    assert mine.exists()
+
+
+def test_memory_growth_is_judged_only_against_a_one_year_run():
+    """d over several years is not one year's peak: the ratio is then shown without a goal
+    (tester finding B1)."""
+    bench = load_script()
+    one = {"seconds": 55.0, "peak_rss_bytes": MB, "peak_to_published_bytes": 2000 * MB}
+    ten = {"seconds": 500.0, "peak_rss_bytes": MB, "peak_to_published_bytes": 2000 * MB}
+    three = bench.goals({"d": one, "h": ten}, 2849, 3)
+    assert not any(row["goal"].startswith("memory growth") for row in three)
+    shown = next(row for row in three if "ten years / 3" in row["goal"])
+    assert shown["informative"] and shown["verdict"] == "-"
+    single = bench.goals({"d": one, "h": ten}, 2849, 1)
+    assert (
+        next(row for row in single if row["goal"].startswith("memory growth"))["verdict"] == "PASS"
+    )
