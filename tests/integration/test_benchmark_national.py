@@ -270,3 +270,46 @@ def test_memory_growth_is_judged_only_against_a_one_year_run():
     assert (
         next(row for row in single if row["goal"].startswith("memory growth"))["verdict"] == "PASS"
     )
+
+
+def test_a_copied_year_says_its_new_year_inside_as_well(tmp_path):
+    """Steps g and h copy the last year's files as ten years: the year inside (titles,
+    sheet names, dates) must change with the folder, or the reader rejects the copies as
+    year_conflict and the "ten-year" run reads about three years' rows (tester finding B5).
+    Read back by the libraries the reader uses; nothing else in the files changes."""
+    import csv
+
+    import openpyxl
+    import python_calamine
+    import xlwt
+
+    bench = load_script()
+    title, number = "某县2024年义务教育学校基本情况统计表(统计时间:2024年9月30日)", 12024
+    xlsx = openpyxl.Workbook()
+    sheet = xlsx.active
+    sheet.title = "2024年"
+    sheet.append([title])
+    sheet.append(["学校名称", "在校学生数"])
+    sheet.append(["城关小学", 2024])  # a figure equal to the year changes too: no row does
+    sheet.append(["东街小学", number])
+    xlsx.save(tmp_path / "a.xlsx")
+    xls = xlwt.Workbook(encoding="utf-8")
+    page = xls.add_sheet("2024年")
+    page.write(0, 0, title)
+    page.write(1, 0, "城关小学")
+    page.write(1, 1, number)
+    xls.save(str(tmp_path / "b.xls"))
+    (tmp_path / "c.csv").write_bytes(f"{title}\r\n城关小学,{number}\r\n".encode("gbk"))
+
+    for name in ("a.xlsx", "b.xls", "c.csv"):
+        bench.copy_as_year(tmp_path / name, tmp_path / f"2015-{name}", 2024, 2015)
+    new_title = title.replace("2024", "2015")
+    book = python_calamine.CalamineWorkbook.from_path(tmp_path / "2015-a.xlsx")
+    assert book.sheet_names == ["2015年"]
+    rows = book.get_sheet_by_index(0).to_python()
+    assert rows[0][0] == new_title and rows[3] == ["东街小学", number]
+    book = python_calamine.CalamineWorkbook.from_path(tmp_path / "2015-b.xls")
+    assert book.sheet_names == ["2015年"]
+    assert book.get_sheet_by_index(0).to_python()[:2] == [[new_title, ""], ["城关小学", number]]
+    text = (tmp_path / "2015-c.csv").read_bytes().decode("gbk")
+    assert list(csv.reader(text.splitlines())) == [[new_title], ["城关小学", str(number)]]
