@@ -486,8 +486,8 @@ def change_one_file(raw_dir: Path, years: list[int], work_dir: Path) -> None:
     """Before step i's clock: one county's file of the last year changed in step d's copy
     of raw/. The first csv file (in path order) gets a blank line at its end: its content
     digest changes, but the reader skips blank rows, so the figures are the same and step
-    i measures the rebuild of one year with nothing else to redraw (a real correction also
-    redraws that county's page and its region indexes, about a second)."""
+    i measures the rebuild of one year. That county's page is redrawn (its inputs include
+    its file's receipt) with the year's region indexes, as for a real correction."""
     run_raw = work_dir / "run" / "raw"
     if not (work_dir / "run" / "warehouse").exists():
         raise RuntimeError("step i (one file changed) needs step d (cold, not stopped) first")
