@@ -41,6 +41,8 @@ PROC = Path("/proc")
 TERM_GRACE = 3.0
 # What the lock's holder tells its guard when it ends as it should.
 _DONE = b"done"
+# In the state folder: what a guard stopped, said by the next run that takes the lock.
+STOPPED_FILE = "leftovers_stopped.txt"
 
 
 def _environment(pid: int) -> dict[str, str] | None:
@@ -227,8 +229,24 @@ def _guard(state_dir: Path, fd: int) -> None:
         return
     from orchestration.runlock import writer_lock
 
-    with writer_lock(state_dir, "stopping what a killed run left running", guard=False):
+    def keep(line: str) -> None:  # under the lock, so the next run finds it
+        with (state_dir / STOPPED_FILE).open("a", encoding="utf-8") as record:
+            record.write(f"{line}\n")
+
+    with writer_lock(state_dir, "stopping what a killed run left", notice=keep, guard=False):
         pass  # taking the lock stops them
+
+
+def stopped_by_guards(state_dir: Path) -> list[str]:
+    """The sentences the guards of killed runs left (`_guard`), removed once read; call it
+    holding the run lock."""
+    record = Path(state_dir) / STOPPED_FILE
+    try:
+        lines = record.read_text(encoding="utf-8").splitlines()
+        record.unlink()
+    except OSError:
+        return []
+    return [line for line in lines if line]
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from orchestration.leftovers import RUN_MARKER, guarded, stop_leftovers
+from orchestration.leftovers import RUN_MARKER, guarded, stop_leftovers, stopped_by_guards
 
 LOCK_FILE = "run.lock"
 HOLDER_FILE = "run.lock.json"
@@ -117,8 +117,11 @@ def writer_lock(
             # No live run of the state folder exists now: what still runs for it is a
             # dead run's (leftovers.py). Every process started while the lock is held
             # carries the marker that makes it known if its run dies.
-            if (stopped := stop_leftovers(state_dir)) is not None and notice:
-                notice(stopped)
+            stopped = stop_leftovers(state_dir)
+            if notice:  # what the guard of a killed run stopped is said once, here
+                for line in [*stopped_by_guards(state_dir), stopped]:
+                    if line is not None:
+                        notice(line)
             marked.append(os.environ.get(RUN_MARKER))
             os.environ[RUN_MARKER] = str(Path(state_dir).resolve())
             with guarded(state_dir) if guard else nullcontext():

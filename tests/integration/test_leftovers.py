@@ -140,6 +140,14 @@ def test_when_a_run_is_killed_its_guard_stops_what_it_started(tmp_path):
         assert not alive(child)  # no next run was needed
     finally:
         leftovers.stop([child], grace=0.5)
+    # the next run to take the lock says what the guard stopped, once
+    notices = []
+    for _ in range(2):
+        with writer_lock(tmp_path / "state", wait=10, notice=notices.append):
+            pass
+    assert len(notices) == 1, notices
+    assert notices[0].startswith(f"an earlier run of {tmp_path / 'state'} had left processes")
+    assert f"{child} (python" in notices[0]
 
 
 def test_a_run_that_ends_as_it_should_leaves_its_children_to_it(tmp_path):
