@@ -79,9 +79,9 @@ def _command(pid: int) -> str:
         raw = (PROC / str(pid) / "cmdline").read_bytes()
     except OSError:
         return "?"
-    words = [Path(word).name if i == 0 else word for i, word in enumerate(raw.decode(
-        "utf-8", "replace").split("\0")[:3]) if word]  # fmt: skip
-    return " ".join(words) or "?"
+    words = [word for word in raw.decode("utf-8", "replace").split("\0")[:4] if word]
+    # the interpreter and the script by name: `python dbt build`
+    return " ".join(Path(w).name if i < 2 and "/" in w else w for i, w in enumerate(words)) or "?"
 
 
 def _resolved(value: str, pid: int) -> Path:
