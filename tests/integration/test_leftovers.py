@@ -29,8 +29,8 @@ def orphan(environment: dict[str, str], cwd=None, stubborn: bool = False) -> int
         check=True,
     )
     pid = int(started.stdout)
-    for _ in range(100):  # until the interpreter runs with its environment
-        if leftovers._environment(pid):
+    for _ in range(250):  # until the interpreter runs
+        if leftovers._command(pid).startswith("python"):
             break
         time.sleep(0.02)
     return pid
@@ -152,7 +152,7 @@ def test_when_a_run_is_killed_its_guard_stops_what_it_started(tmp_path):
 
 def test_a_run_that_ends_as_it_should_leaves_its_children_to_it(tmp_path):
     with writer_lock(tmp_path / "state", wait=0):
-        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(2)"])
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         time.sleep(1)  # a guard that stopped it would have done so by now
         assert child.poll() is None
