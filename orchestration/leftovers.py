@@ -81,7 +81,8 @@ def _command(pid: int) -> str:
         return "?"
     words = [word for word in raw.decode("utf-8", "replace").split("\0")[:4] if word]
     # the interpreter and the script by name: `python dbt build`
-    return " ".join(Path(w).name if i < 2 and "/" in w else w for i, w in enumerate(words)) or "?"
+    text = " ".join(Path(w).name if i < 2 and "/" in w else w for i, w in enumerate(words))
+    return (text[:57] + "...") if len(text) > 60 else text or "?"
 
 
 def _resolved(value: str, pid: int) -> Path:
