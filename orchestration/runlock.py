@@ -17,11 +17,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
 from filelock import FileLock, Timeout
+
+from orchestration.leftovers import RUN_MARKER, guarded, stop_leftovers, stopped_by_guards
 
 LOCK_FILE = "run.lock"
 HOLDER_FILE = "run.lock.json"
@@ -75,8 +77,13 @@ def writer_lock(
     command: str = "",
     wait: float | None = None,
     notice: Callable[[str], None] | None = None,
+    guard: bool = True,
 ) -> Iterator[None]:
     """Hold the state folder's run lock for the block.
+
+    Taken first in this process, it stops what a dead run of the state folder left
+    running (leftovers.py; `notice` is told what), marks what the block starts as this
+    run's, and (`guard`) starts a guard that stops it if this process dies in the block.
 
     wait: seconds to wait for another run (None: as long as it takes; 0: not at all).
     notice: called with a sentence when the lock is busy, and again every minute of waiting.
@@ -86,6 +93,7 @@ def writer_lock(
     first = not lock.is_locked
     started = time.monotonic()
     told = None
+    marked: list[str | None] = []  # the marker this process had, once it is set
     while True:
         try:
             lock.acquire(timeout=0 if wait == 0 else 1)
@@ -106,8 +114,25 @@ def writer_lock(
                 "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
             }
             (Path(state_dir) / HOLDER_FILE).write_text(json.dumps(record), encoding="utf-8")
-        yield
+            # No live run of the state folder exists now: what still runs for it is a
+            # dead run's (leftovers.py). Every process started while the lock is held
+            # carries the marker that makes it known if its run dies.
+            stopped = stop_leftovers(state_dir)
+            if notice:  # what the guard of a killed run stopped is said once, here
+                for line in [*stopped_by_guards(state_dir), stopped]:
+                    if line is not None:
+                        notice(line)
+            marked.append(os.environ.get(RUN_MARKER))
+            os.environ[RUN_MARKER] = str(Path(state_dir).resolve())
+            with guarded(state_dir) if guard else nullcontext():
+                yield
+        else:
+            yield
     finally:
+        if marked and marked[0] is None:
+            os.environ.pop(RUN_MARKER, None)
+        elif marked:
+            os.environ[RUN_MARKER] = marked[0]
         lock.release()
 
 
