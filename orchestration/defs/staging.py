@@ -27,7 +27,7 @@ from orchestration.defs.common import (
 )
 from orchestration.defs.ingest import read_listing
 from orchestration.defs.resources import JunhengPaths
-from orchestration.defs.validation import validated_school_rows
+from orchestration.defs.validation import release_validated_year, validated_school_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,6 +76,7 @@ def staged_tables(context: AssetExecutionContext, paths: JunhengPaths):
     from orchestration.validation.datasets import run_dataset_suites
     from orchestration.validation.outcome import save_outcome
 
+    release_validated_year()
     state_dir, staging_dir = paths.paths.state_dir, paths.paths.staging_dir
     rows: dict[str, dict[str, int]] = {name: {} for name in STAGED_KEYS}
     outcomes = []

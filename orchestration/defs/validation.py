@@ -28,7 +28,7 @@ from orchestration.defs.common import (
     partition_years,
     path_metadata,
 )
-from orchestration.defs.ingest import parsed_school_rows, result_counts
+from orchestration.defs.ingest import parsed_school_rows
 from orchestration.defs.partitions import survey_year_partitions
 from orchestration.defs.resources import JunhengPaths
 
@@ -66,7 +66,7 @@ def validated_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -
         reset_outcomes(state_dir, year)
         save_outcome(state_dir, year, outcome)
         outcomes.append((year, outcome))
-        summary[str(year)] = result_counts(result)
+        summary[str(year)] = result.counts()
     return MaterializeResult(
         metadata={"rows_by_year": MetadataValue.json(summary), "path": path_metadata(output)},
         check_results=[
@@ -117,6 +117,15 @@ def _read_validated_year(folder, year: int):
     if not _LAST_READ or _LAST_READ[0] != key:
         _LAST_READ[:] = [key, read_staged_year(folder, year)]
     return _LAST_READ[1]
+
+
+def release_validated_year() -> None:
+    """Let go of the year the checks read last (a national year's frames are about 0.2 GB).
+
+    Called once the blocking checks are done with it (staged_tables runs after them), so
+    that the run's process does not hold it through the dbt build; a check that runs
+    later reads its year again."""
+    _LAST_READ.clear()
 
 
 def _stamp(stat) -> tuple[int, int, int]:

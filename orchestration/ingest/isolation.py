@@ -27,13 +27,14 @@ import multiprocessing
 import os
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 import yaml
 
@@ -42,6 +43,7 @@ from orchestration.ingest.reader import FileReader, FileReading, file_receipt, f
 from orchestration.ingest.sniff import HTML, OTHER_XML, SPREADSHEETML, TEXT, ZIP, sniff
 from orchestration.settings import CONTRACTS_DIR, read_workers
 
+T = TypeVar("T")
 LIMITS_FILE = "read_limits.yaml"
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=[\"']([A-Z]*)(\d*)(?::([A-Z]+)(\d+))?[\"']")
 # The sheet's <dimension> comes before its data: the first bytes of the member hold it.
@@ -267,6 +269,32 @@ def rejected(raw: RawFile, reason_code: str, reason: str) -> FileReading:
     return FileReading([file_receipt(refused, sha256)])
 
 
+def in_own_process(function: Callable[..., T], *args: Any) -> T:
+    """`function(*args)` in a process started for this call, which ends with it.
+
+    Whatever memory the call takes goes back to the system when it returns: Python keeps
+    the arenas of a year's millions of small objects after they are freed, so a run that
+    reads ten years in its own process would hold the largest year's high-water mark
+    through the dbt build (docs/performance.md, "Memory"). The process comes from the
+    forkserver of the readers (no copy of the caller's threads or memory); `function` and
+    `args` must pickle, and so must the result. An exception in `function` is raised
+    here; a process that dies raises BrokenProcessPool. Where the readers run in the
+    caller's process (`workers: 0` in contracts/read_limits.yaml, or not POSIX), so does
+    `function`.
+    """
+    if read_limits().workers <= 0 or os.name != "posix":
+        return function(*args)
+    with ProcessPoolExecutor(max_workers=1, mp_context=_forkserver()) as pool:
+        return pool.submit(function, *args).result()
+
+
+def _forkserver() -> multiprocessing.context.ForkServerContext:
+    """The forkserver context, its server preloaded with the reader's contracts."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["orchestration.ingest.isolation_preload"])
+    return context
+
+
 def _warm_caches() -> None:
     """Run in the forkserver before it forks workers: they inherit the loaded contracts."""
     from orchestration.ingest.regions import region_registry
@@ -335,8 +363,7 @@ def _pool_round(
 ) -> list[int]:
     """One pool reading from `pending` (consumed) until it is empty or the pool breaks;
     returns the files in flight when it broke."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["orchestration.ingest.isolation_preload"])
+    context = _forkserver()
     in_flight: dict[Future, int] = {}
     broken: list[int] = []
     with ProcessPoolExecutor(

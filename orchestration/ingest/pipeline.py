@@ -49,6 +49,20 @@ def ingest_year(raw_dir: Path, year: int, files: list[RawFile] | None = None) ->
         return _ingest_year(raw_dir, year, files)
 
 
+def ingest_year_to(
+    output: Path, raw_dir: Path, year: int, files: list[RawFile] | None = None
+) -> dict[str, int]:
+    """`ingest_year`, written to the per-year Parquet of `output`
+    (staging.tables.write_staged_year); returns the result's counts (IngestResult.counts).
+    Meant to run in a process of its own (isolation.in_own_process): what it returns is
+    small, and the year's rows stay in that process."""
+    from orchestration.staging.tables import write_staged_year
+
+    result = ingest_year(raw_dir, year, files)
+    write_staged_year(output, year, result)
+    return result.counts()
+
+
 def _ingest_year(raw_dir: Path, year: int, files: list[RawFile] | None) -> IngestResult:
     files = discover_raw_files(raw_dir) if files is None else files
     reading = FileReading()

@@ -40,6 +40,15 @@ class IngestResult:
         """A result with no rows: the three frames empty, with the staging schemas' columns."""
         return cls(empty_frame(SCHOOL_SURVEY), empty_frame(QUARANTINE), empty_frame(INGEST_FILES))
 
+    def counts(self) -> dict[str, int]:
+        """The row counts shown on the assets: staged rows (`school_rows`), quarantined rows
+        (`quarantined`) and sheet receipts (`sheets`, the ingest_files rows)."""
+        return {
+            "school_rows": len(self.school_rows),
+            "quarantined": len(self.quarantine),
+            "sheets": len(self.ingest_files),
+        }
+
     def tables(self) -> dict[str, pa.Table]:
         """The three frames as pyarrow tables of exactly the staging schemas
         (contracts/staging_schema.py), keyed by table name: `school_survey`, `quarantine`,

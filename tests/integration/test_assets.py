@@ -94,3 +94,24 @@ def test_a_failing_blocking_check_stops_staging(raw_dir, tmp_path, monkeypatch):
     assert not (paths.staging_dir / "school_survey").exists()
     report = (paths.reports_dir / str(YEAR) / "index.html").read_text(encoding="utf-8")
     assert "school_ids_unique" in report and "two rows for one school" in report
+
+
+def test_each_year_is_read_in_a_process_of_its_own(raw_dir, tmp_path, monkeypatch):
+    # The run's process must not hold a year's rows (docs/performance.md, "Memory"): the
+    # reading of each year goes through isolation.in_own_process.
+    from orchestration.ingest import isolation
+    from orchestration.ingest.pipeline import ingest_year_to
+
+    calls = []
+    own_process = isolation.in_own_process
+
+    def recorded(function, *args):
+        calls.append((function, args[2]))
+        return own_process(function, *args)
+
+    monkeypatch.setattr(isolation, "in_own_process", recorded)
+    paths, result = run_python_layers(raw_dir, tmp_path)
+    assert result.success
+    assert calls == [(ingest_year_to, YEAR)]
+    parsed = read_staged_year(paths.state_dir / "assets" / "parsed_school_rows", YEAR)
+    assert len(parsed.school_rows) > 0

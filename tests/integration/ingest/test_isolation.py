@@ -162,3 +162,49 @@ def test_files_after_a_crash_are_read_and_every_file_gets_its_reading(raw):
     assert sorted(result.school_rows["school_name"]) == sorted(
         [f"{county}第一小学" for county in ["正定县", *counties]]
     )
+
+
+def _pid_and_sum(*numbers):
+    import os
+
+    return os.getpid(), sum(numbers)
+
+
+def _fail(message):
+    raise ValueError(message)
+
+
+def test_in_own_process_runs_the_call_in_another_process_and_returns_its_result(monkeypatch):
+    import os
+
+    monkeypatch.setattr(isolation, "read_limits", lambda: LIMITS)
+    pid, total = isolation.in_own_process(_pid_and_sum, 1, 2, 3)
+    assert total == 6
+    assert pid != os.getpid()
+    # a process per call: it ends with the call, so its memory goes back to the system
+    assert isolation.in_own_process(_pid_and_sum)[0] != pid
+
+
+def test_in_own_process_raises_the_calls_exception(monkeypatch):
+    monkeypatch.setattr(isolation, "read_limits", lambda: LIMITS)
+    with pytest.raises(ValueError, match="a county's sheet"):
+        isolation.in_own_process(_fail, "a county's sheet")
+
+
+def test_in_own_process_stays_in_this_process_when_the_readers_do(monkeypatch):
+    import os
+
+    monkeypatch.setattr(isolation, "read_limits", lambda: replace(LIMITS, workers=0))
+    assert isolation.in_own_process(_pid_and_sum, 4)[0] == os.getpid()
+
+
+def test_ingest_year_to_stages_the_year_and_returns_its_counts(raw, tmp_path):
+    from orchestration.ingest.pipeline import ingest_year_to
+    from orchestration.staging.tables import read_staged_year
+
+    output = tmp_path / "parsed"
+    counts = ingest_year_to(output, raw, YEAR)
+    staged = read_staged_year(output, YEAR)
+    assert counts == ingest_year(raw, YEAR).counts() == staged.counts()
+    assert counts["school_rows"] == 1
+    assert list(staged.school_rows["school_name"]) == ["正定县第一小学"]
