@@ -77,13 +77,22 @@ def environment(variables: dict[str, str]) -> Iterator[None]:
 
 
 class JunhengDbtCliResource(DbtCliResource):
-    """dagster-dbt's dbt resource, told the version of this Python's dbt without starting it.
+    """dagster-dbt's dbt resource, told the version of this Python's dbt without starting it,
+    and without a dbt adapter of its own in the run's process.
 
     dagster-dbt asks the dbt executable its version (`dbt --version`: a whole start-up of
     dbt, about 2 CPU-s, docs/performance-run.md) before it starts each dbt command. The
     dbt beside this Python is the dbt-core package installed here, whose version its package
     metadata gives; any other executable is asked as before.
     """
+
+    def _initialize_dbt_core_adapter(self, args):
+        """No adapter: dagster-dbt builds one in this process (loading dbt's profile, project
+        and the DuckDB adapter: about 1.8 CPU-s before each dbt command starts,
+        docs/performance-run.md) only for the metadata of `fetch_row_counts` and
+        `fetch_column_metadata`, which Junheng does not ask for. dagster-dbt treats a
+        missing adapter as it treats the Fusion engine: the events are the same."""
+        return None
 
     @cached_property
     def _cli_version(self):

@@ -189,3 +189,26 @@ def test_the_dbt_resource_knows_the_version_of_this_pythons_dbt_without_starting
 
     monkeypatch.setattr(dagster_dbt_resource, "check_output", no_process)
     assert str(dbt_cli()._cli_version) == metadata.version("dbt-core")
+
+
+def test_the_dbt_resource_builds_no_dbt_adapter_in_the_runs_process(monkeypatch, tmp_path):
+    """dagster-dbt loaded dbt's profile, project and DuckDB adapter in the run's process
+    before each dbt command (about 1.8 CPU-s), only for metadata Junheng never fetches."""
+    import dagster_dbt.core.resource as dagster_dbt_resource
+
+    from orchestration.defs.resources import dbt_cli
+
+    loaded = []
+    # dagster-dbt would catch an exception raised here, so the call is recorded instead
+    monkeypatch.setattr("dbt.config.runtime.load_profile", lambda *args: loaded.append(args))
+    started = {}
+
+    def run(**kwargs):
+        started.update(kwargs)
+        return "invocation"
+
+    monkeypatch.setattr(dagster_dbt_resource.DbtCliInvocation, "run", run)
+    assert dbt_cli().cli(["ls"], target_path=tmp_path) == "invocation"
+    assert started["adapter"] is None
+    assert started["args"][1:] == ["ls"]
+    assert loaded == []
