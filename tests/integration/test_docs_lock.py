@@ -11,7 +11,6 @@ import pytest
 
 from orchestration import cli
 from orchestration.defs import resources
-from tests.integration.test_runlock import HOLDER
 
 # A second process asking for the lock without waiting, as `junheng run --no-wait` does.
 ASK = textwrap.dedent(
@@ -37,9 +36,10 @@ class _Invocation:
 
 
 @pytest.fixture
-def docs(tmp_path, monkeypatch):
+def docs(tmp_path, monkeypatch, held):
     """`junheng docs` with dbt stood in for: each call records what it saw while dbt ran (the
-    holder process still alive, another process's try at the lock) and writes dbt's page."""
+    holder process still alive, another process's try at the lock) and writes dbt's page.
+    Yields the records and `held` (conftest.py: another process holding the lock)."""
     for name, folder in [("RAW", "raw"), ("WAREHOUSE", "warehouse"), ("STATE", "state")]:
         monkeypatch.setenv(f"JUNHENG_{name}_DIR", str(tmp_path / folder))
     seen: list[dict] = []
@@ -62,19 +62,10 @@ def docs(tmp_path, monkeypatch):
     monkeypatch.setattr(resources, "dbt_cli", StandIn)
 
     def hold(seconds: float) -> subprocess.Popen:
-        process = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, str(tmp_path / "state"), str(seconds)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert process.stdout.readline().strip() == "held"
-        holders.append(process)
-        return process
+        holders.append(held(seconds))
+        return holders[-1]
 
-    yield seen, hold
-    for process in holders:
-        process.kill()
-        process.wait()
+    return seen, hold
 
 
 def test_docs_wait_for_a_run_and_a_run_waits_for_the_docs(docs, tmp_path, capsys):
