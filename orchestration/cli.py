@@ -56,8 +56,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("dbt-parse", help="write dbt's manifest, which the definitions load")
-    commands.add_parser(
+    docs = commands.add_parser(
         "docs", help="write the dbt documentation of every table and column to warehouse/docs/"
+    )
+    docs.add_argument(
+        "--no-wait",
+        dest="wait",
+        action="store_false",
+        help="exit (code 75) instead of waiting when a run is writing",
     )
 
     demo = commands.add_parser("demo", help="write the demo province into the raw folder")
@@ -130,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "dbt-parse":
         return dbt_parse(paths)
     if args.command == "docs":
-        return dbt_docs(paths)
+        return dbt_docs(paths, wait=args.wait)
     if args.command == "demo":
         return demo_command(args.raw or paths.raw_dir)
     if args.command == "inspect":
@@ -239,9 +245,29 @@ def dbt_parse(paths: Paths) -> int:
     return 0
 
 
-def dbt_docs(paths: Paths) -> int:
+def dbt_docs(paths: Paths, wait: bool = True) -> int:
     """dbt's documentation site as one static page, warehouse/docs/index.html. It reads
-    the build database's catalog, so run it after `junheng run`."""
+    the build database's catalog, so run it after `junheng run`.
+
+    dbt opens the build database (<state>/dbt/build.duckdb), which DuckDB lets one process
+    open at a time, so this holds the run lock as a run does (runlock.py): it waits for a
+    run that is writing, saying whose (`wait` False: returns EXIT_BUSY at once), and a run
+    started meanwhile waits for it. Returns 0, 1 when dbt failed, EXIT_BAD_INPUT when the
+    state folder is a file."""
+    from orchestration.runlock import RunLocked, writer_lock
+
+    if (problem := not_a_folder(paths)) is not None:  # the lock lives in the state folder
+        print(problem)
+        return EXIT_BAD_INPUT
+    try:
+        with writer_lock(paths.state_dir, "junheng docs", wait=None if wait else 0, notice=print):
+            return _write_dbt_docs(paths)
+    except RunLocked as busy:
+        print(f"documentation not written: {busy}; try again when it has finished")
+        return EXIT_BUSY
+
+
+def _write_dbt_docs(paths: Paths) -> int:
     from orchestration.defs.resources import dbt_cli, dbt_environment, environment
 
     target = paths.dbt_dir / "docs"

@@ -119,9 +119,15 @@ def bureau_reports(context: AssetExecutionContext, paths: JunhengPaths) -> Mater
                 folders.warehouse_dir, folders.reports_dir, folders.exports_dir, year
             )
             workbooks, pages = written.workbooks, written.pages
-            step.add(workbooks=len(workbooks), pages=len(pages))
+            # What the year has, then how many of those files this run wrote and how many it
+            # kept as they were (inputs unchanged, or drawn again to the same bytes).
+            kept = len(workbooks) + len(pages) - len(written.written)
+            step.add(
+                workbooks=len(workbooks), pages=len(pages), written=len(written.written), kept=kept
+            )
         metadata[f"{year} workbooks"] = len(workbooks)
         metadata[f"{year} pages"] = len(pages)
+        metadata[f"{year} files written"] = len(written.written)
         if pages:
             metadata[f"{year} first page"] = MetadataValue.path(str(pages[0]))
     others = sorted(published_years(folders.warehouse_dir) - set(partition_years(context)))
@@ -130,7 +136,11 @@ def bureau_reports(context: AssetExecutionContext, paths: JunhengPaths) -> Mater
             redrawn = refresh_bureau_reports(
                 folders.warehouse_dir, folders.reports_dir, folders.exports_dir, others
             )
-            step.add(years=len(others), redrawn=sum(len(r.pages) for r in redrawn.values()))
+            step.add(
+                years=len(others),
+                redrawn=sum(len(r.pages) for r in redrawn.values()),
+                written=sum(len(r.written) for r in redrawn.values()),
+            )
         for year, written in redrawn.items():
             metadata[f"{year} pages redrawn"] = len(written.pages)
             metadata[f"{year} workbooks redrawn"] = len(written.workbooks)

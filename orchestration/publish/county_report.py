@@ -42,7 +42,7 @@ from orchestration.publish.gap_workbook import (
     workbook_counties,
     write_gap_workbook,
 )
-from orchestration.publish.published import partition_files, read_table, write_atomically
+from orchestration.publish.published import partition_files, read_table, write_if_changed
 
 # The quality regime's school-stage test as the reports word it (contracts/national_rules.csv).
 MIN_MET = f"{national_rule('quality_min_standards_met'):g}"
@@ -1309,10 +1309,6 @@ def county_page_path(reports_dir: Path, survey_year: int, county_code: str) -> P
     return Path(reports_dir) / str(survey_year) / "county" / f"{county_code}.html"
 
 
-def _write_text(path: Path, text: str) -> Path:
-    return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
-
-
 def write_county_reports(
     warehouse_dir: Path,
     reports_dir: Path,
@@ -1337,6 +1333,9 @@ class BureauReports:
 
     workbooks: list[Path]  # <exports>/<year>/<code>_一校一册.xlsx, by county code
     pages: list[Path]  # county pages by county code, then the province and prefecture indexes
+    # Those of `workbooks` and `pages` whose file was written by this call; the others were
+    # left as they were (inputs digest unchanged, or the same bytes drawn again).
+    written: list[Path]
 
 
 def write_bureau_reports(
@@ -1363,22 +1362,22 @@ def write_bureau_reports(
     book_counties = workbook_counties(figures.school_stages) if workbooks else None
     renderer = _renderer_digest()
     rows = figures.county_rows()
-    _draw_counties(
+    changed = _draw_counties(
         figures, rows, reports_dir, exports_dir, page_counties, book_counties, renderer, workers
     )
-    written = [county_page_path(reports_dir, survey_year, code) for code in page_counties]
+    pages = [county_page_path(reports_dir, survey_year, code) for code in page_counties]
     # A county whose file was withdrawn (or a region left without a county) has no page or
     # workbook this year: the ones an earlier build drew are removed, as a cold build of the
     # same raw folder would not have them.
-    _remove_others(Path(reports_dir) / str(survey_year) / "county", "*.html", written)
-    written += _write_indexes(figures, reports_dir, page_counties)
+    _remove_others(Path(reports_dir) / str(survey_year) / "county", "*.html", pages)
+    indexes, changed_indexes = _write_indexes(figures, reports_dir, page_counties)
     books = [export_path(exports_dir, survey_year, code) for code in book_counties or []]
     if workbooks:
         _remove_others(Path(exports_dir) / str(survey_year), "*_一校一册.xlsx", books)
     header = _trend_header(renderer, year_files, reports_dir, exports_dir, survey_year)
     record = _trend_record(figures, rows, header)
     _write_json(_trend_path(reports_dir, survey_year), record)
-    return BureauReports(books, written)
+    return BureauReports(books, pages + indexes, changed + changed_indexes)
 
 
 def refresh_bureau_reports(
@@ -1439,11 +1438,11 @@ def refresh_bureau_reports(
             if record["counties"][code] != digest
             or not county_page_path(reports_dir, survey_year, code).exists()
         )
-        pages, books = [], []
+        pages, books, changed = [], [], []
         if stale:
             figures = WarehouseFigures.load(warehouse_dir, survey_year, stale, shared)
             book_counties = workbook_counties(figures.school_stages)
-            _draw_counties(
+            changed = _draw_counties(
                 figures,
                 figures.county_rows(),
                 reports_dir,
@@ -1457,11 +1456,12 @@ def refresh_bureau_reports(
             pages = [county_page_path(reports_dir, survey_year, code) for code in stale]
             books = [export_path(exports_dir, survey_year, code) for code in book_counties]
         if now["index"] != record.get("index"):
-            pages += _write_indexes(trend, reports_dir, trend.counties())
+            indexes, changed_indexes = _write_indexes(trend, reports_dir, trend.counties())
+            pages, changed = pages + indexes, changed + changed_indexes
         if now != record:
             _write_json(_trend_path(reports_dir, survey_year), now)
         if pages:
-            written[survey_year] = BureauReports(books, pages)
+            written[survey_year] = BureauReports(books, pages, changed)
     return written
 
 
@@ -1475,10 +1475,11 @@ def _draw_counties(
     renderer: str,
     workers: int | None,
     partial: bool = False,
-) -> None:
+) -> list[Path]:
     """Draw the pages of `page_counties` and the workbooks of `book_counties` (None: no
     workbook, their digests left as they are) whose inputs digest changed, and keep their
-    digests in `.inputs.json`: theirs only, or with `partial` beside the other counties'."""
+    digests in `.inputs.json`: theirs only, or with `partial` beside the other counties'.
+    Returns the pages and workbooks written (a page drawn again with the same bytes is not)."""
     survey_year = figures.survey_year
     pages_inputs = Path(reports_dir) / str(survey_year) / "county" / INPUTS_FILE
     books_inputs = Path(exports_dir) / str(survey_year) / INPUTS_FILE
@@ -1500,7 +1501,7 @@ def _draw_counties(
             )
         )
     worker_count = report_workers() if workers is None else workers
-    page_inputs, book_inputs = _draw(figures, rows, jobs, renderer, worker_count)
+    page_inputs, book_inputs, changed = _draw(figures, rows, jobs, renderer, worker_count)
     if partial:
         page_inputs = {**built_pages, **page_inputs}
         book_inputs = {**built_books, **book_inputs}
@@ -1508,6 +1509,7 @@ def _draw_counties(
         _write_json(pages_inputs, page_inputs)
     if book_counties is not None and book_inputs != built_books:
         _write_json(books_inputs, book_inputs)
+    return changed
 
 
 def _workbook_href(reports_dir: Path, exports_dir: Path, survey_year: int, county_code: str) -> str:
@@ -1519,23 +1521,26 @@ def _workbook_href(reports_dir: Path, exports_dir: Path, survey_year: int, count
 
 def _write_indexes(
     figures: WarehouseFigures, reports_dir: Path, page_counties: list[str]
-) -> list[Path]:
+) -> tuple[list[Path], list[Path]]:
     """The province and prefecture indexes of the counties with a page (each linked to
-    it); the index of a region left without a county is removed. Returns the indexes."""
+    it); the index of a region left without a county is removed. Returns the indexes, and
+    those of them written (an index is written only when its bytes change)."""
     hrefs = {code: f"../county/{code}.html" for code in page_counties}
     counties = figures.regions[figures.regions["county_code"].isin(hrefs)]
     year_dir = Path(reports_dir) / str(figures.survey_year)
-    written = []
+    indexes, changed = [], []
     for level, column in (("province", "province_code"), ("prefecture", "prefecture_code")):
         for region_code in sorted(counties[column].dropna().unique()):
             page = year_dir / level / f"{region_code}.html"
-            written.append(_write_text(page, render_index_page(figures, level, region_code, hrefs)))
-        _remove_others(year_dir / level, "*.html", written)
-    return written
+            indexes.append(page)
+            if write_if_changed(page, render_index_page(figures, level, region_code, hrefs)):
+                changed.append(page)
+        _remove_others(year_dir / level, "*.html", indexes)
+    return indexes, changed
 
 
-def _write_json(path: Path, value: dict) -> Path:
-    return _write_text(path, json.dumps(value, indent=0, sort_keys=True))
+def _write_json(path: Path, value: dict) -> None:
+    write_if_changed(path, json.dumps(value, indent=0, sort_keys=True))
 
 
 # Beside the county pages of a year: what `refresh_bureau_reports` compares (_trend_record).
@@ -1602,7 +1607,7 @@ def _trend_record(
         (figures.regions, hashes["regions"]),
         (assessments, hashes["assessments"][this_year]),
     ):
-        index.update(repr([(c, str(t)) for c, t in frame.dtypes.items()]).encode())
+        index.update(_table_types(frame))
         index.update(np.sort(hashed).tobytes())
     return {**header, "counties": digests, "index": index.hexdigest()[:32]}
 
@@ -1678,23 +1683,25 @@ def _draw(
     jobs: list[_CountyJob],
     renderer: str,
     workers: int,
-) -> tuple[dict[str, str], dict[str, str]]:
+) -> tuple[dict[str, str], dict[str, str], list[Path]]:
     """Draw the pages and workbooks whose inputs changed; returns every county's page and
-    workbook inputs digests. `rows`: `figures.county_rows()`."""
+    workbook inputs digests, and the files written. `rows`: `figures.county_rows()`."""
     chunks = (
         _Chunk(figures.take_counties([job.county_code for job in part], rows), part, renderer)
         for part in (jobs[i : i + CHUNK_PAGES] for i in range(0, len(jobs), CHUNK_PAGES))
     )
     pages: dict[str, str] = {}
     books: dict[str, str] = {}
+    changed: list[Path] = []
     if workers <= 1 or len(jobs) < POOL_FROM_PAGES or os.name != "posix":
         results = map(_draw_chunk, chunks)
     else:
         results = _pooled(chunks, workers)
-    for drawn_pages, drawn_books in results:
+    for drawn_pages, drawn_books, written in results:
         pages.update(drawn_pages)
         books.update(drawn_books)
-    return pages, books
+        changed += written
+    return pages, books, changed
 
 
 def _pooled(chunks, workers: int):
@@ -1715,12 +1722,13 @@ def _pooled(chunks, workers: int):
             yield pending.popleft().result()
 
 
-def _draw_chunk(chunk: _Chunk) -> tuple[dict[str, str], dict[str, str]]:
-    """Draw a chunk's pages and workbooks whose inputs changed; their digests by county."""
+def _draw_chunk(chunk: _Chunk) -> tuple[dict[str, str], dict[str, str], list[Path]]:
+    """Draw a chunk's pages and workbooks whose inputs changed; their digests by county,
+    and the files written (a page drawn again with the same bytes is left as it is)."""
     figures = chunk.figures.plain()
     rows = figures.county_rows()
     hashes = _row_hashes(figures)
-    pages, books = {}, {}
+    pages, books, changed = {}, {}, []
     for job in chunk.jobs:
         if job.page is not None:
             county = figures.county(job.county_code, rows)
@@ -1734,7 +1742,9 @@ def _draw_chunk(chunk: _Chunk) -> tuple[dict[str, str], dict[str, str]]:
             # are those it was drawn from is left as it is: a change in one county's file
             # redraws that county's page, not the nation's.
             if job.built != digest or not job.page.exists():
-                _write_text(job.page, render_county_page(county, job.county_code, job.href))
+                page = render_county_page(county, job.county_code, job.href)
+                if write_if_changed(job.page, page):
+                    changed.append(job.page)
         if job.workbook is not None:
             if "gaps" in rows:  # the table is published (it may have no row)
                 gap_rows = rows["gaps"].get(job.county_code, _NO_ROWS)
@@ -1745,8 +1755,10 @@ def _draw_chunk(chunk: _Chunk) -> tuple[dict[str, str], dict[str, str]]:
                 hashed = pd.util.hash_pandas_object(county_gaps, index=False).to_numpy()
             books[job.county_code] = digest = _workbook_digest(county_gaps, hashed, chunk.renderer)
             if job.built_workbook != digest or not job.workbook.exists():
+                # Always written: an xlsx holds the time it was saved, so its bytes differ.
                 write_gap_workbook(job.workbook, county_gaps)
-    return pages, books
+                changed.append(job.workbook)
+    return pages, books, changed
 
 
 # Beside the county pages of a year, and beside its workbooks: each file's inputs digest
@@ -1812,12 +1824,35 @@ def _county_digest(
 
 
 def _column_types(figures: WarehouseFigures) -> dict[str, bytes]:
-    """By table, its column names and types as the digests take them."""
+    """By table, its column names and types as the digests take them (`_table_types`)."""
     return {
-        field.name: repr([(c, str(t)) for c, t in value.dtypes.items()]).encode()
+        field.name: _table_types(value)
         for field in fields(figures)
         if isinstance(value := getattr(figures, field.name), pd.DataFrame)
     }
+
+
+# pandas' nullable types as the type they stand for. DuckDB hands an integer or boolean
+# column over as Int64 or boolean when the rows read hold a null, else int64 or bool, and
+# text as object when no row is read: the same published column gets another pandas type
+# depending on which rows were read (a year in full, or a few counties of it when
+# `refresh_bureau_reports` redraws them). The row hashes do not depend on it
+# (pandas.util.hash_pandas_object hashes 1 the same as Int64 or int64).
+_TYPE_NAMES = {
+    **{f"Int{bits}": f"int{bits}" for bits in (8, 16, 32, 64)},
+    **{f"UInt{bits}": f"uint{bits}" for bits in (8, 16, 32, 64)},
+    **{f"Float{bits}": f"float{bits}" for bits in (32, 64)},
+    "boolean": "bool",
+    "str": "object",
+    "string": "object",
+}
+
+
+def _table_types(frame: pd.DataFrame) -> bytes:
+    """A table's column names and types as every digest takes them: the published column's
+    type, whatever pandas type the rows read were given (`_TYPE_NAMES`), so a county's
+    digest is the same whether its year was read in full or its rows alone."""
+    return repr([(c, _TYPE_NAMES.get(str(t), str(t))) for c, t in frame.dtypes.items()]).encode()
 
 
 def _row_hashes(figures: WarehouseFigures) -> dict[str, np.ndarray]:
@@ -1843,6 +1878,6 @@ def _workbook_digest(gaps: pd.DataFrame, hashes: np.ndarray, renderer: str) -> s
     """A digest of a county's gap rows (columns, types and `hashes`, their row hashes, as
     `_county_digest` hashes a table) and the code that writes the workbook."""
     digest = hashlib.sha256(f"{renderer}\0workbook\0".encode())
-    digest.update(repr([(c, str(t)) for c, t in gaps.dtypes.items()]).encode())
+    digest.update(_table_types(gaps))
     digest.update(np.sort(hashes).tobytes())  # as a set, as `_county_digest` does
     return digest.hexdigest()[:32]

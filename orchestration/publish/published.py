@@ -89,3 +89,22 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
     finally:
         temporary.unlink(missing_ok=True)
     return path
+
+
+def write_if_changed(path: Path, content: str | bytes) -> bool:
+    """Write `content` (text is written as UTF-8) to `path` atomically (`write_atomically`)
+    unless the file already holds exactly these bytes; returns whether it was written.
+
+    A page whose bytes did not change keeps its file and time, so a consumer that copies the
+    reports by modification time (rsync, a web server's cache) does not fetch it again. The
+    file is read back only when its size is that of `content`. Raises OSError as
+    `write_atomically` does (a folder where the file should be, a read-only folder)."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    path = Path(path)
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:  # no file yet, or not a readable file: writing says what is wrong
+        pass
+    write_atomically(path, lambda temporary: temporary.write_bytes(data))
+    return True

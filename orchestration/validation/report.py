@@ -16,7 +16,7 @@ import pandas as pd
 
 from orchestration.ingest.regions import region_registry
 from orchestration.ingest.result import IngestResult
-from orchestration.publish.published import write_atomically
+from orchestration.publish.published import write_if_changed
 from orchestration.validation.completeness import lost_files
 from orchestration.validation.coverage import missing_base_quantities, row_warnings
 from orchestration.validation.outcome import CheckOutcome
@@ -188,5 +188,7 @@ def write_validation_report(
         f"<h2>Quarantined rows</h2>{_table(rows, code_columns=('raw_values',))}"
         "</body></html>"
     )
-    # a reader never sees half a page, and a failed write leaves no temporary file
-    return write_atomically(path, lambda temporary: temporary.write_text(page, encoding="utf-8"))
+    # a reader never sees half a page, a failed write leaves no temporary file, and a page
+    # whose bytes did not change keeps its file and time (a copy synced by time stays put)
+    write_if_changed(path, page)
+    return path

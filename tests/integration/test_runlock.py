@@ -1,9 +1,6 @@
 """One writer at a time: the run lock, a second `junheng run`, a run that died."""
 
 import os
-import subprocess
-import sys
-import textwrap
 import time
 
 import pytest
@@ -13,38 +10,6 @@ from dagster._core.storage.dagster_run import DagsterRun
 from orchestration import cli
 from orchestration.runlock import RunLocked, writer_lock
 from orchestration.settings import Paths
-
-HOLDER = textwrap.dedent(
-    """
-    import sys, time
-    from pathlib import Path
-    from orchestration.runlock import writer_lock
-    with writer_lock(Path(sys.argv[1]), "junheng run"):
-        print("held", flush=True)
-        time.sleep(float(sys.argv[2]))
-    """
-)
-
-
-@pytest.fixture
-def held(tmp_path):
-    """Another process holding the lock of tmp_path/state for `seconds`."""
-    processes = []
-
-    def hold(seconds: float):
-        process = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, str(tmp_path / "state"), str(seconds)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert process.stdout.readline().strip() == "held"
-        processes.append(process)
-        return process
-
-    yield hold
-    for process in processes:
-        process.kill()
-        process.wait()
 
 
 def test_a_second_writer_is_refused_with_who_holds_the_lock(tmp_path, held):

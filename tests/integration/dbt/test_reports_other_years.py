@@ -220,3 +220,73 @@ def test_a_page_deleted_by_hand_is_drawn_again_by_the_next_check(drawn_years, mo
     refresh_bureau_reports(warehouse, warehouse / "reports", warehouse / "exports", [year], 1)
     assert drawn == [(year, county)] and loads == [(year, [county])]
     assert page.read_text(encoding="utf-8") == text
+
+
+def test_a_page_redrawn_by_the_check_is_not_drawn_again_by_a_full_drawing(
+    drawn_years, dbt_build, tmp_path, monkeypatch
+):
+    """A page redrawn by `refresh_bureau_reports` records the inputs digest a full drawing
+    of its year records (one rule for both), so the year's next full drawing draws nothing."""
+    warehouse = drawn_years
+    changed, other = WarehouseFigures.load(warehouse, LATER).counties()[:2]
+
+    def correct(name, frame):
+        if name != "fct_county_indicator":
+            return None
+        rows = (frame["survey_year"] == LATER) & (frame["county_code"] == changed)
+        frame.loc[rows, "cv"] = frame.loc[rows, "cv"] * 1.5 + 0.01
+        return frame
+
+    _republish(dbt_build, tmp_path, warehouse, correct)
+    drawn, _ = _spy(monkeypatch)
+    refresh_bureau_reports(
+        warehouse, warehouse / "reports", warehouse / "exports", list(EARLIER), workers=1
+    )
+    assert sorted(drawn) == [(year, changed) for year in EARLIER]
+    drawn.clear()
+    for year in EARLIER:
+        write_bureau_reports(warehouse, warehouse / "reports", warehouse / "exports", year, 1)
+    assert drawn == []
+
+
+def test_a_year_drawn_again_writes_only_the_files_whose_bytes_change(
+    drawn_years, dbt_build, tmp_path
+):
+    """A rebuilt year whose figures did not change writes no page, index or record again
+    (their files keep their inode and time); one whose county's figures changed writes that
+    county's page and the indexes listing it, and says which files it wrote."""
+    warehouse = drawn_years
+    reports, exports = warehouse / "reports", warehouse / "exports"
+    year_dir = reports / str(LATER)
+
+    def files() -> dict[str, tuple[int, int]]:
+        return {
+            str(path.relative_to(warehouse)): (path.stat().st_ino, path.stat().st_mtime_ns)
+            for folder in (year_dir, exports / str(LATER))
+            for path in folder.rglob("*")
+            if path.is_file()
+        }
+
+    before = files()
+    assert any("/province/" in name for name in before)
+    again = write_bureau_reports(warehouse, reports, exports, LATER, 1)
+    assert files() == before
+    assert again.written == []
+    assert len(again.pages) == len(list(year_dir.rglob("*.html")))
+
+    changed, other = WarehouseFigures.load(warehouse, LATER).counties()[:2]
+
+    def correct(name, frame):  # the county's composite CV moves: its page and indexes show it
+        if name != "fct_county_assessment":
+            return None
+        rows = (frame["survey_year"] == LATER) & (frame["county_code"] == changed)
+        frame.loc[rows, "basic_composite_cv"] = frame.loc[rows, "basic_composite_cv"] * 1.5
+        return frame
+
+    _republish(dbt_build, tmp_path, warehouse, correct)  # draws LATER again
+    after = files()
+    rewritten = {name for name in before if after.get(name) != before[name]}
+    assert f"reports/{LATER}/county/{changed}.html" in rewritten
+    assert any("/province/" in name for name in rewritten)
+    assert f"reports/{LATER}/county/{other}.html" not in rewritten
+    assert not any(name.endswith(".xlsx") for name in rewritten)  # its gap rows are the same
