@@ -176,3 +176,29 @@ def test_empty_year_passes():
     validated, outcome = validate_school_rows(IngestResult.empty())
     assert outcome.passed
     assert failing(outcomes_by_name(validated)) == set()
+
+
+def test_the_suites_of_one_year_let_go_of_the_year_before(clean_result):
+    # great-expectations keeps its batches' frames in reference cycles: left to Python's
+    # next full collection, a backfill's process held every year's frames into the dbt build.
+    # (The current context stays referenced by great-expectations until the next one.)
+    import gc
+
+    from great_expectations.execution_engine.pandas_batch_data import PandasBatchData
+
+    def batches_alive():
+        return sum(isinstance(thing, PandasBatchData) for thing in gc.get_objects())
+
+    gc.collect()
+    before = batches_alive()
+    collections = gc.get_threshold()
+    gc.disable()  # only the suites' own collection may free them
+    try:
+        run_dataset_suites(clean_result, clean_result.school_rows)
+        one_year = batches_alive() - before
+        run_dataset_suites(clean_result, clean_result.school_rows)
+        assert one_year > 0
+        assert batches_alive() - before == one_year
+    finally:
+        gc.enable()
+        gc.set_threshold(*collections)
