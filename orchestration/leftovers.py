@@ -166,10 +166,21 @@ def stop(pids: list[int], grace: float | None = None) -> None:
             return
 
 
-def stop_leftovers(state_dir: Path) -> str | None:
+# A run that ended as it should lets go of the lock a moment before its forkservers and
+# resource tracker have ended (they end when their parent's pipe closes): no leftovers of
+# a dead run. What is still alive after this many seconds is.
+ENDING_GRACE = 2.0
+
+
+def stop_leftovers(state_dir: Path, ending_grace: float = ENDING_GRACE) -> str | None:
     """Stop the processes a dead run of `state_dir` left (call it holding the run lock);
-    a sentence naming them, or None when there were none."""
+    a sentence naming them, or None when there were none. Processes that end by
+    themselves within `ending_grace` seconds are left to end."""
     pids = leftover_processes(state_dir)
+    deadline = time.monotonic() + ending_grace
+    while pids and time.monotonic() < deadline:
+        time.sleep(0.05)
+        pids = [pid for pid in pids if _alive(pid)]
     if not pids:
         return None
     named = ", ".join(f"{pid} ({_command(pid)})" for pid in pids)

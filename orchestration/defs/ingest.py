@@ -91,7 +91,10 @@ def parsed_school_rows(context: AssetExecutionContext, paths: JunhengPaths) -> M
             files = files_from_listing(read_listing(state_dir, year))
             # A process of the year's own, ended with it: the run's process never holds a
             # year's rows, so its memory does not grow with the years of a backfill.
-            counts = in_own_process(ingest_year_to, output, paths.paths.raw_dir, year, files)
+            counts = in_own_process(
+                ingest_year_to, output, paths.paths.raw_dir, year, files,
+                what=f"reading survey year {year} (its files are read again by the next run)",
+            )  # fmt: skip
             summary[str(year)] = counts
             step.add(files_read=len(files), rows=counts["school_rows"],
                      quarantined=counts["quarantined"])  # fmt: skip

@@ -269,7 +269,7 @@ def rejected(raw: RawFile, reason_code: str, reason: str) -> FileReading:
     return FileReading([file_receipt(refused, sha256)])
 
 
-def in_own_process(function: Callable[..., T], *args: Any) -> T:
+def in_own_process(function: Callable[..., T], *args: Any, what: str = "") -> T:
     """`function(*args)` in a process started for this call, which ends with it.
 
     Whatever memory the call takes goes back to the system when it returns: Python keeps
@@ -278,14 +278,25 @@ def in_own_process(function: Callable[..., T], *args: Any) -> T:
     through the dbt build (docs/performance.md, "Memory"). The process comes from the
     forkserver of the readers (no copy of the caller's threads or memory); `function` and
     `args` must pickle, and so must the result. An exception in `function` is raised
-    here; a process that dies raises BrokenProcessPool. Where the readers run in the
+    here; a process that dies (killed, out of memory) raises ProcessStopped, a
+    RuntimeError whose message names `what` it was doing. Where the readers run in the
     caller's process (`workers: 0` in contracts/read_limits.yaml, or not POSIX), so does
     `function`.
     """
     if read_limits().workers <= 0 or os.name != "posix":
         return function(*args)
-    with ProcessPoolExecutor(max_workers=1, mp_context=_forkserver()) as pool:
-        return pool.submit(function, *args).result()
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=_forkserver()) as pool:
+            return pool.submit(function, *args).result()
+    except BrokenProcessPool as error:
+        raise ProcessStopped(
+            f"the process {what or function.__name__} stopped before it finished (killed by a "
+            "signal, or out of memory)"
+        ) from error
+
+
+class ProcessStopped(RuntimeError):
+    """The process of `in_own_process` died before its call returned."""
 
 
 def _forkserver() -> multiprocessing.context.ForkServerContext:

@@ -13,15 +13,24 @@ from orchestration.runlock import writer_lock
 
 pytestmark = pytest.mark.skipif(not leftovers.PROC.is_dir(), reason="needs Linux's /proc")
 
-SLEEPER = "import signal, sys, time\nif sys.argv[1:] == ['stubborn']: signal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(300)"  # noqa: E501
+SLEEPER = "import signal, sys, time\nif sys.argv[2:] == ['stubborn']: signal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(float(sys.argv[1]))"  # noqa: E501
 
 
-def orphan(environment: dict[str, str], cwd=None, stubborn: bool = False) -> int:
-    """The pid of a sleeping Python whose parent has already ended (as a dead run's child
-    is), started with `environment` on top of this process's."""
+def orphan(
+    environment: dict[str, str], cwd=None, stubborn: bool = False, seconds: float = 300
+) -> int:
+    """The pid of a Python sleeping `seconds` whose parent has already ended (as a dead
+    run's child is), started with `environment` on top of this process's."""
     started = subprocess.run(
-        ["sh", "-c", '"$0" -c "$1" $2 >/dev/null 2>&1 & echo $!', sys.executable, SLEEPER]
-        + (["stubborn"] if stubborn else []),
+        [
+            "sh",
+            "-c",
+            '"$0" -c "$1" $2 $3 >/dev/null 2>&1 & echo $!',
+            sys.executable,
+            SLEEPER,
+            str(seconds),
+        ]
+        + (["stubborn"] if stubborn else []),  # fmt: skip
         env={**os.environ, **environment},
         cwd=cwd,
         capture_output=True,
@@ -83,6 +92,18 @@ def test_the_next_junheng_run_stops_a_dead_runs_processes_and_says_so(
     assert all(alive(pid) for pid in (other_run, docs, shell))
     for pid in (other_run, docs, shell):
         assert str(pid) not in printed
+
+
+def test_a_process_of_a_finished_run_that_ends_by_itself_is_no_leftover(tmp_path, orphans):
+    # as a finished run's forkserver and resource tracker, ending just after it let go of
+    # the lock: the next run must not report (or stop) them
+    state = tmp_path / "state"
+    ending = orphans({leftovers.RUN_MARKER: str(state)}, seconds=0.5)
+    assert leftovers.stop_leftovers(state) is None
+    assert not alive(ending)
+    stuck = orphans({leftovers.RUN_MARKER: str(state)})
+    assert f"{stuck} (python" in leftovers.stop_leftovers(state, ending_grace=0.2)
+    assert not alive(stuck)
 
 
 def test_a_process_started_under_the_lock_is_known_when_its_run_died(

@@ -191,6 +191,19 @@ def test_in_own_process_raises_the_calls_exception(monkeypatch):
         isolation.in_own_process(_fail, "a county's sheet")
 
 
+def _die():
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_killed_own_process_names_what_it_was_doing(monkeypatch):
+    monkeypatch.setattr(isolation, "read_limits", lambda: LIMITS)
+    with pytest.raises(isolation.ProcessStopped, match="reading survey year 2019 stopped"):
+        isolation.in_own_process(_die, what="reading survey year 2019")
+
+
 def test_in_own_process_stays_in_this_process_when_the_readers_do(monkeypatch):
     import os
 
