@@ -105,9 +105,9 @@ def test_each_year_is_read_in_a_process_of_its_own(raw_dir, tmp_path, monkeypatc
     calls = []
     own_process = isolation.in_own_process
 
-    def recorded(function, *args):
+    def recorded(function, *args, **options):
         calls.append((function, args[2]))
-        return own_process(function, *args)
+        return own_process(function, *args, **options)
 
     monkeypatch.setattr(isolation, "in_own_process", recorded)
     paths, result = run_python_layers(raw_dir, tmp_path)
