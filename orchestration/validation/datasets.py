@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -273,6 +274,9 @@ def run_dataset_suites(
             _outcome(definition, validation, frames[frame_name], FRAMES[frame_name][1], data_docs)
         )
     if docs_dir is not None:
+        # The pages of this year's earlier builds: the index links this build's only, and
+        # without this every rebuild of the year added five pages to the published reports.
+        shutil.rmtree(docs_dir / "validations", ignore_errors=True)
         context.build_data_docs(site_names=[DATA_DOCS_SITE])
     # great-expectations' context keeps the year's frames in reference cycles (its batch
     # data), which only a full collection frees: without one now, a ten-year backfill's

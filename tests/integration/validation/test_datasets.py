@@ -201,3 +201,18 @@ def test_the_suites_of_one_year_let_go_of_the_year_before(clean_result):
     finally:
         gc.enable()
         gc.set_threshold(*collections)
+
+
+def test_a_rebuilt_year_keeps_only_its_last_data_docs_pages(clean_result, tmp_path):
+    # a page of an earlier build of the year (another process: another validation store);
+    # kept, every rebuild of a year added five pages to the published reports
+    docs = tmp_path / "docs"
+    stale = docs / "validations" / "declared_totals" / "__none__" / "20260101T000000Z"
+    stale.mkdir(parents=True)
+    (stale / "junheng-sheets.html").write_text("an earlier build", encoding="utf-8")
+    outcomes_by_name(clean_result, clean_result.school_rows, docs_dir=docs)
+    pages = sorted((docs / "validations").rglob("*.html"))
+    assert len(pages) == 5
+    assert not stale.exists()
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    assert all(page.parent.name in index for page in pages)
