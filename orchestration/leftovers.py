@@ -191,6 +191,25 @@ def stop_leftovers(state_dir: Path, ending_grace: float = ENDING_GRACE) -> str |
     )
 
 
+def end_of_run(state_dir: Path) -> None:
+    """Before the run lock is let go: end what this run started that would outlive it.
+
+    This process's multiprocessing forkserver and resource tracker end only when it exits,
+    seconds after the lock on a busy machine: the next taker would find them and stop them
+    as a dead run's (tester 13e). And the readers of a year process that was killed (the
+    out-of-memory killer) are orphans that would run until the next run. Under the lock
+    every marked process outside this process's family is such an orphan.
+    """
+    from multiprocessing import forkserver, resource_tracker
+
+    for helper in (forkserver._forkserver, resource_tracker._resource_tracker):
+        try:
+            helper._stop()  # closes its "alive" pipe and waits for it: how it ends at exit
+        except Exception:  # noqa: BLE001 - only a message at the next run is at stake
+            pass
+    stop(leftover_processes(state_dir))
+
+
 @contextmanager
 def guarded(state_dir: Path) -> Iterator[None]:
     """Run a block (the holding of `state_dir`'s run lock) with a guard process that stops

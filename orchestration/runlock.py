@@ -23,7 +23,13 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from orchestration.leftovers import RUN_MARKER, guarded, stop_leftovers, stopped_by_guards
+from orchestration.leftovers import (
+    RUN_MARKER,
+    end_of_run,
+    guarded,
+    stop_leftovers,
+    stopped_by_guards,
+)
 
 LOCK_FILE = "run.lock"
 HOLDER_FILE = "run.lock.json"
@@ -124,8 +130,11 @@ def writer_lock(
                         notice(line)
             marked.append(os.environ.get(RUN_MARKER))
             os.environ[RUN_MARKER] = str(Path(state_dir).resolve())
-            with guarded(state_dir) if guard else nullcontext():
-                yield
+            try:
+                with guarded(state_dir) if guard else nullcontext():
+                    yield
+            finally:
+                end_of_run(state_dir)
         else:
             yield
     finally:

@@ -111,6 +111,8 @@ def test_a_process_started_under_the_lock_is_known_when_its_run_died(
 ):
     state = tmp_path / "state"
     monkeypatch.setattr(leftovers, "TERM_GRACE", 0.5)
+    # the run dies in its block: what it would have done at its end is not done
+    monkeypatch.setattr("orchestration.runlock.end_of_run", lambda state_dir: None)
     with writer_lock(state, wait=0):
         # what a run starts inherits the marker (a `dbt build` deaf to SIGTERM here)
         assert os.environ[leftovers.RUN_MARKER] == str(state.resolve())
@@ -124,6 +126,8 @@ def test_a_process_started_under_the_lock_is_known_when_its_run_died(
             own.wait()
     assert leftovers.RUN_MARKER not in os.environ
     assert alive(child)
+    monkeypatch.undo()
+    monkeypatch.setattr(leftovers, "TERM_GRACE", 0.5)
 
     notices = []
     with writer_lock(state, wait=0, notice=notices.append):
@@ -180,3 +184,27 @@ def test_a_run_that_ends_as_it_should_leaves_its_children_to_it(tmp_path):
     finally:
         child.kill()
         child.wait()
+
+
+def _nothing():
+    return None
+
+
+def test_a_run_ends_its_forkserver_and_orphans_before_it_lets_go_of_the_lock(tmp_path, orphans):
+    # tester 13e: a finished run's forkserver outlived its lock on a busy machine (the next
+    # taker reported it as a dead run's), and a killed year process's readers ran on
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import forkserver
+
+    state = tmp_path / "state"
+    state.mkdir()
+    with writer_lock(state, "test", guard=False):
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(1, mp_context=context) as pool:
+            pool.submit(_nothing).result()
+        server = forkserver._forkserver._forkserver_pid
+        orphaned_reader = orphans({leftovers.RUN_MARKER: str(state.resolve())})
+        assert server is not None and alive(server) and alive(orphaned_reader)
+    assert not alive(server) and not alive(orphaned_reader)
+    assert leftovers.leftover_processes(state) == []
