@@ -174,7 +174,7 @@ def fresh_folder(folder: Path) -> Path:
     """`folder`, emptied if the benchmark made it, else made, and marked as the benchmark's.
     Raises CorpusRefused for a folder there that it did not make."""
     if folder.exists():
-        if not (folder / MARKER).exists():
+        if not made_by_benchmark(folder):
             raise CorpusRefused(f"{folder} was not made by this benchmark: it is left alone")
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -184,11 +184,13 @@ def fresh_folder(folder: Path) -> Path:
 
 def foreign_work_folders(work_dir: Path) -> list[Path]:
     """The folders of WORK_FOLDERS under `work_dir` that the benchmark did not make."""
-    return [
-        work_dir / name
-        for name in WORK_FOLDERS
-        if (work_dir / name).exists() and not (work_dir / name / MARKER).exists()
-    ]
+    folders = [work_dir / name for name in WORK_FOLDERS]
+    return [folder for folder in folders if folder.exists() and not made_by_benchmark(folder)]
+
+
+def made_by_benchmark(folder: Path) -> bool:
+    """Whether `folder` carries the benchmark's MARKER (fresh_folder made it)."""
+    return (folder / MARKER).exists()
 
 
 def write_corpus(out_dir: Path, counties: int | None, years: list[int], seed: int, jobs: int):

@@ -283,7 +283,7 @@ def in_own_process(function: Callable[..., T], *args: Any, what: str = "") -> T:
     caller's process (`workers: 0` in contracts/read_limits.yaml, or not POSIX), so does
     `function`.
     """
-    if read_limits().workers <= 0 or os.name != "posix":
+    if _in_calling_process(read_limits()):
         return function(*args)
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=_forkserver()) as pool:
@@ -297,6 +297,12 @@ def in_own_process(function: Callable[..., T], *args: Any, what: str = "") -> T:
 
 class ProcessStopped(RuntimeError):
     """The process of `in_own_process` died before its call returned."""
+
+
+def _in_calling_process(limits: ReadLimits) -> bool:
+    """Whether reading happens in the calling process: `workers: 0` (debugging, without the
+    per-file limits) or no POSIX (no forkserver)."""
+    return limits.workers <= 0 or os.name != "posix"
 
 
 def _forkserver() -> multiprocessing.context.ForkServerContext:
@@ -328,7 +334,7 @@ def read_files(files: list[RawFile], limits: ReadLimits | None = None) -> list[F
     limits = limits or read_limits()
     readings: dict[int, FileReading] = {}
     to_read = list(range(len(files)))
-    if limits.workers <= 0 or os.name != "posix":
+    if _in_calling_process(limits):
         for index in to_read:
             readings[index] = _read_one(files[index], limits)
         return [readings[index] for index in range(len(files))]
